@@ -1,0 +1,123 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { storesUnderTest } from '../testing/index.js';
+import { silentLogger } from '../logging.js';
+import { RetryTaskError, TaskRunner, TaskStore, type Task } from './index.js';
+import type { Store } from '../store/index.js';
+
+const stores = storesUnderTest();
+after(() => stores.close());
+
+const worker = fileURLToPath(new URL('../testing/task-worker.ts', import.meta.url));
+
+function runnerOn(store: Store, leaseMs = 1000) {
+  return new TaskRunner(new TaskStore(store), { leaseMs, pollMs: 20, log: silentLogger() });
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`tasks on ${kind}`, () => {
+    test('a task runs once and records its result', async () => {
+      const store = await stores[kind]();
+      const runner = runnerOn(store);
+      let runs = 0;
+      runner.register<{ n: number }>('double', { run: async ({ task }) => (runs++, task.payload.n * 2) });
+      runner.start();
+      const t = await runner.enqueue({ kind: 'double', payload: { n: 21 }, subject: 'x' });
+      const done = await runner.wait(t.id, 5000);
+      await runner.stop();
+      assert.equal(done.state, 'succeeded');
+      assert.equal(done.result, 42);
+      assert.equal(done.attempts, 1);
+      assert.equal(done.owner, null);
+      assert.equal(runs, 1);
+    });
+
+    test('a retryable failure is retried up to max attempts, then fails and calls onFailed', async () => {
+      const store = await stores[kind]();
+      const runner = runnerOn(store);
+      const failures: string[] = [];
+      runner.register('flaky', {
+        run: async () => {
+          throw new RetryTaskError('BMC unreachable', 10);
+        },
+        onFailed: async (_t, e) => void failures.push(e),
+      });
+      runner.start();
+      const t = await runner.enqueue({ kind: 'flaky', payload: {}, maxAttempts: 3 });
+      const done = await runner.wait(t.id, 5000);
+      await runner.stop();
+      assert.equal(done.state, 'failed');
+      assert.equal(done.attempts, 3);
+      assert.equal(done.error, 'BMC unreachable');
+      assert.deepEqual(failures, ['BMC unreachable']);
+    });
+
+    test('two runners on one store never run the same task twice', async () => {
+      const store = await stores[kind]();
+      const seen: string[] = [];
+      const a = runnerOn(store);
+      const b = runnerOn(store);
+      for (const r of [a, b]) r.register('count', { run: async ({ task }) => void seen.push(task.id) });
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await a.tasks.enqueue({ kind: 'count', payload: i })).id);
+      a.start();
+      b.start();
+      await Promise.all(ids.map((id) => a.wait(id, 10_000)));
+      await Promise.all([a.stop(), b.stop()]);
+      assert.equal(seen.length, 40);
+      assert.equal(new Set(seen).size, 40);
+    });
+
+    test('cancel stops a running task and marks it cancelled', async () => {
+      const store = await stores[kind]();
+      const runner = runnerOn(store, 150);
+      runner.register('long', {
+        run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      });
+      runner.start();
+      const t = await runner.enqueue({ kind: 'long', payload: {} });
+      while ((await runner.tasks.get(t.id)).state !== 'running') await new Promise((r) => setTimeout(r, 10));
+      await runner.tasks.cancel(t.id);
+      const done = await runner.wait(t.id, 5000);
+      await runner.stop();
+      assert.equal(done.state, 'cancelled');
+    });
+
+    test('a task leased by a killed process is taken over and completed by another', async () => {
+      const target = kind === 'sqlite' ? stores.sqliteFile() : await stores.postgresUrl();
+      const child = spawn(process.execPath, ['--import', 'tsx', worker, target, '500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const store = await (await import('../store/index.js')).openStore(target);
+        await (await import('../store/index.js')).migrate(store, { core: (await import('../store/index.js')).coreMigrations });
+        const tasks = new TaskStore(store);
+        const t = await tasks.enqueue({ kind: 'hang', payload: { step: 1 } });
+        const claimedLine = await new Promise<string>((resolve, reject) => {
+          child.stdout!.on('data', (d) => resolve(String(d)));
+          child.on('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+        });
+        assert.equal(claimedLine.trim(), `claimed ${t.id}`);
+        const before = await tasks.get(t.id);
+        assert.equal(before.state, 'running');
+        assert.notEqual(before.owner, null);
+        child.kill('SIGKILL');
+
+        const runner = new TaskRunner(tasks, { leaseMs: 500, pollMs: 20, log: silentLogger() });
+        let seen: { task: Task; takeover: boolean } | undefined;
+        runner.register('hang', { run: async ({ task, takeover }) => ((seen = { task, takeover }), 'resumed') });
+        runner.start();
+        const done = await runner.wait(t.id, 10_000);
+        await runner.stop();
+        await store.close();
+        assert.equal(done.state, 'succeeded');
+        assert.equal(done.result, 'resumed');
+        assert.equal(done.attempts, 2);
+        assert.equal(seen?.takeover, true);
+        assert.notEqual(done.owner, before.owner);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+  });
+}
