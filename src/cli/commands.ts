@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { ServerOption } from '../core/cli/index.js';
+
+/**
+ * Each module's CLI: a `register(program)` and the options it adds to
+ * `strata server`. Module cli.ts files keep their top-level imports light
+ * (heavy code loads inside actions): every `strata` call loads them all.
+ */
+export interface ModuleCli {
+  register(program: Command): void;
+  serverOptions?: ServerOption[];
+}
+
+export const moduleClis: ModuleCli[] = [];

@@ -1,0 +1,6 @@
+export { createHttpServer } from './server.js';
+export type { HttpOptions } from './server.js';
+export { classify, coreErrorHandler } from './error-handler.js';
+export { NOAUTH_PRINCIPAL } from './auth-hook.js';
+export { tokenRoutes } from './token-routes.js';
+export type {} from './fastify-types.js';

@@ -1,0 +1,4 @@
+import type { StrataModule } from './core/index.js';
+
+/** The modules the all-in-one server runs, in creation order (later ones may use earlier ones' services). */
+export const modules: StrataModule[] = [];
