@@ -21,6 +21,7 @@ test('next follows the table', () => {
   assert.equal(door.next('closed', 'open'), 'opening');
   assert.equal(door.next('opening', 'done'), 'open');
   assert.deepEqual(door.events('closed'), ['open']);
+  assert.deepEqual(door.sources('done'), ['opening']);
   assert.equal(door.isStable('opening'), false);
   assert.equal(door.isState('ajar'), false);
 });

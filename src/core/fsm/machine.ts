@@ -43,6 +43,8 @@ export interface Machine<S extends string, E extends string> {
   can(from: S, event: E): boolean;
   /** Events the table allows from a state, in declaration order. */
   events(from: S): E[];
+  /** States from which an event is allowed (for guards such as SQL `WHERE state IN (…)`). */
+  sources(event: E): S[];
   isStable(state: S): boolean;
   isState(value: string): value is S;
 }
@@ -69,6 +71,7 @@ export function defineMachine<S extends string, E extends string>(spec: MachineS
     },
     can: (from, event) => table.has(`${from}\u0000${event}`),
     events,
+    sources: (event) => [...new Set(spec.transitions.filter((t) => t.event === event).map((t) => t.from))],
     isStable: (state) => spec.states[state]?.stable ?? false,
     isState: (value): value is S => Object.prototype.hasOwnProperty.call(spec.states, value),
   };

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../store/index.js';
 import { NotFoundError } from '../errors.js';
 import { fromRow, type NewTask, type Task, type TaskRow } from './task.js';
+import { taskMachine as m } from './task-states.js';
 
 type Db = Kysely<{ tasks: TaskRow }>;
 type Executor = Db | Transaction<{ tasks: TaskRow }>;
@@ -72,8 +73,8 @@ export class TaskStore {
         .where('kind', 'in', kinds)
         .where((eb: any) =>
           eb.or([
-            eb.and([eb('state', '=', 'pending'), eb('run_after', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)]),
+            eb.and([eb('state', 'in', m.sources('claim')), eb('run_after', '<=', now)]),
+            eb.and([eb('state', 'in', m.sources('takeover')), eb('lease_expires_at', '<', now)]),
           ]),
         );
     const claimed: { task: Task; takeover: boolean }[] = [];
@@ -86,7 +87,7 @@ export class TaskStore {
           trx
             .updateTable('tasks')
             .set((eb: any) => ({
-              state: 'running',
+              state: m.next('pending', 'claim'),
               owner,
               lease_expires_at: now + leaseMs,
               attempts: eb('attempts', '+', 1),
@@ -110,7 +111,7 @@ export class TaskStore {
       .set({ lease_expires_at: now + leaseMs, updated_at: now })
       .where('id', '=', id)
       .where('owner', '=', owner)
-      .where('state', '=', 'running')
+      .where('state', 'in', m.sources('succeed'))
       .returning(['cancel_requested'])
       .executeTakeFirst();
     return { ours: row !== undefined, cancelRequested: Number(row?.cancel_requested ?? 0) === 1 };
@@ -127,6 +128,7 @@ export class TaskStore {
 
   /** Records the outcome, only if we still own the task. */
   async finish(id: string, owner: string, outcome: { state: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }): Promise<boolean> {
+    const event = ({ succeeded: 'succeed', failed: 'fail', cancelled: 'cancel' } as const)[outcome.state];
     const res = await this.db
       .updateTable('tasks')
       .set({
@@ -139,7 +141,7 @@ export class TaskStore {
       })
       .where('id', '=', id)
       .where('owner', '=', owner)
-      .where('state', '=', 'running')
+      .where('state', 'in', m.sources(event))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -149,10 +151,10 @@ export class TaskStore {
     const now = Date.now();
     const res = await this.db
       .updateTable('tasks')
-      .set({ state: 'pending', error, owner: null, lease_expires_at: null, run_after: now + delayMs, updated_at: now })
+      .set({ state: m.next('running', 'retry'), error, owner: null, lease_expires_at: null, run_after: now + delayMs, updated_at: now })
       .where('id', '=', id)
       .where('owner', '=', owner)
-      .where('state', '=', 'running')
+      .where('state', 'in', m.sources('retry'))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -162,7 +164,7 @@ export class TaskStore {
     const now = Date.now();
     await this.db
       .updateTable('tasks')
-      .set({ state: 'cancelled', updated_at: now, error: 'cancelled before it ran' })
+      .set({ state: m.next('pending', 'cancel'), updated_at: now, error: 'cancelled before it ran' })
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .execute();
