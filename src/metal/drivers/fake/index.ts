@@ -1,0 +1,1 @@
+export { createFakeInterfaces, type Delay, type FakeOptions } from './fake.js';
