@@ -1,0 +1,121 @@
+// Reads configuration from the git repositories of the `local` connection:
+// project `org/a` is the repository at `<root>/org/a`, bare or not. Files
+// are read from commits (branch tips or a speculative commit), never from a
+// working tree: `git ls-tree` lists them, one `git cat-file --batch` reads
+// them. git runs through spawn with argv arrays only.
+
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ReaderError, selectConfigPaths, type ConfigFile, type ConfigReader, type ConfigRoots, type ProjectBranches } from './reader.js';
+
+const PROJECT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
+
+/** A project name that maps safely to a directory under the root. */
+export function isSafeProjectName(name: string): boolean {
+  return PROJECT_NAME_RE.test(name) && !name.split('/').some((s) => s === '.' || s === '..');
+}
+
+interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', cwd, ...args], {
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.on('error', () => { /* the process may exit before reading all input */ });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Parses `git cat-file --batch` output for the given object ids, in order. */
+function parseBatch(out: Buffer, count: number): string[] {
+  const contents: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const nl = out.indexOf(0x0a, pos);
+    if (nl === -1) throw new ReaderError('truncated git cat-file output');
+    const header = out.subarray(pos, nl).toString('utf8').split(' ');
+    if (header[1] === 'missing') throw new ReaderError(`git object ${header[0]} is missing`);
+    const size = Number(header[2]);
+    contents.push(out.subarray(nl + 1, nl + 1 + size).toString('utf8'));
+    pos = nl + 1 + size + 1;
+  }
+  return contents;
+}
+
+export class GitReader implements ConfigReader {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The repository directory of a project, or null when the name is unsafe. */
+  repoDir(project: string): string | null {
+    if (!isSafeProjectName(project)) return null;
+    return path.join(this.root, project);
+  }
+
+  async getBranches(project: string): Promise<ProjectBranches | null> {
+    const dir = this.repoDir(project);
+    if (!dir) return null;
+    try {
+      if (!(await fs.stat(dir)).isDirectory()) return null;
+    } catch {
+      return null;
+    }
+    // The directory must itself be a repository (bare, or with .git), not a
+    // subdirectory of some enclosing repository.
+    const top = await git(dir, ['rev-parse', '--absolute-git-dir']);
+    if (top.code !== 0) return null;
+    const gitDir = top.stdout.toString('utf8').trim();
+    if (gitDir !== dir && gitDir !== path.join(dir, '.git')) return null;
+    const refs = await git(dir, ['for-each-ref', '--format=%(refname)', 'refs/heads/']);
+    if (refs.code !== 0) throw new ReaderError(`${project}: git for-each-ref failed: ${refs.stderr.trim()}`);
+    const branches = refs.stdout.toString('utf8').split('\n').filter(Boolean).map((r) => r.replace(/^refs\/heads\//, ''));
+    const head = await git(dir, ['symbolic-ref', '--quiet', 'HEAD']);
+    let defaultBranch = head.code === 0 ? head.stdout.toString('utf8').trim().replace(/^refs\/heads\//, '') : '';
+    if (!branches.includes(defaultBranch)) defaultBranch = branches.includes('master') ? 'master' : branches[0] ?? 'master';
+    return { branches, defaultBranch };
+  }
+
+  async readConfigFiles(project: string, ref: string, roots: ConfigRoots): Promise<ConfigFile[]> {
+    const dir = this.repoDir(project);
+    if (!dir) throw new ReaderError(`invalid project name "${project}"`);
+    // A commit id or a full ref is used as is; anything else names a branch.
+    const rev = /^[0-9a-f]{7,64}$/.test(ref) || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+    const resolved = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    if (resolved.code !== 0) throw new ReaderError(`${project}: unknown ref ${ref}`);
+    const commit = resolved.stdout.toString('utf8').trim();
+    const pathspecs = [...roots.files, ...roots.dirs];
+    const tree = await git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...pathspecs]);
+    if (tree.code !== 0) throw new ReaderError(`${project}: git ls-tree failed: ${tree.stderr.trim()}`);
+    const blobs = new Map<string, string>();
+    for (const entry of tree.stdout.toString('utf8').split('\0')) {
+      if (!entry) continue;
+      const tab = entry.indexOf('\t');
+      const [, type, id] = entry.slice(0, tab).split(' ');
+      if (type === 'blob') blobs.set(entry.slice(tab + 1), id);
+    }
+    const selected = selectConfigPaths(blobs.keys(), roots);
+    if (selected.length === 0) return [];
+    const ids = selected.map((p) => blobs.get(p)!);
+    const batch = await git(dir, ['cat-file', '--batch'], `${ids.join('\n')}\n`);
+    if (batch.code !== 0) throw new ReaderError(`${project}: git cat-file failed: ${batch.stderr.trim()}`);
+    const contents = parseBatch(batch.stdout, ids.length);
+    return selected.map((p, i) => ({ path: p, content: contents[i], id: ids[i] }));
+  }
+}
