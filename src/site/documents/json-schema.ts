@@ -1,0 +1,302 @@
+/**
+ * A JSON Schema draft-04 validator, as Python's jsonschema.Draft4Validator
+ * applies it for Deckhand: the same keywords, `$ref` overriding its
+ * siblings, no `format` checks (Deckhand passes no format checker), Python's
+ * equality for `enum`/`uniqueItems`, and Python's message wording.
+ *
+ * Why not Ajv: Ajv 8 does not speak draft-04 (Airship's DataSchemas all
+ * declare it), and compiling ~60 schemas costs more start-up than the whole
+ * validation does when interpreted.
+ */
+import type { PathSegment } from './source.js';
+import { pythonEquals, pythonRegex, pythonRepr } from './python.js';
+
+export interface SchemaError {
+  message: string;
+  /** The schema itself is at fault (a $ref to nothing, a pattern JS cannot compile): that part went unchecked. */
+  schemaProblem?: boolean;
+  /** Where in the instance. */
+  path: PathSegment[];
+  /** Where in the schema (e.g. ['properties', 'port', 'type']). */
+  schemaPath: PathSegment[];
+}
+
+type Schema = Record<string, unknown>;
+
+function typeMatches(instance: unknown, type: string): boolean {
+  switch (type) {
+    case 'object':
+      return instance !== null && typeof instance === 'object' && !Array.isArray(instance);
+    case 'array':
+      return Array.isArray(instance);
+    case 'string':
+      return typeof instance === 'string';
+    case 'integer':
+      return typeof instance === 'number' && Number.isInteger(instance);
+    case 'number':
+      return typeof instance === 'number';
+    case 'boolean':
+      return typeof instance === 'boolean';
+    case 'null':
+      return instance === null;
+    case 'any':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function resolvePointer(root: Schema, ref: string): Schema | undefined {
+  if (ref === '#' || ref === '') return root;
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(2).split('/')) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) node = node[Number(key)];
+    else if (isObject(node)) node = node[key];
+    else return undefined;
+  }
+  return isObject(node) ? node : undefined;
+}
+
+function extrasMessage(extras: string[]): string {
+  return `${extras.map((e) => pythonRepr(e)).join(', ')} ${extras.length === 1 ? 'was' : 'were'}`;
+}
+
+class Draft4 {
+  readonly errors: SchemaError[] = [];
+  constructor(private readonly root: Schema) {}
+
+  private error(message: string, path: PathSegment[], schemaPath: PathSegment[]): void {
+    this.errors.push({ message, path: [...path], schemaPath: [...schemaPath] });
+  }
+
+  private schemaProblem(message: string, path: PathSegment[], schemaPath: PathSegment[]): void {
+    this.errors.push({ message, path: [...path], schemaPath: [...schemaPath], schemaProblem: true });
+  }
+
+  /** Validates into a fresh validator and says whether it passed (for anyOf/oneOf/not). */
+  private passes(instance: unknown, schema: unknown): boolean {
+    const sub = new Draft4(this.root);
+    sub.validate(instance, schema, [], []);
+    for (const e of sub.errors) if (e.schemaProblem) this.errors.push(e);
+    return !sub.errors.some((e) => !e.schemaProblem);
+  }
+
+  validate(instance: unknown, schema: unknown, path: PathSegment[], schemaPath: PathSegment[]): void {
+    if (!isObject(schema)) return;
+    if (typeof schema.$ref === 'string') {
+      const target = resolvePointer(this.root, schema.$ref);
+      if (!target) {
+        this.schemaProblem(`the schema's $ref ${pythonRepr(schema.$ref)} cannot be resolved; this part went unchecked`, path, [
+          ...schemaPath,
+          '$ref',
+        ]);
+        return;
+      }
+      // In draft 4 a $ref replaces the rest of its schema object.
+      this.validate(instance, target, path, [...schemaPath, '$ref']);
+      return;
+    }
+    for (const keyword of Object.keys(schema)) {
+      this.keyword(keyword, schema[keyword], schema, instance, path, [...schemaPath, keyword]);
+    }
+  }
+
+  private keyword(kw: string, value: unknown, schema: Schema, instance: unknown, path: PathSegment[], sp: PathSegment[]): void {
+    switch (kw) {
+      case 'type': {
+        const types = Array.isArray(value) ? value : [value];
+        const ok = types.some((t) => (typeof t === 'string' ? typeMatches(instance, t) : this.passes(instance, t)));
+        if (!ok) this.error(`${pythonRepr(instance)} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`, path, sp);
+        return;
+      }
+      case 'properties': {
+        if (!isObject(instance) || !isObject(value)) return;
+        for (const [prop, sub] of Object.entries(value)) {
+          if (Object.prototype.hasOwnProperty.call(instance, prop)) this.validate(instance[prop], sub, [...path, prop], [...sp, prop]);
+        }
+        return;
+      }
+      case 'patternProperties': {
+        if (!isObject(instance) || !isObject(value)) return;
+        for (const [pattern, sub] of Object.entries(value)) {
+          const re = pythonRegex(pattern);
+          for (const [k, v] of Object.entries(instance)) if (re?.test(k)) this.validate(v, sub, [...path, k], [...sp, pattern]);
+        }
+        return;
+      }
+      case 'additionalProperties': {
+        if (!isObject(instance)) return;
+        const props = isObject(schema.properties) ? schema.properties : {};
+        const patterns = isObject(schema.patternProperties) ? Object.keys(schema.patternProperties) : [];
+        const extras = Object.keys(instance).filter(
+          (k) => !Object.prototype.hasOwnProperty.call(props, k) && !patterns.some((p) => pythonRegex(p)?.test(k)),
+        );
+        if (isObject(value)) {
+          for (const k of extras) this.validate(instance[k], value, [...path, k], sp);
+        } else if (value === false && extras.length > 0) {
+          const sorted = [...extras].sort();
+          if (patterns.length > 0) {
+            const verb = sorted.length === 1 ? 'does' : 'do';
+            this.error(
+              `${sorted.map((e) => pythonRepr(e)).join(', ')} ${verb} not match any of the regexes: ${patterns
+                .sort()
+                .map((p) => pythonRepr(p))
+                .join(', ')}`,
+              path,
+              sp,
+            );
+          } else {
+            this.error(`Additional properties are not allowed (${extrasMessage(sorted)} unexpected)`, path, sp);
+          }
+        }
+        return;
+      }
+      case 'required': {
+        if (!isObject(instance) || !Array.isArray(value)) return;
+        for (const prop of value) {
+          if (!Object.prototype.hasOwnProperty.call(instance, String(prop))) this.error(`${pythonRepr(prop)} is a required property`, path, sp);
+        }
+        return;
+      }
+      case 'minProperties':
+        if (isObject(instance) && Object.keys(instance).length < Number(value)) {
+          this.error(`${pythonRepr(instance)} does not have enough properties`, path, sp);
+        }
+        return;
+      case 'maxProperties':
+        if (isObject(instance) && Object.keys(instance).length > Number(value)) {
+          this.error(`${pythonRepr(instance)} has too many properties`, path, sp);
+        }
+        return;
+      case 'dependencies': {
+        if (!isObject(instance) || !isObject(value)) return;
+        for (const [prop, dep] of Object.entries(value)) {
+          if (!Object.prototype.hasOwnProperty.call(instance, prop)) continue;
+          if (Array.isArray(dep)) {
+            for (const each of dep) {
+              if (!Object.prototype.hasOwnProperty.call(instance, String(each))) {
+                this.error(`${pythonRepr(each)} is a dependency of ${pythonRepr(prop)}`, path, [...sp, prop]);
+              }
+            }
+          } else {
+            this.validate(instance, dep, path, [...sp, prop]);
+          }
+        }
+        return;
+      }
+      case 'items': {
+        if (!Array.isArray(instance)) return;
+        if (Array.isArray(value)) {
+          for (let i = 0; i < Math.min(value.length, instance.length); i++) this.validate(instance[i], value[i], [...path, i], [...sp, i]);
+        } else {
+          for (let i = 0; i < instance.length; i++) this.validate(instance[i], value, [...path, i], sp);
+        }
+        return;
+      }
+      case 'additionalItems': {
+        if (!Array.isArray(instance) || !Array.isArray(schema.items)) return;
+        const offset = schema.items.length;
+        const rest = instance.slice(offset);
+        if (isObject(value)) {
+          rest.forEach((item, j) => this.validate(item, value, [...path, offset + j], sp));
+        } else if (value === false && rest.length > 0) {
+          this.error(`Additional items are not allowed (${extrasMessage(rest.map((r) => pythonRepr(r)))} unexpected)`, path, sp);
+        }
+        return;
+      }
+      case 'minItems':
+        if (Array.isArray(instance) && instance.length < Number(value)) this.error(`${pythonRepr(instance)} is too short`, path, sp);
+        return;
+      case 'maxItems':
+        if (Array.isArray(instance) && instance.length > Number(value)) this.error(`${pythonRepr(instance)} is too long`, path, sp);
+        return;
+      case 'uniqueItems':
+        if (value === true && Array.isArray(instance)) {
+          const dup = instance.some((x, i) => instance.some((y, j) => j > i && pythonEquals(x, y)));
+          if (dup) this.error(`${pythonRepr(instance)} has non-unique elements`, path, sp);
+        }
+        return;
+      case 'minLength':
+        if (typeof instance === 'string' && [...instance].length < Number(value)) this.error(`${pythonRepr(instance)} is too short`, path, sp);
+        return;
+      case 'maxLength':
+        if (typeof instance === 'string' && [...instance].length > Number(value)) this.error(`${pythonRepr(instance)} is too long`, path, sp);
+        return;
+      case 'pattern': {
+        if (typeof instance !== 'string' || typeof value !== 'string') return;
+        const re = pythonRegex(value);
+        if (!re) this.schemaProblem(`the schema's pattern ${pythonRepr(value)} cannot be compiled; it went unchecked`, path, sp);
+        else if (!re.test(instance)) this.error(`${pythonRepr(instance)} does not match ${pythonRepr(value)}`, path, sp);
+        return;
+      }
+      case 'enum':
+        if (Array.isArray(value) && !value.some((v) => pythonEquals(v, instance))) {
+          this.error(`${pythonRepr(instance)} is not one of ${pythonRepr(value)}`, path, sp);
+        }
+        return;
+      case 'minimum': {
+        if (typeof instance !== 'number' || typeof value !== 'number') return;
+        const exclusive = schema.exclusiveMinimum === true;
+        if (exclusive ? instance <= value : instance < value) {
+          this.error(`${pythonRepr(instance)} is ${exclusive ? 'less than or equal to' : 'less than'} the minimum of ${pythonRepr(value)}`, path, sp);
+        }
+        return;
+      }
+      case 'maximum': {
+        if (typeof instance !== 'number' || typeof value !== 'number') return;
+        const exclusive = schema.exclusiveMaximum === true;
+        if (exclusive ? instance >= value : instance > value) {
+          this.error(
+            `${pythonRepr(instance)} is ${exclusive ? 'greater than or equal to' : 'greater than'} the maximum of ${pythonRepr(value)}`,
+            path,
+            sp,
+          );
+        }
+        return;
+      }
+      case 'multipleOf':
+        if (typeof instance === 'number' && typeof value === 'number' && value !== 0) {
+          const q = instance / value;
+          if (!Number.isInteger(q) && Math.abs(q - Math.round(q)) > 1e-9) {
+            this.error(`${pythonRepr(instance)} is not a multiple of ${pythonRepr(value)}`, path, sp);
+          }
+        }
+        return;
+      case 'allOf':
+        if (Array.isArray(value)) value.forEach((sub, i) => this.validate(instance, sub, path, [...sp, i]));
+        return;
+      case 'anyOf':
+        if (Array.isArray(value) && !value.some((sub) => this.passes(instance, sub))) {
+          this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`, path, sp);
+        }
+        return;
+      case 'oneOf': {
+        if (!Array.isArray(value)) return;
+        const n = value.filter((sub) => this.passes(instance, sub)).length;
+        if (n === 0) this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`, path, sp);
+        else if (n > 1) this.error(`${pythonRepr(instance)} is valid under each of ${n} of the given schemas`, path, sp);
+        return;
+      }
+      case 'not':
+        if (this.passes(instance, value)) this.error(`${pythonRepr(instance)} should not be valid under ${pythonRepr(value)}`, path, sp);
+        return;
+      default:
+        // $schema, id, title, description, default, definitions, format, …: no assertion.
+        return;
+    }
+  }
+}
+
+/** Every way `instance` fails `schema` (draft 4); [] when it is valid. */
+export function validateSchema(schema: unknown, instance: unknown): SchemaError[] {
+  if (!isObject(schema)) return [];
+  const v = new Draft4(schema);
+  v.validate(instance, schema, [], []);
+  return v.errors;
+}
