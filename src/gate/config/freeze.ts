@@ -131,6 +131,7 @@ function freezeOne(
     builder.name = v.name;
   }
   builder.name = jobName;
+  builder.reference = layout.getJobs(jobName)[0] ?? variants[variants.length - 1];
   builder.updateProjectVariables(ppc.variables);
   if (builder.attrs.ansibleVersion === undefined && layout.tenant.defaultAnsibleVersion) {
     builder.attrs.ansibleVersion = layout.tenant.defaultAnsibleVersion;

@@ -165,7 +165,8 @@ export class JobBuilder {
   inheritancePath: string[] = [];
   secretsByStep = new Map<RunStep, SecretUse[]>();
   nesting = new Map<RunStep, number>();
-  readonly reference: JobVariant;
+  /** The job's own reference definition (its first variant), for its parent and location. */
+  reference: JobVariant;
 
   /** Zuul's copy() + setBase(): the first variant collected. */
   constructor(base: JobVariant) {
@@ -398,7 +399,7 @@ export class JobBuilder {
       name: this.name,
       description: ref.description,
       variantDescription: ref.variantDescription,
-      parent: g<string | null | undefined>('parent', undefined) ?? (ref.parent === null ? null : layout.tenant.defaultParent),
+      parent: ref.parent === null ? null : ref.parent ?? (ref.name === layout.tenant.defaultParent ? null : layout.tenant.defaultParent),
       inheritancePath: this.inheritancePath,
       source: ref.source.project ? { project: ref.source.project, branch: ref.source.branch, path: ref.source.path, line: ref.line } : undefined,
       voting: g('voting', true),

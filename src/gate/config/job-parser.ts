@@ -144,10 +144,13 @@ export function parseJob(ctx: ParseContext, item: ConfigItem, conf: Record<strin
   const source = item.source;
   const at = (...p: Path) => ({ ...ctx.at(item, [...path, ...p], 'job'), objectName: name });
   const line = path.length ? ctx.location(item, path).line ?? item.line : item.line;
+  const attrLines: Record<string, number> = {};
+  for (const k of Object.keys(conf)) attrLines[k] = ctx.location(item, [...path, k]).line ?? line;
   const job: JobVariant = {
     name,
     source,
     line,
+    attrLines,
     projectPipeline,
     secrets: [],
     overrideControl: {},

@@ -37,11 +37,13 @@ export function noopJob(): JobVariant {
   };
 }
 
-export function originOptions(o: Origin, stanza: string, name?: string): ConfigErrorOptions {
+export function originOptions(o: Origin, stanza: string, name?: string, attr?: string): ConfigErrorOptions {
+  const line = (attr !== undefined ? o.attrLines?.[attr] : undefined) ?? o.line;
   return {
-    location: { project: o.source.project || undefined, branch: o.source.branch || undefined, path: o.source.path, line: o.line || undefined },
+    location: { project: o.source.project || undefined, branch: o.source.branch || undefined, path: o.source.path, line: line || undefined },
     stanza,
     objectName: name,
+    attr,
   };
 }
 
@@ -342,16 +344,16 @@ export function validateJobReferences(layout: Layout, job: JobVariant): void {
   if (job.parent) {
     const parents = layout.getJobs(job.parent);
     if (!parents.length) {
-      throw layout.missing('job', job.parent, `Job ${job.parent} not defined`, { ...opts, attr: 'parent' });
+      throw layout.missing('job', job.parent, `Job ${job.parent} not defined`, originOptions(job, 'job', job.name, 'parent'));
     }
     if (!parents.some((p) => !p.final)) {
-      throw new ConfigError('final-parent', `The parent of job "${job.name}", "${job.parent}" is final and can not act as a parent`, { ...opts, attr: 'parent' });
+      throw new ConfigError('final-parent', `The parent of job "${job.name}", "${job.parent}" is final and can not act as a parent`, originOptions(job, 'job', job.name, 'parent'));
     }
     if (!parents.some((p) => !p.intermediate) && !job.abstract) {
-      throw new ConfigError('intermediate-parent', `The parent of job "${job.name}", "${job.parent}" is intermediate but "${job.name}" is not abstract`, { ...opts, attr: 'parent' });
+      throw new ConfigError('intermediate-parent', `The parent of job "${job.name}", "${job.parent}" is intermediate but "${job.name}" is not abstract`, originOptions(job, 'job', job.name, 'parent'));
     }
     if (!parents.some((p) => !p.protected) && parents[0].source.canonicalProject !== job.source.canonicalProject) {
-      throw new ConfigError('protected-parent', `The parent of job "${job.name}", "${job.parent}" is a protected job in a different project`, { ...opts, attr: 'parent' });
+      throw new ConfigError('protected-parent', `The parent of job "${job.name}", "${job.parent}" is a protected job in a different project`, originOptions(job, 'job', job.name, 'parent'));
     }
   } else if (job.parent === undefined && !job.projectPipeline && job.name !== layout.tenant.defaultParent &&
     !layout.jobs.has(layout.tenant.defaultParent)) {
@@ -360,21 +362,21 @@ export function validateJobReferences(layout: Layout, job: JobVariant): void {
       `Job ${job.name} has no parent and the tenant's default parent job "${layout.tenant.defaultParent}" is not defined`, opts);
   }
   if (job.nodeset !== undefined) {
-    for (const ns of layout.flattenNodeset(job.nodeset, { ...opts, attr: 'nodeset' })) {
+    for (const ns of layout.flattenNodeset(job.nodeset, originOptions(job, 'job', job.name, 'nodeset'))) {
       const max = layout.tenant.maxNodesPerJob;
       if (max !== -1 && ns.nodes.length > max) {
-        throw new ConfigError('max-nodes', `The job "${job.name}" exceeds tenant max-nodes-per-job ${max}.`, { ...opts, attr: 'nodeset' });
+        throw new ConfigError('max-nodes', `The job "${job.name}" exceeds tenant max-nodes-per-job ${max}.`, originOptions(job, 'job', job.name, 'nodeset'));
       }
     }
   }
-  for (const dep of job.dependencies ?? []) layout.getJob(dep.name, { ...opts, attr: 'dependencies' });
+  for (const dep of job.dependencies ?? []) layout.getJob(dep.name, originOptions(job, 'job', job.name, 'dependencies'));
   for (const step of [...job.preRun ?? [], ...job.run ?? [], ...job.postRun ?? [], ...job.cleanupRun ?? []]) {
     for (const use of step.secrets) {
       const secret = layout.secrets.get(use.secret);
-      if (!secret) throw new ReferenceNotFoundError('secret', use.secret, `The secret "${use.secret}" was not found.`, { ...opts, attr: 'secrets' });
+      if (!secret) throw new ReferenceNotFoundError('secret', use.secret, `The secret "${use.secret}" was not found.`, originOptions(job, 'job', job.name, 'secrets'));
       if (secret.source.canonicalProject !== step.source.canonicalProject || secret.source.trusted !== step.source.trusted) {
         throw new ConfigError('secret-project', `Unable to use secret ${use.secret}.  Secrets must be defined in the same project in which they are used`,
-          { ...opts, attr: 'secrets' });
+          originOptions(job, 'job', job.name, 'secrets'));
       }
     }
   }
@@ -439,10 +441,10 @@ export function assembleLayout(layout: Layout, parsed: {
     run(layout, () => {
       for (const other of p.supercedes) {
         if (!layout.pipelines.has(other)) {
-          throw new ReferenceNotFoundError('pipeline', other, `The pipeline "${p.name}" supercedes an unknown pipeline ${other}.`, { attr: 'supercedes' });
+          throw new ReferenceNotFoundError('pipeline', other, `The pipeline "${p.name}" supercedes an unknown pipeline ${other}.`, originOptions(p, 'pipeline', p.name, 'supercedes'));
         }
       }
-    }, originOptions(p, 'pipeline', p.name));
+    }, originOptions(p, 'pipeline', p.name, 'supercedes'));
   }
 
   for (const s of parsed.semaphores) run(layout, () => layout.addSemaphore(s), originOptions(s.origin!, 'semaphore', s.name));
@@ -480,7 +482,7 @@ function validatePipelineJobs(layout: Layout, owner: ProjectConfig, stanza: stri
     if (!layout.pipelines.has(pipelineName)) {
       const configIncomplete = layout.tenant.configProjects.some((p) => !p.available && p.loadClasses.has('pipeline'));
       layout.errors.add(new ReferenceNotFoundError('pipeline', pipelineName, `The pipeline "${pipelineName}" is not defined; its jobs never run`,
-        { ...originOptions(owner, stanza, name), attr: pipelineName, unresolved: configIncomplete, severity: 'warning' }));
+        { ...originOptions(owner, stanza, name, pipelineName), unresolved: configIncomplete, severity: 'warning' }));
     }
     for (const [jobName, variants] of pp.jobs) {
       for (const v of variants) {
@@ -510,7 +512,7 @@ function validateProjectConfigs(layout: Layout): void {
       for (const tname of pc.templates) {
         let templates: ProjectConfig[];
         try {
-          templates = layout.getProjectTemplates(tname, { ...opts, attr: 'templates' });
+          templates = layout.getProjectTemplates(tname, originOptions(pc, 'project', name, 'templates'));
         } catch (err) {
           layout.errors.add(toConfigError(err, opts));
           continue;

@@ -289,7 +289,9 @@ export function parseItems(ctx: ParseContext, items: ConfigItem[], loadClasses: 
   }
   const each = <T>(type: string, fn: (item: ConfigItem) => T, push: (v: T) => void) => {
     for (const item of byType.get(type) ?? []) {
-      if (type !== 'pragma' && !loadClasses(item).has(type as ConfigClass)) continue;
+      // Zuul rejects pipelines of untrusted projects before looking at the classes they may load.
+      const forbiddenPipeline = type === 'pipeline' && !item.source.trusted;
+      if (type !== 'pragma' && !forbiddenPipeline && !loadClasses(item).has(type as ConfigClass)) continue;
       try {
         push(fn(item));
       } catch (err) {

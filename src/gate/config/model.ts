@@ -30,6 +30,8 @@ export interface SourceContext {
 export interface Origin {
   source: SourceContext;
   line: number;
+  /** Line of each attribute of the stanza, for errors about one attribute. */
+  attrLines?: Record<string, number>;
 }
 
 /** The change, branch or ref a matcher is asked about. */

@@ -88,6 +88,7 @@ function baseConfig(ctx: ParseContext, item: ConfigItem, name: string, isTemplat
     queueName: item.body.queue as string | undefined,
     source: item.source,
     line: item.line,
+    attrLines: Object.fromEntries(Object.keys(item.body).map((k) => [k, ctx.location(item, [k]).line ?? item.line])),
   };
 }
 

@@ -169,7 +169,8 @@ export function lineAt(marks: MarkTable, root: unknown, path: Path): number | un
 export function validate(check: Check, value: unknown, where: { marks: MarkTable; location: ConfigLocation; stanza?: string; name?: string; basePath?: Path }): void {
   const e = check(value, where.basePath ?? []);
   if (!e) return;
-  const line = lineAt(where.marks, value, e.path.slice((where.basePath ?? []).length)) ?? where.location.line;
+  const rel = e.path.slice((where.basePath ?? []).length);
+  const line = rel.length ? lineAt(where.marks, value, rel) ?? where.location.line : where.location.line;
   const attrPath = formatPath(e.path);
   throw new ConfigSchemaError(attrPath ? `${e.message} (at ${attrPath})` : e.message, {
     location: { ...where.location, line },

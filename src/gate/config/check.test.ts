@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { checkConfig, formatCheckResult } from './check.js';
+import { BASE_CONFIG } from './test-helpers.js';
+
+describe('checkConfig', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gate-check-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('checks a config file and reports problems at file:line', async () => {
+    const file = path.join(dir, 'zuul.yaml');
+    await writeFile(file, `${BASE_CONFIG}- job:\n    name: broken\n    parent: nowhere\n- project:\n    check: {jobs: [broken]}\n`);
+    const res = await checkConfig(file);
+    assert.equal(res.kind, 'config-file');
+    assert.equal(res.ok, false);
+    assert.deepEqual(res.errors.map((e) => `${e.file}:${e.line} ${e.code}`), [`${file}:${BASE_CONFIG.split('\n').length + 2} job-not-found`]);
+    assert.match(formatCheckResult(res), /1 error\(s\), 0 warning\(s\) \(2 pipeline, 2 job, 1 project\)/);
+  });
+
+  it('checks a repository directory', async () => {
+    const repoDir = path.join(dir, 'repo');
+    await mkdir(path.join(repoDir, 'zuul.d'), { recursive: true });
+    await writeFile(path.join(repoDir, 'zuul.d', 'a.yaml'), BASE_CONFIG);
+    await writeFile(path.join(repoDir, 'zuul.d', 'b.yaml'), '- job: {name: ok, run: make}\n- project: {check: {jobs: [ok]}}\n');
+    const good = await checkConfig(repoDir);
+    assert.equal(good.kind, 'config-dir');
+    assert.deepEqual(good.errors, []);
+    assert.equal(good.ok, true);
+    await writeFile(path.join(repoDir, 'zuul.d', 'c.yaml'), '- job: {name: pb, run: site.yml}\n');
+    const bad = await checkConfig(repoDir);
+    assert.deepEqual(bad.errors.map((e) => `${path.relative(dir, e.file!)}:${e.line} ${e.code}`), ['repo/zuul.d/c.yaml:1 unsupported-playbook']);
+    const empty = await checkConfig(await mkdtemp(path.join(dir, 'empty-')));
+    assert.deepEqual(empty.errors.map((e) => e.code), ['no-config']);
+  });
+
+  it('checks a tenant file', async () => {
+    const file = path.join(dir, 'main.yaml');
+    await writeFile(file, '- tenant:\n    name: t\n    bogus: 1\n');
+    const res = await checkConfig(file);
+    assert.equal(res.kind, 'tenant-file');
+    assert.deepEqual(res.errors.map((e) => `${e.line} ${e.code}`), ['3 schema']);
+  });
+
+  it('reports a missing target', async () => {
+    const res = await checkConfig(path.join(dir, 'nope.yaml'));
+    assert.equal(res.errors[0].code, 'not-found');
+  });
+});
