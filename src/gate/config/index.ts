@@ -13,6 +13,14 @@
 //   const { graph, failFast } = freezeJobGraph(layout, 'gate', { project, branch, files });
 //   graph.jobs / graph.getDependencies(name) / graph.runnable(state) // FrozenJob: run commands, vars, nodeset…
 //
+// Events: pipelineTriggerFor(pipeline, event, change) and
+// pipelineAccepts(pipeline, connection, change) apply triggers and
+// require/reject as Zuul's Gerrit driver does.
+//
+// On reconfiguration (a branch moved), load the new layout and keep the
+// current one if introducedErrors(current, candidate) is not empty: an
+// invalid config never replaces the last good one.
+//
 // For an item whose change edits configuration, buildSpeculativeLayout()
 // loads the layout with the change's commit (OverlayReader) and decides, as
 // Zuul does, whether the item runs with it or gets its config errors
@@ -51,7 +59,11 @@ export { freezeJobGraph, type FreezeOptions, type FrozenJobGraph } from './freez
 export { JobGraph, type GraphEdge } from './job-graph.js';
 export type { FrozenJob, FrozenNodeSet, FrozenSecret, FrozenStep, FrozenJobSource } from './frozen-job.js';
 export {
-  buildSpeculativeLayout, findRelevantErrors, isConfigFile,
+  matchEvent, matchRequirements, pipelineAccepts, pipelineTriggerFor, type ChangeState, type MatchResult, type TriggerEvent,
+} from './filters.js';
+export { parseDuration } from './trigger-parser.js';
+export {
+  buildSpeculativeLayout, findRelevantErrors, introducedErrors, isConfigFile,
   type SpeculativeChange, type SpeculativeInput, type SpeculativeResult,
 } from './speculative.js';
 export { checkConfig, formatCheckResult, type CheckOptions, type CheckResult } from './check.js';

@@ -136,8 +136,10 @@ export interface ApprovalRequirement {
   labels: Record<string, number[]>;
   username?: ZuulRegex;
   email?: ZuulRegex;
-  olderThan?: string;
-  newerThan?: string;
+  /** Seconds: the approval must be at least this old. */
+  olderThan?: number;
+  /** Seconds: the approval must be at most this old. */
+  newerThan?: number;
 }
 
 /** A pipeline `require` or `reject` entry for one connection (Gerrit ref filter). */

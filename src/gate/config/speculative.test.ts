@@ -94,3 +94,16 @@ describe('buildSpeculativeLayout', () => {
     assert.match(dep.message ?? '', /depends on a change to a config project/);
   });
 });
+
+describe('introducedErrors', () => {
+  it('lists errors the current layout does not have', async () => {
+    const { introducedErrors } = await import('./speculative.js');
+    const tenant = simpleTenant(['org/a']);
+    const good = await loadTenantLayout(tenant, reader());
+    const r = reader();
+    r.repos['org/a'].branches.master = { 'zuul.yaml': '- project: {check: {jobs: [gone]}}\n' };
+    const bad = await loadTenantLayout(tenant, r);
+    assert.deepEqual(introducedErrors(good, bad).map((e) => e.code), ['job-not-found']);
+    assert.deepEqual(introducedErrors(bad, bad), []);
+  });
+});

@@ -36,6 +36,15 @@ export function findRelevantErrors(candidate: Layout, baseKeys: ReadonlySet<stri
     changes.some((c) => e.location?.project === c.project && e.location?.branch === c.branch));
 }
 
+/**
+ * Errors a candidate layout has that the current one does not: when there
+ * are any, a reconfiguration should keep the current (last good) layout.
+ */
+export function introducedErrors(current: Layout, candidate: Layout): ConfigError[] {
+  const keys = current.errors.errorKeys();
+  return candidate.errors.errors.filter((e) => !keys.has(e.key));
+}
+
 export interface SpeculativeInput {
   tenantConfig: TenantConfig;
   reader: ConfigReader;

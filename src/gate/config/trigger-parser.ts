@@ -67,6 +67,19 @@ function regexes(ctx: ParseContext, item: ConfigItem, value: unknown, path: Path
   return asList(value as unknown[]).map((v, i) => ctx.regex(item, v, Array.isArray(value) ? [...path, i] : path));
 }
 
+/** Zuul's time_to_seconds: `30s`, `5m`, `2h`, `3d`, `1w`. */
+export function parseDuration(s: string): number | null {
+  const m = /^(\d+)([smhdw])$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+}
+
+function durationSeconds(ctx: ParseContext, item: ConfigItem, s: string, path: Path): number {
+  const n = parseDuration(s);
+  if (n === null) throw new ConfigError('schema', `Unable to parse time value: ${s}`, ctx.at(item, path));
+  return n;
+}
+
 function toNumbers(v: unknown): number[] {
   return asList(v as unknown[]).map((x) => Number(x));
 }
@@ -79,8 +92,8 @@ function parseApprovals(ctx: ParseContext, item: ConfigItem, value: unknown, pat
     for (const [k, v] of Object.entries(conf)) {
       if (k === 'username') req.username = ctx.regex(item, v, [...p, k]);
       else if (k === 'email') req.email = ctx.regex(item, v, [...p, k]);
-      else if (k === 'older-than') req.olderThan = String(v);
-      else if (k === 'newer-than') req.newerThan = String(v);
+      else if (k === 'older-than') req.olderThan = durationSeconds(ctx, item, String(v), [...p, k]);
+      else if (k === 'newer-than') req.newerThan = durationSeconds(ctx, item, String(v), [...p, k]);
       else req.labels[k] = toNumbers(v);
     }
     return req;
