@@ -5,7 +5,7 @@
  * for the caller (see stopMachinesIn).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { defaultHookCommand } from './ipmi-sim.js';
+import { entryCommand } from './ipmi-sim.js';
 import { DirMachineStore } from './store.js';
 import { stopQemu } from './qemu.js';
 
@@ -23,7 +23,7 @@ export interface BmcProcess {
 
 /** Starts `bmc serve --json ARGS` and waits for its JSON line. `--listen` defaults to 127.0.0.1:0. */
 export async function spawnBmc(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BmcProcess> {
-  const [file, ...pre] = defaultHookCommand();
+  const [file, ...pre] = entryCommand('main');
   const full = [...pre, 'bmc', 'serve', '--json', ...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']), ...args];
   const child: ChildProcess = spawn(file, full, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, env: opts.env ?? process.env });
   let out = '';

@@ -9,7 +9,10 @@ const node = (info: Record<string, unknown>) => ({ uuid: 'n-1', driver: 'ipmi', 
 test('argv carries address, user, port and cipher suite but never the password or Kg key', () => {
   const info = parseIpmiInfo(node({ ipmi_address: '10.0.0.5', ipmi_username: 'admin', ipmi_password: 'p@ss w0rd', ipmi_port: '6230', ipmi_cipher_suite: 3, ipmi_hex_kg_key: '414243' }));
   const args = ipmitoolArgs(info, ['power', 'status'], { retries: 1, requestTimeoutS: 2 });
-  assert.deepEqual(args, ['-I', 'lanplus', '-H', '10.0.0.5', '-L', 'ADMINISTRATOR', '-p', '6230', '-U', 'admin', '-K', '-C', '3', '-R', '1', '-N', '2', '-f', '/dev/stdin', '-v', 'power', 'status']);
+  assert.deepEqual(args, ['-I', 'lanplus', '-H', '10.0.0.5', '-L', 'ADMINISTRATOR', '-p', '6230', '-U', 'admin', '-K', '-C', '3', '-R', '1', '-N', '2', '-E', '-v', 'power', 'status']);
+  // an empty password goes through a file (the environment cannot carry it)
+  const empty = parseIpmiInfo(node({ ipmi_address: 'h' }));
+  assert.deepEqual(ipmitoolArgs(empty, ['power', 'status'], {}, '/tmp/x/pw').slice(-5), ['-f', '/tmp/x/pw', '-v', 'power', 'status']);
   assert.ok(!args.some((a) => a.includes('p@ss') || a.includes('414243') || a === 'ABC'));
   assert.equal(kgKeyForEnv('414243'), 'ABC');
   assert.throws(() => kgKeyForEnv('4100'), /zero byte/);

@@ -1,11 +1,17 @@
 /**
  * Running ipmitool: argv built as an array (never a shell string), the
- * password written to ipmitool's stdin and read back through `-f /dev/stdin`,
- * the Kg key through the IPMI_KGKEY environment variable (`-K`), so no secret
- * is ever on a command line. Failures are classified from ipmitool's verbose
- * stderr into DriverError kinds the conductor can act on.
+ * password in the IPMI_PASSWORD environment variable (`-E`; /proc/PID/environ
+ * is readable by the owner only), the Kg key in IPMI_KGKEY (`-K`), so no
+ * secret is ever on a command line. An empty password cannot travel in the
+ * environment (ipmitool then prompts), so it goes, as a NUL byte, through a
+ * file in a private temporary directory, as Ironic does. Failures are
+ * classified from ipmitool's verbose stderr into DriverError kinds the
+ * conductor can act on.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DriverError, type DriverErrorKind } from '../errors.js';
 import type { IpmiInfo } from './driver-info.js';
 
@@ -29,7 +35,7 @@ export const IPMITOOL_DEFAULTS = { retries: 3, requestTimeoutS: 1, commandTimeou
  * it carries no secret. `-v` makes ipmitool say why a session failed, which
  * the classifier needs; its extra lines go to stderr only.
  */
-export function ipmitoolArgs(info: IpmiInfo, command: readonly string[], opts: IpmitoolOptions = {}): string[] {
+export function ipmitoolArgs(info: IpmiInfo, command: readonly string[], opts: IpmitoolOptions = {}, emptyPasswordFile = '/dev/null'): string[] {
   const args = ['-I', info.protocolVersion === '2.0' ? 'lanplus' : 'lan', '-H', info.address, '-L', info.privLevel];
   if (info.port !== undefined) args.push('-p', String(info.port));
   if (info.username) args.push('-U', info.username);
@@ -40,7 +46,9 @@ export function ipmitoolArgs(info: IpmiInfo, command: readonly string[], opts: I
     if (v !== undefined) args.push(flag, v);
   }
   args.push('-R', String(opts.retries ?? IPMITOOL_DEFAULTS.retries), '-N', String(opts.requestTimeoutS ?? IPMITOOL_DEFAULTS.requestTimeoutS));
-  args.push('-f', '/dev/stdin', '-v', ...command);
+  if (info.password.length) args.push('-E');
+  else args.push('-f', emptyPasswordFile);
+  args.push('-v', ...command);
   return args;
 }
 
@@ -86,15 +94,32 @@ export interface IpmitoolResult {
  * code 0; rejects with a DriverError saying what failed and where.
  */
 export function runIpmitool(info: IpmiInfo, command: readonly string[], opts: IpmitoolOptions & { signal?: AbortSignal } = {}): Promise<IpmitoolResult> {
-  const args = ipmitoolArgs(info, command, opts);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' };
   if (info.hexKgKey) env.IPMI_KGKEY = kgKeyForEnv(info.hexKgKey);
+  let pwDir: string | undefined;
+  let pwFile: string | undefined;
+  if (info.password.length) {
+    env.IPMI_PASSWORD = info.password;
+  } else {
+    pwDir = mkdtempSync(join(tmpdir(), 'strata-ipmi-'));
+    pwFile = join(pwDir, 'pw');
+    writeFileSync(pwFile, '\0', { mode: 0o600 });
+  }
+  const args = ipmitoolArgs(info, command, opts, pwFile);
+  const cleanup = () => {
+    if (pwDir) rmSync(pwDir, { recursive: true, force: true });
+  };
+  return runArgs(info, command, args, env, opts).finally(cleanup);
+}
+
+function runArgs(info: IpmiInfo, command: readonly string[], args: string[], env: NodeJS.ProcessEnv, opts: IpmitoolOptions & { signal?: AbortSignal }): Promise<IpmitoolResult> {
   const where = `BMC ${info.address}${info.port ? `:${info.port}` : ''}`;
   const what = `ipmitool ${command.join(' ')}`;
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(opts.binary ?? 'ipmitool', args, { shell: false, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // stdin closed: ipmitool must never sit at a password prompt.
+      child = spawn(opts.binary ?? 'ipmitool', args, { shell: false, env, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       reject(new DriverError('bmc-error', `${what}: cannot start ipmitool: ${(err as Error).message}`, { cause: err }));
       return;
@@ -105,10 +130,6 @@ export function runIpmitool(info: IpmiInfo, command: readonly string[], opts: Ip
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    // A NUL after the password: ipmitool reads the file with fgets, and an
-    // empty password must not leave it prompting on a terminal.
-    child.stdin.on('error', () => {});
-    child.stdin.end(info.password.length ? info.password : '\0');
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
