@@ -69,25 +69,37 @@ export class GitReader implements ConfigReader {
     return path.join(this.root, project);
   }
 
+  /** The git directory of a repository: `<dir>` when bare, `<dir>/.git` otherwise; null when neither. */
+  private async gitDir(dir: string): Promise<string | null> {
+    for (const candidate of [path.join(dir, '.git'), dir]) {
+      try {
+        const [head, objects] = await Promise.all([fs.stat(path.join(candidate, 'HEAD')), fs.stat(path.join(candidate, 'objects'))]);
+        if (head.isFile() && objects.isDirectory()) return candidate;
+      } catch {
+        // not this layout
+      }
+    }
+    return null;
+  }
+
   async getBranches(project: string): Promise<ProjectBranches | null> {
     const dir = this.repoDir(project);
     if (!dir) return null;
-    try {
-      if (!(await fs.stat(dir)).isDirectory()) return null;
-    } catch {
-      return null;
-    }
     // The directory must itself be a repository (bare, or with .git), not a
-    // subdirectory of some enclosing repository.
-    const top = await git(dir, ['rev-parse', '--absolute-git-dir']);
-    if (top.code !== 0) return null;
-    const gitDir = top.stdout.toString('utf8').trim();
-    if (gitDir !== dir && gitDir !== path.join(dir, '.git')) return null;
+    // subdirectory of some enclosing repository. Checked on the filesystem:
+    // a spawn costs more than the rest of the read.
+    const gitDir = await this.gitDir(dir);
+    if (!gitDir) return null;
     const refs = await git(dir, ['for-each-ref', '--format=%(refname)', 'refs/heads/']);
     if (refs.code !== 0) throw new ReaderError(`${project}: git for-each-ref failed: ${refs.stderr.trim()}`);
     const branches = refs.stdout.toString('utf8').split('\n').filter(Boolean).map((r) => r.replace(/^refs\/heads\//, ''));
-    const head = await git(dir, ['symbolic-ref', '--quiet', 'HEAD']);
-    let defaultBranch = head.code === 0 ? head.stdout.toString('utf8').trim().replace(/^refs\/heads\//, '') : '';
+    let defaultBranch = '';
+    try {
+      const head = (await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8')).trim();
+      if (head.startsWith('ref: refs/heads/')) defaultBranch = head.slice('ref: refs/heads/'.length);
+    } catch {
+      // detached or unreadable HEAD: fall back below
+    }
     if (!branches.includes(defaultBranch)) defaultBranch = branches.includes('master') ? 'master' : branches[0] ?? 'master';
     return { branches, defaultBranch };
   }
@@ -97,12 +109,13 @@ export class GitReader implements ConfigReader {
     if (!dir) throw new ReaderError(`invalid project name "${project}"`);
     // A commit id or a full ref is used as is; anything else names a branch.
     const rev = /^[0-9a-f]{7,64}$/.test(ref) || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-    const resolved = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
-    if (resolved.code !== 0) throw new ReaderError(`${project}: unknown ref ${ref}`);
-    const commit = resolved.stdout.toString('utf8').trim();
+    if (rev.startsWith('-')) throw new ReaderError(`${project}: invalid ref ${ref}`);
     const pathspecs = [...roots.files, ...roots.dirs];
-    const tree = await git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...pathspecs]);
-    if (tree.code !== 0) throw new ReaderError(`${project}: git ls-tree failed: ${tree.stderr.trim()}`);
+    const tree = await git(dir, ['ls-tree', '-r', '-z', '--full-tree', `${rev}^{commit}`, '--', ...pathspecs]);
+    if (tree.code !== 0) {
+      if (/Not a valid object name|not a tree object|bad revision/i.test(tree.stderr)) throw new ReaderError(`${project}: unknown ref ${ref}`);
+      throw new ReaderError(`${project}: git ls-tree failed: ${tree.stderr.trim()}`);
+    }
     const blobs = new Map<string, string>();
     for (const entry of tree.stdout.toString('utf8').split('\0')) {
       if (!entry) continue;

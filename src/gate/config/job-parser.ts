@@ -15,7 +15,7 @@ import {
 import { parseNodeSet } from './nodeset-parser.js';
 import type { ConfigItem, ParseContext } from './parse-context.js';
 import {
-  any, anyOf, asList, bool, dict, dictOf, float, int, isMapping, listOf, nullValue, oneOf, overridable,
+  any, anyOf, asList, bool, dict, dictOf, float, int, isMapping, nullValue, oneOf, overridable,
   regexMatch, str, toList, type Check, type Path,
 } from './validate.js';
 import { OverrideValue } from './yaml.js';

@@ -31,6 +31,13 @@ export const ZUUL_CONF_ROOTS = ['zuul.yaml', 'zuul.d', '.zuul.yaml', '.zuul.d'] 
 /** Item types Zuul knows but Strata does not handle (nodepool-in-zuul objects). */
 const UNSUPPORTED_ITEMS = new Set(['image', 'flavor', 'label', 'section', 'provider']);
 
+/** Freezes parsed YAML: layouts built from a cache share it, so nobody may change it. */
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
 /** Caches parsed YAML by content id, so re-reading unchanged files costs nothing. */
 export class ParseCache {
   private readonly entries = new Map<string, ParsedYaml | { error: ConfigYamlError }>();
@@ -52,6 +59,7 @@ export class ParseCache {
       this.misses++;
       try {
         entry = loadYaml(file.content, { location });
+        deepFreeze(entry.data);
       } catch (err) {
         if (!(err instanceof ConfigYamlError)) throw err;
         entry = { error: err };

@@ -8,7 +8,7 @@ import { ConfigError, ConfigYamlError, LoadingErrors } from './errors.js';
 import { CONFIG_CLASSES, type ConfigClass, type Semaphore } from './model.js';
 import { RegexSyntaxError, ZuulRegex } from './regex.js';
 import {
-  any, anyOf, asList, bool, dict, dictOf, float, int, isMapping, oneOf, str, toList, validate, type Check, type Path,
+  any, anyOf, asList, bool, dict, dictOf, float, int, isMapping, oneOf, str, toList, validate, type Check,
 } from './validate.js';
 import { loadYaml, SAFE_YAML_SCHEMA, type MarkTable } from './yaml.js';
 
