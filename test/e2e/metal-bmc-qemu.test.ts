@@ -6,7 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirMachineStore, Machines, spawnBmc, stopMachinesIn, type BmcProcess } from '../../src/metal/bmc/index.js';
@@ -92,6 +93,13 @@ test('a restart applies a new boot device; power off kills the VM', async () => 
   assert.notEqual(second, first);
   assert.ok(!alive(first), 'the old VM is still running');
   assert.equal(cmdline(second)[cmdline(second).indexOf('-boot') + 1], 'order=c');
+  // GracefulShutdown and Nmi go to QEMU over QMP; with no OS to honour ACPI the VM stays up
+  for (const ResetType of ['GracefulShutdown', 'Nmi']) {
+    const res = await fetch(`${bmc.url}/redfish/v1/Systems/node-0/Actions/ComputerSystem.Reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ResetType }) });
+    assert.equal(res.status, 204, await res.text());
+    assert.equal((await record()).lastAction?.type, ResetType);
+  }
+  assert.ok(alive(second));
   assert.equal(await d.power.setPowerState(ctx, 'power off'), 'power off');
   assert.ok(!alive(second), 'power off left the VM running');
   assert.equal((await record()).runtime, null);
@@ -105,4 +113,33 @@ test('a VM that exits on its own reads as powered off', async () => {
   process.kill(pid, 'SIGKILL');
   while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
   assert.equal(await d.power.getPowerState(ctx), 'power off');
+});
+
+test('--qemu-netns runs the VM in a network namespace, attached to a tap device there (the PXE lab set-up)', async () => {
+  const ns = `strata-bmc-${process.pid}`;
+  const ip = (...a: string[]) => {
+    const r = spawnSync('ip', a, { encoding: 'utf8' });
+    assert.equal(r.status, 0, `ip ${a.join(' ')}: ${r.stderr}`);
+  };
+  const nsState = join(dir, 'ns-state');
+  let lab: BmcProcess | undefined;
+  ip('netns', 'add', ns);
+  try {
+    ip('-n', ns, 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap');
+    ip('-n', ns, 'link', 'set', 'tap0', 'up');
+    lab = await spawnBmc(['--systems', '1', '--qemu', '--state', nsState, '--memory', '128', '--qemu-netns', ns, '--qemu-netdev', 'tap,ifname=tap{index},script=no,downscript=no']);
+    const n: DriverNode = { uuid: 'vm-ns', driver: 'redfish', driver_info: { redfish_address: lab.url, redfish_system_id: '/redfish/v1/Systems/node-0' } };
+    const d = drivers.compose(n);
+    await d.management.setBootDevice({ node: n }, 'pxe', true);
+    assert.equal(await d.power.setPowerState({ node: n }, 'power on'), 'power on');
+    const pid = (await new DirMachineStore(nsState).get('node-0'))!.runtime!.pid;
+    assert.equal(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(`/var/run/netns/${ns}`).ino}]`);
+    assert.ok(cmdline(pid).includes('tap,ifname=tap0,script=no,downscript=no,id=net0'));
+    assert.equal(await d.power.setPowerState({ node: n }, 'power off'), 'power off');
+    assert.ok(!alive(pid));
+  } finally {
+    await lab?.stop();
+    await stopMachinesIn(nsState);
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
 });

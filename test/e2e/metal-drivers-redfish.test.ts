@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,16 +17,22 @@ const pwFile = join(dir, 'password');
 writeFileSync(pwFile, 'Redfish-pw1\n', { mode: 0o600 });
 let bmc: BmcProcess;
 let single: BmcProcess;
+let tls: BmcProcess;
+const cert = join(dir, 'cert.pem');
+const key = join(dir, 'key.pem');
 const drivers = createDriverRegistry({ redfish: { pollIntervalMs: 50, requestTimeoutMs: 5000 } });
 
 before(async () => {
-  [bmc, single] = await Promise.all([
+  const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(ssl.status, 0, ssl.stderr);
+  [bmc, single, tls] = await Promise.all([
     spawnBmc(['--systems', '2', '--username', 'admin', '--password-file', pwFile, '--cpus', '4', '--memory', '3072', '--disk-gb', '50', '--nics', '2']),
     spawnBmc(['--systems', '1']),
+    spawnBmc(['--systems', '1', '--tls-cert', cert, '--tls-key', key]),
   ]);
 });
 after(async () => {
-  await Promise.all([bmc?.stop(), single?.stop()]);
+  await Promise.all([bmc?.stop(), single?.stop(), tls?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -139,4 +146,18 @@ test('an unreachable address is a retryable error', async () => {
   const v = await drivers.validate({ node: node({ redfish_address: 'ftp://x' }) });
   assert.equal(v.power.result, false);
   assert.match(v.power.reason!, /scheme ftp/);
+});
+
+test('HTTPS: redfish_verify_ca decides whether a self-signed BMC is trusted', async () => {
+  assert.match(tls.url, /^https:/);
+  const at = (verify: unknown): DriverNode => ({ uuid: `rf-tls-${String(verify)}`, driver: 'redfish', driver_info: { redfish_address: tls.url.replace('https://', ''), redfish_verify_ca: verify } });
+  const check = async (verify: unknown) => {
+    const n = at(verify);
+    return drivers.compose(n).power.getPowerState({ node: n });
+  };
+  // no scheme: https is assumed, as Ironic does
+  await assert.rejects(check(true), (e: unknown) => e instanceof DriverError && e.kind === 'bmc-error' && /TLS verification failed.*redfish_verify_ca/.test(e.message));
+  assert.equal(await check(false), 'power off');
+  assert.equal(await check('no'), 'power off');
+  assert.equal(await check(cert), 'power off');
 });
