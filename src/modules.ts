@@ -1,4 +1,7 @@
 import type { StrataModule } from './core/index.js';
+import { siteModule } from './site/index.js';
 
 /** The modules the all-in-one server runs, in creation order (later ones may use earlier ones' services). */
-export const modules: StrataModule[] = [];
+export const modules: StrataModule[] = [
+  siteModule,
+];

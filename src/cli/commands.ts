@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ServerOption } from '../core/cli/index.js';
+import * as siteCli from '../site/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -11,4 +12,6 @@ export interface ModuleCli {
   serverOptions?: ServerOption[];
 }
 
-export const moduleClis: ModuleCli[] = [];
+export const moduleClis: ModuleCli[] = [
+  siteCli,
+];
