@@ -1,0 +1,4 @@
+export { Executor, type BuildRequest, type BuildOutcome, type ExecutorListener, type ExecutorOptions } from './executor.js';
+export { ProcessRuntime, runProcessStep } from './process-runtime.js';
+export { killOrphans, MARKER_VAR } from './orphans.js';
+export type { BuildRuntime, RuntimeSession, SessionSpec, StepSpec, StepResult } from './runtime.js';

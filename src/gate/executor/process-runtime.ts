@@ -1,0 +1,85 @@
+// The `process` runtime: each step is `/bin/sh -c COMMAND` in a new process
+// group, so that a timeout or a cancel kills the step and everything it
+// started (SIGTERM, then SIGKILL after a grace period), and stragglers left
+// when the shell exits are killed too.
+
+import { spawn } from 'node:child_process';
+import type { BuildRuntime, RuntimeSession, SessionSpec, StepResult, StepSpec } from './runtime.js';
+
+export interface ProcessRuntimeOptions {
+  /** Time between SIGTERM and SIGKILL. */
+  graceMs?: number;
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export function runProcessStep(step: StepSpec, graceMs = 2000): Promise<StepResult> {
+  return new Promise((resolve) => {
+    if (step.signal.aborted) {
+      resolve({ exitCode: null, signal: null, timedOut: false, aborted: true });
+      return;
+    }
+    let child;
+    try {
+      child = spawn('/bin/sh', ['-c', step.command], { cwd: step.cwd, env: step.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      resolve({ exitCode: null, signal: null, timedOut: false, aborted: false, error: (err as Error).message });
+      return;
+    }
+    const pgid = child.pid!;
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      killGroup(pgid, 'SIGTERM');
+      killTimer ??= setTimeout(() => killGroup(pgid, 'SIGKILL'), graceMs);
+    };
+    const timer = step.timeoutMs === null ? undefined : setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, Math.max(0, step.timeoutMs));
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    step.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.on('data', (d: Buffer) => step.onOutput(d));
+    child.stderr!.on('data', (d: Buffer) => step.onOutput(d));
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let done = false;
+    const finish = (error?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      step.signal.removeEventListener('abort', onAbort);
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, timedOut, aborted, ...(error ? { error } : {}) });
+    };
+    child.on('error', (err) => finish(err.message));
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      // Whatever the step left running in its group goes with it.
+      killGroup(pgid, 'SIGKILL');
+    });
+    child.on('close', () => finish());
+  });
+}
+
+export class ProcessRuntime implements BuildRuntime {
+  readonly name = 'process';
+
+  constructor(private readonly opts: ProcessRuntimeOptions = {}) {}
+
+  async open(_spec: SessionSpec): Promise<RuntimeSession> {
+    return {
+      run: (step) => runProcessStep(step, this.opts.graceMs),
+      close: async () => {},
+    };
+  }
+}

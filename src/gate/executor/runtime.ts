@@ -1,0 +1,44 @@
+// Where a build's commands run. A runtime opens a session for a build (a
+// sandbox, a VM; nothing for a local process group) and runs each step
+// of the job in it. Today's runtime is `process`: a local process group. A
+// nodeset label names the runtime class a job needs, so a later runtime
+// (`vm`, `sandbox`) plugs in without the executor changing.
+
+export interface StepSpec {
+  /** A shell command line, run with /bin/sh -c. */
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** null: no limit. */
+  timeoutMs: number | null;
+  signal: AbortSignal;
+  onOutput(chunk: Buffer): void;
+}
+
+export interface StepResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The step could not be started at all. */
+  error?: string;
+}
+
+export interface SessionSpec {
+  buildId: string;
+  /** The directory holding every required project. */
+  workspace: string;
+  env: Record<string, string>;
+  /** The nodeset's labels (what a sandbox or VM runtime would provision). */
+  labels: string[];
+}
+
+export interface RuntimeSession {
+  run(step: StepSpec): Promise<StepResult>;
+  close(): Promise<void>;
+}
+
+export interface BuildRuntime {
+  readonly name: string;
+  open(spec: SessionSpec): Promise<RuntimeSession>;
+}
