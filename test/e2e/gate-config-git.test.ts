@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  buildSpeculativeLayout, checkConfig, freezeJobGraph, GitReader, loadTenantLayout, parseTenantConfig, type Layout, type TenantConfig,
+  buildSpeculativeLayout, CachingReader, checkConfig, freezeJobGraph, GitReader, loadAllTenants, loadTenantLayout, parseTenantConfig,
+  type Layout, type TenantConfig,
 } from '../../src/gate/config/index.js';
 
 function git(cwd: string, ...args: string[]): string {
@@ -200,6 +201,27 @@ describe('gate config from git', () => {
     const l = await loadTenantLayout(broken, new GitReader(root));
     assert.deepEqual(l.errors.errors.map((e) => `${e.line} ${e.code}`), ['9 project-not-found', '10 project-not-found']);
     await assert.rejects(new GitReader(root).readConfigFiles('org/a', 'no-such-branch', { files: ['zuul.yaml'], dirs: [] }), /unknown ref/);
+  });
+
+  it('loads every tenant of a file, and sees a moved branch after invalidation', async () => {
+    const file = parseTenantConfig(`- tenant:
+    name: one
+    source: {local: {config-projects: [org/config], untrusted-projects: [org/a]}}
+- tenant:
+    name: two
+    source: {local: {config-projects: [org/config]}}
+`, tenantFile);
+    const caching = new CachingReader(new GitReader(root));
+    const all = await loadAllTenants(file, caching);
+    assert.deepEqual([...all.keys()], ['one', 'two']);
+    assert.ok(all.get('one')!.jobs.has('unit'));
+    assert.ok(!all.get('two')!.jobs.has('unit'));
+    git(aWork, 'checkout', '-q', 'master');
+    await commitFiles(aWork, { '.zuul.yaml': '- job: {name: unit, run: make test}\n- job: {name: merged, run: x}\n- project: {check: {jobs: [unit]}}\n' }, 'merge');
+    git(aWork, 'push', '-q', 'origin', 'master');
+    assert.ok(!(await loadAllTenants(file, caching)).get('one')!.jobs.has('merged'), 'cached until invalidated');
+    caching.invalidate('org/a');
+    assert.ok((await loadAllTenants(file, caching)).get('one')!.jobs.has('merged'));
   });
 
   it('checks a tenant file against the git root', async () => {

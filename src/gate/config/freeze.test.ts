@@ -412,3 +412,15 @@ describe('freezeJobGraph', () => {
     assert.deepEqual(g.getJob('uses-stable')!.run.map((s) => s.command), ['stable-run']);
   });
 });
+
+describe('freezeJobGraph with a missing template', () => {
+  it('fails the item rather than running fewer jobs', async () => {
+    const loaded = await loadMemory(simpleTenant(['org/a']), {
+      'org/config': repo({ 'zuul.yaml': BASE_CONFIG }),
+      'org/a': repo({ 'zuul.yaml': '- project:\n    templates: [gone]\n    check: {jobs: [base]}\n' }),
+    });
+    assert.deepEqual(problems(loaded), ['project-template-not-found@zuul.yaml:2']);
+    assert.throws(() => freezeJobGraph(loaded.layout, 'check', { project: 'org/a', branch: 'master' }),
+      (e: unknown) => e instanceof Error && /Project template gone not found/.test(e.message));
+  });
+});

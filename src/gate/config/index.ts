@@ -54,7 +54,7 @@ export {
 export { GitReader, isSafeProjectName } from './git-reader.js';
 export { defaultConnections, type ConnectionDriver, type ConnectionInfo, type ConnectionRegistry } from './parse-context.js';
 export { Layout, deepUpdate, type ItemPipelineConfig } from './layout.js';
-export { loadTenant, loadTenantLayout, ParseCache, ZUUL_CONF_ROOTS, type LoadedTenant, type LoadOptions } from './loader.js';
+export { loadAllTenants, loadTenant, loadTenantLayout, ParseCache, ZUUL_CONF_ROOTS, type LoadedTenant, type LoadOptions } from './loader.js';
 export { freezeJobGraph, type FreezeOptions, type FrozenJobGraph } from './freeze.js';
 export { JobGraph, type GraphEdge } from './job-graph.js';
 export type { FrozenJob, FrozenNodeSet, FrozenSecret, FrozenStep, FrozenJobSource } from './frozen-job.js';

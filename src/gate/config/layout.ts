@@ -228,7 +228,8 @@ export class Layout {
   /**
    * The project-pipeline configuration for an item of `change.project` on
    * its branch in `pipeline`, or null when the project does not take part
-   * in that pipeline there (Zuul's Layout.getProjectPipelineConfig).
+   * in that pipeline there (Zuul's Layout.getProjectPipelineConfig). Throws
+   * ReferenceNotFoundError when a template the project uses is missing.
    */
   getProjectPipelineConfig(change: ChangeRef, pipeline: string): ItemPipelineConfig | null {
     const cn = this.canonicalName(change.project);
@@ -252,7 +253,8 @@ export class Layout {
       }
       ppc.debugMessages.push(`Project ${pc.name} (${where}) matched`);
       for (const tname of pc.templates) {
-        for (const template of this.projectTemplates.get(tname) ?? []) {
+        // A missing template is an error for the item, as in Zuul (it is also in layout.errors).
+        for (const template of this.getProjectTemplates(tname, originOptions(pc, 'project', change.project, 'templates'))) {
           const tpp = template.pipelines.get(pipeline);
           if (!tpp) continue;
           if (!matchesAnyBranch(template.branchMatchers, change)) {

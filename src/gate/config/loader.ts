@@ -20,7 +20,7 @@ import { ReaderError, type ConfigFile, type ConfigReader, type ConfigRoots } fro
 import { parseSecret } from './secret-parser.js';
 import { parseSemaphore } from './semaphore-parser.js';
 import { Tenant, type TenantProject } from './tenant.js';
-import type { TenantConfig, TenantProjectEntry } from './tenant-config.js';
+import type { TenantConfig, TenantConfigFile, TenantProjectEntry } from './tenant-config.js';
 import { isMapping } from './validate.js';
 import { loadYaml, type ParsedYaml } from './yaml.js';
 import { isSafeProjectName } from './git-reader.js';
@@ -423,3 +423,13 @@ export async function loadTenantLayout(tenantConfig: TenantConfig, reader: Confi
   return (await loadTenant(tenantConfig, reader, opts)).layout;
 }
 
+
+/** Loads every tenant of a tenant file, one after the other (sharing the parse cache). */
+export async function loadAllTenants(file: TenantConfigFile, reader: ConfigReader, opts: LoadOptions = {}): Promise<Map<string, Layout>> {
+  const cache = opts.cache ?? new ParseCache();
+  const out = new Map<string, Layout>();
+  for (const t of file.tenants) {
+    out.set(t.name, await loadTenantLayout(t, reader, { ...opts, cache, globalSemaphores: opts.globalSemaphores ?? file.globalSemaphores }));
+  }
+  return out;
+}
