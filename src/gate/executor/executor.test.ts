@@ -36,7 +36,7 @@ async function fixture(concurrency = 4) {
     workRoot: tmp('strata-exec-work-'),
     logRoot: tmp('strata-exec-logs-'),
     runtimes: { process: new ProcessRuntime({ graceMs: 200 }) },
-    log: silentLogger,
+    log: silentLogger(),
     listener: {
       started: (id) => events.push({ id, kind: 'started' }),
       finished: (id, outcome) => {
