@@ -15,6 +15,7 @@ import {
   provisionSpec,
   provisionStateForMinor,
   ProvisionRequestError,
+  type ProvisionPosition,
   type ProvisionState,
 } from './states.js';
 
@@ -182,7 +183,7 @@ test('the API may not fire the conductor\'s events, nor verbs from the wrong sta
 test('targets: null when stable, carried through manual cleaning, defaulted otherwise', () => {
   const manual = checkProvisionVerb({ state: 'manageable', verb: 'clean', minor: 82 });
   assert.deepEqual(manual, { event: 'clean', to: 'cleaning', target: 'manageable', rebuild: false });
-  let pos = { provision_state: manual.to, target_provision_state: manual.target };
+  let pos: ProvisionPosition = { provision_state: manual.to, target_provision_state: manual.target };
   pos = advance(pos, 'wait');
   assert.deepEqual(pos, { provision_state: 'clean wait', target_provision_state: 'manageable' });
   const abort = checkProvisionVerb({ state: pos.provision_state, verb: 'abort', minor: 82, target: pos.target_provision_state });
