@@ -48,7 +48,8 @@ export function deckhandPlugin(service: DeckhandService): FastifyPluginAsync {
     app.get(`${v1}/health`, { config: { public: true } }, async (req, reply) => send(req, reply, 204));
 
     app.put(`${v1}/buckets/:bucket/documents`, async (req, reply: FastifyReply) => {
-      const out = await service.putBucket((req.params as Params).bucket, bodyText(req), req.principal);
+      const renderCheck = ['true', '1', 'yes'].includes(String((req.query as Record<string, unknown>).render ?? '').toLowerCase());
+      const out = await service.putBucket((req.params as Params).bucket, bodyText(req), req.principal, { renderCheck });
       reply.header('x-strata-revision', String(out.revision)).header('x-strata-revision-created', String(out.created));
       return send(req, reply, 200, out.body);
     });

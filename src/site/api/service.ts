@@ -114,7 +114,12 @@ export class DeckhandService {
 
   // ---- buckets -------------------------------------------------------
 
-  async putBucket(bucket: string, text: string, principal: Principal): Promise<PutOutcome> {
+  /**
+   * Replaces a bucket's documents. With `renderCheck` (Strata's
+   * `?render=true`), the revision the change would make must also render
+   * (layering, substitution, DataSchemas), or nothing is written.
+   */
+  async putBucket(bucket: string, text: string, principal: Principal, opts: { renderCheck?: boolean } = {}): Promise<PutOutcome> {
     if (bucket.length > 255 || /[\u0000-\u001f/]/.test(bucket)) throw new InvalidInputError(`invalid bucket name ${JSON.stringify(bucket)}`);
     const documents = text.trim() === '' ? [] : parseDocuments(text, 'request body');
     const errors = validateDocuments(documents, { phase: 'pre', dataSchemas: await this.dataSchemas() });
@@ -123,7 +128,17 @@ export class DeckhandService {
       throw new ForbiddenError("Policy doesn't allow deckhand:create_encrypted_documents to be performed");
     }
     const prepared = documents.map((d) => prepareDocument(d, this.opts.hasher));
-    const result = await this.revisions.putBucket(bucket, prepared);
+    const dataSchemas = opts.renderCheck ? await this.dataSchemas() : [];
+    const fallbackPolicy = opts.renderCheck ? await this.revisions.lastLayeringPolicy() : undefined;
+    const result = await this.revisions.putBucket(bucket, prepared, {
+      verify: opts.renderCheck
+        ? (docs) => {
+            const inputs: Document[] = docs.map((d) => ({ schema: d.schema, metadata: d.metadata as Document['metadata'], data: d.data }));
+            if (!inputs.some((d) => d.schema.startsWith(LAYERING_POLICY_SCHEMA)) && fallbackPolicy) inputs.push(toDocument(fallbackPolicy));
+            render(inputs, { failOnMissingSubSrc: true, cleartextSecrets: false, validate: true, dataSchemas });
+          }
+        : undefined,
+    });
     const views =
       result.revision === null
         ? result.documents.map((d) => writtenView(d, result.currentRevision))

@@ -13,7 +13,7 @@
  *
  * Codes in `exclude` are dropped, codes in `warn` reported as warnings.
  */
-import type { Document, DocumentRef } from '../documents/index.js';
+import type { Document, DocumentRef, ValidationMessage } from '../documents/index.js';
 import {
   DeckhandError,
   InvalidDocumentFormat,
@@ -26,6 +26,7 @@ import {
   schemaOf,
   sourceOf,
   storagePolicyOf,
+  validateDocuments,
 } from '../documents/index.js';
 import { render } from '../render/index.js';
 import type { AssembledSite } from './assemble.js';
@@ -135,33 +136,48 @@ export function lintSite(site: AssembledSite, opts: LintOptions = {}): LintFindi
     .map((f) => ({ ...f, severity: (f as LintFinding).severity ?? (warn.has(f.code) ? 'warning' : 'error') }));
 }
 
-function renderFindings(site: AssembledSite, opts: LintOptions): (Omit<LintFinding, 'severity'> & { severity?: 'warning' })[] {
+type Finding = Omit<LintFinding, 'severity'> & { severity?: 'warning' };
+
+function fromMessage(e: ValidationMessage): Finding {
+  const d = e.documents[0];
+  return {
+    code: 'P005',
+    ...(e.error ? {} : { severity: 'warning' as const }),
+    message: `${d.schema}:${d.name}${e.path ? ` at ${e.path}` : ''}: ${e.message}`,
+    file: e.source?.file,
+    line: e.source?.line,
+    document: d,
+    path: e.path,
+  };
+}
+
+/** Validation before rendering, the render, validation after it: every failure found, as P005. */
+function renderFindings(site: AssembledSite, opts: LintOptions): Finding[] {
   const documents = site.documents.filter((d) => schemaOf(d) !== SITE_DEFINITION_SCHEMA || d === site.siteDefinition);
+  const pre = validateDocuments(documents, { phase: 'pre' });
+  if (pre.some((m) => m.error)) return pre.map(fromMessage);
+  let result;
   try {
-    const result = render(documents, { validate: true, failOnMissingSubSrc: opts.failOnMissingSubSrc ?? false });
-    return result.warnings.map((w) => ({
-      code: 'P005' as const,
-      severity: 'warning' as const,
-      message: `${w.code}: ${w.message}`,
-      file: w.source?.file,
-      line: w.source?.line,
-      document: w.document,
-      path: w.path,
-    }));
+    result = render(documents, { failOnMissingSubSrc: opts.failOnMissingSubSrc ?? false });
   } catch (err) {
-    if (err instanceof InvalidDocumentFormat) {
-      return err.errors.map((e) => ({
-        code: 'P005' as const,
-        message: `${e.documents[0].schema}:${e.documents[0].name}${e.path ? ` at ${e.path}` : ''}: ${e.message}`,
-        file: e.source?.file,
-        line: e.source?.line,
-        document: e.documents[0],
-        path: e.path,
-      }));
-    }
+    if (err instanceof InvalidDocumentFormat) return [...pre, ...err.errors].map(fromMessage);
     if (err instanceof DeckhandError) {
-      return [{ code: 'P005', message: `${err.code}: ${err.message}`, file: err.source?.file, line: err.source?.line, document: err.document, path: err.path }];
+      return [
+        ...pre.map(fromMessage),
+        { code: 'P005', message: `${err.code}: ${err.message}`, file: err.source?.file, line: err.source?.line, document: err.document, path: err.path },
+      ];
     }
     throw err;
   }
+  const warnings: Finding[] = result.warnings.map((w) => ({
+    code: 'P005',
+    severity: 'warning',
+    message: `${w.code}: ${w.message}`,
+    file: w.source?.file,
+    line: w.source?.line,
+    document: w.document,
+    path: w.path,
+  }));
+  const post = validateDocuments(result.documents, { phase: 'post' });
+  return [...pre.map(fromMessage), ...warnings, ...post.map(fromMessage)];
 }

@@ -109,7 +109,8 @@ class DirectoryTree implements SourceTree {
     return Promise.all(
       paths.map(async (path) => {
         const full = join(this.root, path);
-        return { path, label: relative(process.cwd(), full) || full, text: await readFile(full, 'utf8') };
+        const rel = relative(process.cwd(), full);
+        return { path, label: rel && !rel.startsWith('..') ? rel : full, text: await readFile(full, 'utf8') };
       }),
     );
   }

@@ -63,7 +63,7 @@ function resolvePointer(root: Schema, ref: string): Schema | undefined {
   return isObject(node) ? node : undefined;
 }
 
-function extrasMessage(extras: string[]): string {
+function extrasMessage(extras: unknown[]): string {
   return `${extras.map((e) => pythonRepr(e)).join(', ')} ${extras.length === 1 ? 'was' : 'were'}`;
 }
 
@@ -71,54 +71,69 @@ class Draft4 {
   readonly errors: SchemaError[] = [];
   constructor(private readonly root: Schema) {}
 
-  private error(message: string, path: PathSegment[], schemaPath: PathSegment[]): void {
-    this.errors.push({ message, path: [...path], schemaPath: [...schemaPath] });
+  /** Where the validator is, in the instance and in the schema: pushed and popped, copied only into errors. */
+  private readonly path: PathSegment[] = [];
+  private readonly spath: PathSegment[] = [];
+
+  private error(message: string): void {
+    this.errors.push({ message, path: [...this.path], schemaPath: [...this.spath] });
   }
 
-  private schemaProblem(message: string, path: PathSegment[], schemaPath: PathSegment[]): void {
-    this.errors.push({ message, path: [...path], schemaPath: [...schemaPath], schemaProblem: true });
+  private schemaProblem(message: string): void {
+    this.errors.push({ message, path: [...this.path], schemaPath: [...this.spath], schemaProblem: true });
+  }
+
+  /** Validates `instance` (at instance segment `p`, if any) against `schema` (at schema segments `s`). */
+  private child(instance: unknown, schema: unknown, p: PathSegment | undefined, ...s: PathSegment[]): void {
+    if (p !== undefined) this.path.push(p);
+    for (const seg of s) this.spath.push(seg);
+    this.validate(instance, schema);
+    this.spath.length -= s.length;
+    if (p !== undefined) this.path.pop();
   }
 
   /** Validates into a fresh validator and says whether it passed (for anyOf/oneOf/not). */
   private passes(instance: unknown, schema: unknown): boolean {
     const sub = new Draft4(this.root);
-    sub.validate(instance, schema, [], []);
-    for (const e of sub.errors) if (e.schemaProblem) this.errors.push(e);
-    return !sub.errors.some((e) => !e.schemaProblem);
+    sub.validate(instance, schema);
+    let ok = true;
+    for (const e of sub.errors) {
+      if (e.schemaProblem) this.errors.push({ ...e, path: [...this.path, ...e.path], schemaPath: [...this.spath, ...e.schemaPath] });
+      else ok = false;
+    }
+    return ok;
   }
 
-  validate(instance: unknown, schema: unknown, path: PathSegment[], schemaPath: PathSegment[]): void {
+  validate(instance: unknown, schema: unknown): void {
     if (!isObject(schema)) return;
     if (typeof schema.$ref === 'string') {
       const target = resolvePointer(this.root, schema.$ref);
-      if (!target) {
-        this.schemaProblem(`the schema's $ref ${pythonRepr(schema.$ref)} cannot be resolved; this part went unchecked`, path, [
-          ...schemaPath,
-          '$ref',
-        ]);
-        return;
-      }
+      this.spath.push('$ref');
       // In draft 4 a $ref replaces the rest of its schema object.
-      this.validate(instance, target, path, [...schemaPath, '$ref']);
+      if (!target) this.schemaProblem(`the schema's $ref ${pythonRepr(schema.$ref)} cannot be resolved; this part went unchecked`);
+      else this.validate(instance, target);
+      this.spath.pop();
       return;
     }
-    for (const keyword of Object.keys(schema)) {
-      this.keyword(keyword, schema[keyword], schema, instance, path, [...schemaPath, keyword]);
+    for (const keyword in schema) {
+      this.spath.push(keyword);
+      this.keyword(keyword, schema[keyword], schema, instance);
+      this.spath.pop();
     }
   }
 
-  private keyword(kw: string, value: unknown, schema: Schema, instance: unknown, path: PathSegment[], sp: PathSegment[]): void {
+  private keyword(kw: string, value: unknown, schema: Schema, instance: unknown): void {
     switch (kw) {
       case 'type': {
         const types = Array.isArray(value) ? value : [value];
         const ok = types.some((t) => (typeof t === 'string' ? typeMatches(instance, t) : this.passes(instance, t)));
-        if (!ok) this.error(`${pythonRepr(instance)} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`, path, sp);
+        if (!ok) this.error(`${pythonRepr(instance)} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`);
         return;
       }
       case 'properties': {
         if (!isObject(instance) || !isObject(value)) return;
         for (const [prop, sub] of Object.entries(value)) {
-          if (Object.prototype.hasOwnProperty.call(instance, prop)) this.validate(instance[prop], sub, [...path, prop], [...sp, prop]);
+          if (Object.prototype.hasOwnProperty.call(instance, prop)) this.child(instance[prop], sub, prop, prop);
         }
         return;
       }
@@ -126,7 +141,7 @@ class Draft4 {
         if (!isObject(instance) || !isObject(value)) return;
         for (const [pattern, sub] of Object.entries(value)) {
           const re = pythonRegex(pattern);
-          for (const [k, v] of Object.entries(instance)) if (re?.test(k)) this.validate(v, sub, [...path, k], [...sp, pattern]);
+          for (const [k, v] of Object.entries(instance)) if (re?.test(k)) this.child(v, sub, k, pattern);
         }
         return;
       }
@@ -138,7 +153,7 @@ class Draft4 {
           (k) => !Object.prototype.hasOwnProperty.call(props, k) && !patterns.some((p) => pythonRegex(p)?.test(k)),
         );
         if (isObject(value)) {
-          for (const k of extras) this.validate(instance[k], value, [...path, k], sp);
+          for (const k of extras) this.child(instance[k], value, k);
         } else if (value === false && extras.length > 0) {
           const sorted = [...extras].sort();
           if (patterns.length > 0) {
@@ -147,12 +162,9 @@ class Draft4 {
               `${sorted.map((e) => pythonRepr(e)).join(', ')} ${verb} not match any of the regexes: ${patterns
                 .sort()
                 .map((p) => pythonRepr(p))
-                .join(', ')}`,
-              path,
-              sp,
-            );
+                .join(', ')}`);
           } else {
-            this.error(`Additional properties are not allowed (${extrasMessage(sorted)} unexpected)`, path, sp);
+            this.error(`Additional properties are not allowed (${extrasMessage(sorted)} unexpected)`);
           }
         }
         return;
@@ -160,18 +172,18 @@ class Draft4 {
       case 'required': {
         if (!isObject(instance) || !Array.isArray(value)) return;
         for (const prop of value) {
-          if (!Object.prototype.hasOwnProperty.call(instance, String(prop))) this.error(`${pythonRepr(prop)} is a required property`, path, sp);
+          if (!Object.prototype.hasOwnProperty.call(instance, String(prop))) this.error(`${pythonRepr(prop)} is a required property`);
         }
         return;
       }
       case 'minProperties':
         if (isObject(instance) && Object.keys(instance).length < Number(value)) {
-          this.error(`${pythonRepr(instance)} does not have enough properties`, path, sp);
+          this.error(`${pythonRepr(instance)} does not have enough properties`);
         }
         return;
       case 'maxProperties':
         if (isObject(instance) && Object.keys(instance).length > Number(value)) {
-          this.error(`${pythonRepr(instance)} has too many properties`, path, sp);
+          this.error(`${pythonRepr(instance)} has too many properties`);
         }
         return;
       case 'dependencies': {
@@ -181,11 +193,11 @@ class Draft4 {
           if (Array.isArray(dep)) {
             for (const each of dep) {
               if (!Object.prototype.hasOwnProperty.call(instance, String(each))) {
-                this.error(`${pythonRepr(each)} is a dependency of ${pythonRepr(prop)}`, path, [...sp, prop]);
+                this.error(`${pythonRepr(each)} is a dependency of ${pythonRepr(prop)}`);
               }
             }
           } else {
-            this.validate(instance, dep, path, [...sp, prop]);
+            this.validate(instance, dep);
           }
         }
         return;
@@ -193,9 +205,9 @@ class Draft4 {
       case 'items': {
         if (!Array.isArray(instance)) return;
         if (Array.isArray(value)) {
-          for (let i = 0; i < Math.min(value.length, instance.length); i++) this.validate(instance[i], value[i], [...path, i], [...sp, i]);
+          for (let i = 0; i < Math.min(value.length, instance.length); i++) this.child(instance[i], value[i], i, i);
         } else {
-          for (let i = 0; i < instance.length; i++) this.validate(instance[i], value, [...path, i], sp);
+          for (let i = 0; i < instance.length; i++) this.child(instance[i], value, i);
         }
         return;
       }
@@ -204,47 +216,47 @@ class Draft4 {
         const offset = schema.items.length;
         const rest = instance.slice(offset);
         if (isObject(value)) {
-          rest.forEach((item, j) => this.validate(item, value, [...path, offset + j], sp));
+          rest.forEach((item, j) => this.child(item, value, offset + j));
         } else if (value === false && rest.length > 0) {
-          this.error(`Additional items are not allowed (${extrasMessage(rest.map((r) => pythonRepr(r)))} unexpected)`, path, sp);
+          this.error(`Additional items are not allowed (${extrasMessage(rest)} unexpected)`);
         }
         return;
       }
       case 'minItems':
-        if (Array.isArray(instance) && instance.length < Number(value)) this.error(`${pythonRepr(instance)} is too short`, path, sp);
+        if (Array.isArray(instance) && instance.length < Number(value)) this.error(`${pythonRepr(instance)} is too short`);
         return;
       case 'maxItems':
-        if (Array.isArray(instance) && instance.length > Number(value)) this.error(`${pythonRepr(instance)} is too long`, path, sp);
+        if (Array.isArray(instance) && instance.length > Number(value)) this.error(`${pythonRepr(instance)} is too long`);
         return;
       case 'uniqueItems':
         if (value === true && Array.isArray(instance)) {
           const dup = instance.some((x, i) => instance.some((y, j) => j > i && pythonEquals(x, y)));
-          if (dup) this.error(`${pythonRepr(instance)} has non-unique elements`, path, sp);
+          if (dup) this.error(`${pythonRepr(instance)} has non-unique elements`);
         }
         return;
       case 'minLength':
-        if (typeof instance === 'string' && [...instance].length < Number(value)) this.error(`${pythonRepr(instance)} is too short`, path, sp);
+        if (typeof instance === 'string' && [...instance].length < Number(value)) this.error(`${pythonRepr(instance)} is too short`);
         return;
       case 'maxLength':
-        if (typeof instance === 'string' && [...instance].length > Number(value)) this.error(`${pythonRepr(instance)} is too long`, path, sp);
+        if (typeof instance === 'string' && [...instance].length > Number(value)) this.error(`${pythonRepr(instance)} is too long`);
         return;
       case 'pattern': {
         if (typeof instance !== 'string' || typeof value !== 'string') return;
         const re = pythonRegex(value);
-        if (!re) this.schemaProblem(`the schema's pattern ${pythonRepr(value)} cannot be compiled; it went unchecked`, path, sp);
-        else if (!re.test(instance)) this.error(`${pythonRepr(instance)} does not match ${pythonRepr(value)}`, path, sp);
+        if (!re) this.schemaProblem(`the schema's pattern ${pythonRepr(value)} cannot be compiled; it went unchecked`);
+        else if (!re.test(instance)) this.error(`${pythonRepr(instance)} does not match ${pythonRepr(value)}`);
         return;
       }
       case 'enum':
         if (Array.isArray(value) && !value.some((v) => pythonEquals(v, instance))) {
-          this.error(`${pythonRepr(instance)} is not one of ${pythonRepr(value)}`, path, sp);
+          this.error(`${pythonRepr(instance)} is not one of ${pythonRepr(value)}`);
         }
         return;
       case 'minimum': {
         if (typeof instance !== 'number' || typeof value !== 'number') return;
         const exclusive = schema.exclusiveMinimum === true;
         if (exclusive ? instance <= value : instance < value) {
-          this.error(`${pythonRepr(instance)} is ${exclusive ? 'less than or equal to' : 'less than'} the minimum of ${pythonRepr(value)}`, path, sp);
+          this.error(`${pythonRepr(instance)} is ${exclusive ? 'less than or equal to' : 'less than'} the minimum of ${pythonRepr(value)}`);
         }
         return;
       }
@@ -253,10 +265,7 @@ class Draft4 {
         const exclusive = schema.exclusiveMaximum === true;
         if (exclusive ? instance >= value : instance > value) {
           this.error(
-            `${pythonRepr(instance)} is ${exclusive ? 'greater than or equal to' : 'greater than'} the maximum of ${pythonRepr(value)}`,
-            path,
-            sp,
-          );
+            `${pythonRepr(instance)} is ${exclusive ? 'greater than or equal to' : 'greater than'} the maximum of ${pythonRepr(value)}`);
         }
         return;
       }
@@ -264,27 +273,27 @@ class Draft4 {
         if (typeof instance === 'number' && typeof value === 'number' && value !== 0) {
           const q = instance / value;
           if (!Number.isInteger(q) && Math.abs(q - Math.round(q)) > 1e-9) {
-            this.error(`${pythonRepr(instance)} is not a multiple of ${pythonRepr(value)}`, path, sp);
+            this.error(`${pythonRepr(instance)} is not a multiple of ${pythonRepr(value)}`);
           }
         }
         return;
       case 'allOf':
-        if (Array.isArray(value)) value.forEach((sub, i) => this.validate(instance, sub, path, [...sp, i]));
+        if (Array.isArray(value)) value.forEach((sub, i) => this.child(instance, sub, undefined, i));
         return;
       case 'anyOf':
         if (Array.isArray(value) && !value.some((sub) => this.passes(instance, sub))) {
-          this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`, path, sp);
+          this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`);
         }
         return;
       case 'oneOf': {
         if (!Array.isArray(value)) return;
         const n = value.filter((sub) => this.passes(instance, sub)).length;
-        if (n === 0) this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`, path, sp);
-        else if (n > 1) this.error(`${pythonRepr(instance)} is valid under each of ${n} of the given schemas`, path, sp);
+        if (n === 0) this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`);
+        else if (n > 1) this.error(`${pythonRepr(instance)} is valid under each of ${n} of the given schemas`);
         return;
       }
       case 'not':
-        if (this.passes(instance, value)) this.error(`${pythonRepr(instance)} should not be valid under ${pythonRepr(value)}`, path, sp);
+        if (this.passes(instance, value)) this.error(`${pythonRepr(instance)} should not be valid under ${pythonRepr(value)}`);
         return;
       default:
         // $schema, id, title, description, default, definitions, format, …: no assertion.
@@ -297,6 +306,6 @@ class Draft4 {
 export function validateSchema(schema: unknown, instance: unknown): SchemaError[] {
   if (!isObject(schema)) return [];
   const v = new Draft4(schema);
-  v.validate(instance, schema, [], []);
+  v.validate(instance, schema);
   return v.errors;
 }

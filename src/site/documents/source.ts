@@ -67,9 +67,32 @@ function positions(text: string, file: string) {
     children: { line: number; value: unknown }[];
   }
   const stack: Frame[] = [];
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  // A node opens before the whitespace and comments ahead of it: its line is that of its first character.
+  const lineAt = (pos: number): number => {
+    let i = pos;
+    for (;;) {
+      const c = text[i];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') i++;
+      else if (c === '#') {
+        const nl = text.indexOf('\n', i);
+        if (nl < 0) break;
+        i = nl + 1;
+      } else break;
+    }
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
   const listener = function (event: 'open' | 'close', state: yaml.State) {
     if (event === 'open') {
-      stack.push({ line: state.line + 1, children: [] });
+      stack.push({ line: lineAt(state.position), children: [] });
       return;
     }
     const frame = stack.pop()!;
@@ -77,6 +100,8 @@ function positions(text: string, file: string) {
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push({ line: frame.line, value: result });
     if (result === null || typeof result !== 'object') return;
+    // js-yaml sometimes tries one more key at the end of a mapping and finds nothing.
+    if (frame.children.length % 2 === 1 && frame.children[frame.children.length - 1].value === null) frame.children.pop();
     if (Array.isArray(result)) {
       nodes.set(result, { line: frame.line, items: frame.children.map((c) => c.line) });
     } else if (frame.children.length % 2 === 0) {
@@ -110,7 +135,6 @@ export function locate(doc: unknown, path: readonly PathSegment[]): SourceLocati
       if (node === null || typeof node !== 'object') break;
       const loc = nodes.get(node);
       if (!loc) break;
-      line = loc.line;
       if (typeof seg === 'number' && Array.isArray(node)) {
         if (seg >= node.length) break;
         line = loc.items?.[seg] ?? line;

@@ -15,14 +15,62 @@ export interface YamlDocument {
 type Listener = NonNullable<yaml.LoadOptions['listener']>;
 
 /**
+ * Where each document of a stream starts, found by scanning lines the way
+ * YAML splits a stream: `---` opens a document, `...` closes one, and
+ * content outside any document opens an implicit one.
+ */
+function documentLines(text: string): number[] {
+  const starts: number[] = [];
+  let inDoc = false;
+  let pos = 0;
+  let n = 0;
+  while (pos <= text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    n++;
+    const c = text.charCodeAt(pos);
+    const marker = (ch: number) =>
+      c === ch && text.charCodeAt(pos + 1) === ch && text.charCodeAt(pos + 2) === ch && (pos + 3 >= end || /\s/.test(text[pos + 3]));
+    if (marker(0x2d)) {
+      starts.push(n);
+      inDoc = true;
+    } else if (marker(0x2e)) {
+      inDoc = false;
+    } else if (!inDoc && c !== 0x25 /* % directive */ && !/^\s*(?:#|$)/.test(text.slice(pos, end))) {
+      starts.push(n);
+      inDoc = true;
+    }
+    pos = end + 1;
+  }
+  return starts;
+}
+
+/**
  * Parses every document of a stream. Empty documents (`---` with nothing
  * after it) come back with value null, as PyYAML yields None for them.
  */
 export function parseYamlStream(text: string, file: string): YamlDocument[] {
-  const lines: number[] = [];
   // js-yaml appends a newline to input lacking one; PyYAML does not, so a
   // block scalar that runs to the end of such a file keeps no final line
   // break there (`a: |\n  foo` is 'foo' to PyYAML, 'foo\n' to js-yaml).
+  // Only such files need the (slower) parse with a listener.
+  if (!needsEofFix(text)) {
+    let values: unknown[];
+    try {
+      values = yaml.loadAll(text, null, { schema: PYYAML_SCHEMA, json: true, filename: file });
+    } catch (err) {
+      throw toYamlError(err, file);
+    }
+    const lines = documentLines(text);
+    if (lines.length === values.length) {
+      return values.map((value, i) => ({ value: value === undefined ? null : value, line: lines[i] }));
+    }
+  }
+  return parseWithListener(text, file);
+}
+
+function parseWithListener(text: string, file: string): YamlDocument[] {
+  const lines: number[] = [];
   const fixEof = needsEofFix(text);
   const opened: number[] = [];
   const listener: Listener = function (event, state) {

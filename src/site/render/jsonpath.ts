@@ -122,7 +122,11 @@ export function deepCopy<T>(v: T): T {
     return a as T;
   }
   const o: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) setOwn(o, k, deepCopy((v as Record<string, unknown>)[k]));
+  const src = v as Record<string, unknown>;
+  for (const k in src) {
+    if (k === '__proto__') setOwn(o, k, deepCopy(src[k]));
+    else o[k] = deepCopy(src[k]);
+  }
   return o as T;
 }
 

@@ -7,8 +7,9 @@
  * substitutions. The result holds the concrete documents, without the
  * abstract ones and without those a `replacement: true` child replaced.
  *
- * Pure: the input documents are never modified (rendered data shares
- * unchanged parts with them).
+ * Pure: the input documents are never modified. Rendered data shares
+ * unchanged parts with the input, and (as in Deckhand) destinations share
+ * parts with their substitution sources: treat both as read-only.
  */
 import type { Document, JsonValue } from '../documents/index.js';
 import {
@@ -113,9 +114,7 @@ function buildEntries(documents: readonly Document[], layerOrder: readonly strin
       abstract: isAbstract(raw),
       control: isControl(raw),
       replacement: isReplacement(raw),
-      // Each document gets its own copy of its data, as PyYAML gives each its
-      // own objects: substitution then shares and mutates exactly as Deckhand's does.
-      data: deepCopy((raw.data ?? null) as JsonValue),
+      data: (raw.data ?? null) as JsonValue,
       metadata: raw.metadata,
     });
   }
@@ -171,14 +170,32 @@ export function render(documents: readonly Document[], opts: RenderOptions = {})
     throw new SubstitutionDependencyCycle({ cycle: ordered.cycle.map((e) => e.ref), source: sourceOf(ordered.cycle[0].raw) });
   }
 
+  // Substitution mutates data in place and shares values between source and
+  // destination, exactly as Deckhand's does (see substitution.ts). Documents
+  // that take part get their own copy of their data first, as PyYAML gives
+  // each document its own objects; the rest are only read, never copied.
+  const mutable = new Set<Entry>();
+  for (const e of entries) {
+    if (e.control || substitutionsOf(e.raw).length === 0) continue;
+    mutable.add(e);
+    for (const sub of substitutionsOf(e.raw)) {
+      const src = sources.get(sourceKey(String(sub?.src?.schema), String(sub?.src?.name)));
+      if (src) mutable.add(src);
+    }
+  }
+  for (const e of mutable) e.data = deepCopy(e.data);
+
   const subOpts = { failOnMissingSubSrc, cleartextSecrets };
   for (const e of ordered.order) {
     // Control documents are neither layered nor substituted.
     if (e.control) continue;
     const parent = e.parent;
     if (parent && actionsOf(e.raw).length > 0) {
-      // Deckhand layers onto a deep copy of the parent's rendered data.
-      e.data = applyActions(e, parent, deepCopy(parent.data), e.data, { deckhandDelete: opts.deckhandDelete });
+      // Deckhand layers onto a deep copy of the parent's rendered data; a copy
+      // matters only where either side may later be changed in place.
+      const holder = parent.replacedBy && parent.replacedBy !== e ? parent.replacedBy : parent;
+      const parentData = mutable.has(e) || mutable.has(holder) || mutable.has(parent) ? deepCopy(parent.data) : parent.data;
+      e.data = applyActions(e, parent, parentData, e.data, { deckhandDelete: opts.deckhandDelete });
     }
     substituteAll(e, sources, subOpts, warnings);
     // A replacement's data becomes its parent's, for the parent's other children.

@@ -1,6 +1,6 @@
 /** The revision store: buckets of documents, revisions, tags, validations, diffs. */
 export { RevisionStore, SCHEMA_VALIDATION } from './store.js';
-export type { PutResult, Sealer, Tables } from './store.js';
+export type { PutOptions, PutResult, Sealer, Tables } from './store.js';
 export { revisionMigrations } from './migrations.js';
 export * from './model.js';
 export { prepareDocument, withDefaults, canonicalJson, sha256Hasher } from './prepare.js';

@@ -93,6 +93,15 @@ export interface PutResult {
   removed: StoredDocument[];
 }
 
+export interface PutOptions {
+  /**
+   * Called, inside the write transaction, with every document the new
+   * revision would hold; throwing refuses the change and nothing is
+   * written. Not called when nothing changes.
+   */
+  verify?(documents: { bucket: string; schema: string; metadata: Record<string, JsonValue>; data: JsonValue }[]): void | Promise<void>;
+}
+
 /** Written with every revision a PUT makes: the documents passed Deckhand's schema validation. */
 export const SCHEMA_VALIDATION = 'deckhand-schema-validation';
 const VALIDATOR = { name: 'deckhand', version: '1.0' };
@@ -307,12 +316,16 @@ export class RevisionStore {
    * Makes `incoming` the whole content of `bucket`, atomically. No new
    * revision when nothing changed. Throws the 409s of `planBucketPut`.
    */
-  async putBucket(bucket: string, incoming: readonly PreparedDocument[]): Promise<PutResult> {
+  async putBucket(bucket: string, incoming: readonly PreparedDocument[], opts: PutOptions = {}): Promise<PutResult> {
     return this.db.transaction().execute(async (trx) => {
       await this.lock(trx);
       const latest = await this.latestRevisionId(trx);
       const state = await this.documentsAt(latest, trx);
       const plan = planBucketPut(bucket, incoming, state);
+      if (plan.changed && opts.verify) {
+        const others = state.filter((d) => d.bucket !== bucket).map((d) => ({ bucket: d.bucket, schema: d.schema, metadata: d.metadata, data: d.data }));
+        await opts.verify([...others, ...plan.documents.map((d) => ({ bucket, schema: d.schema, metadata: d.metadata, data: d.data }))]);
+      }
       if (!plan.changed) {
         const current = state.filter((d) => d.bucket === bucket);
         const order = new Map(incoming.map((d, i) => [identity(d), i]));
