@@ -18,7 +18,7 @@ test('first start: SQLite in the data dir, admin token written 0600, /healthz pu
   assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(statSync(join(s.dataDir, 'admin-token')).mode & 0o777, 0o600);
   assert.equal(statSync(join(s.dataDir, 'strata.db')).isFile(), true);
-  const health = await (await fetch(`${s.url}/healthz`)).json();
+  const health = (await (await fetch(`${s.url}/healthz`)).json()) as { status: string; store: string };
   assert.equal(health.status, 'ok');
   assert.equal(health.store, 'sqlite');
   assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
@@ -69,14 +69,14 @@ test('--noauth is refused on a non-loopback address and accepted on loopback', a
   servers.push(s);
   const r = await fetch(`${s.url}/auth/v1/whoami`);
   assert.equal(r.status, 200);
-  assert.equal((await r.json()).role, 'admin');
+  assert.equal(((await r.json()) as { role: string }).role, 'admin');
 });
 
 test('--database postgres://… runs on PostgreSQL', async () => {
   pg = await startPostgres();
   const s = await startServer({ args: ['--database', pg.url] });
   servers.push(s);
-  const health = await (await fetch(`${s.url}/healthz`)).json();
+  const health = (await (await fetch(`${s.url}/healthz`)).json()) as { status: string; store: string };
   assert.equal(health.store, 'postgres');
   const created = await strata(['--json', 'token', 'create', '--role', 'member', '--project', 'p'], { env: s.env });
   assert.equal(created.code, 0, created.stderr);
