@@ -1,7 +1,9 @@
 import type { StrataModule } from './core/index.js';
 import { siteModule } from './site/index.js';
+import { metal } from './metal/index.js';
 
 /** The modules the all-in-one server runs, in creation order (later ones may use earlier ones' services). */
 export const modules: StrataModule[] = [
   siteModule,
+  metal,
 ];

@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DriverRegistry } from '../drivers/index.js';
+import type { Conductor } from '../conductor/index.js';
+import { nodes as nodesTable, chassis as chassisTable, allocations as allocationsTable } from '../db/tables.js';
+import { findNode, traitsOf } from '../db/nodes.js';
+import type { Json, NodeRecord } from '../db/records.js';
+import { nodeNotFound, invalid, notAcceptable } from '../conductor/errors.js';
+import { apiContext, authorizeNode, relationTo, type ApiContext, type NodeAction } from './context.js';
+import { renderNode } from './node-view.js';
+import { isUuid } from '../db/table.js';
+import { isValidName } from './util.js';
+
+/** What the API routes need. */
+export interface ApiDeps {
+  conductor: Conductor;
+  drivers: DriverRegistry;
+  db: Kysely<any>;
+  /** Ironic's [api]max_limit: the largest page, and the page size when none is asked. */
+  maxLimit: number;
+  /** Where the API is mounted, e.g. /baremetal. */
+  prefix: string;
+}
+
+/** A route registrar: each resource file exports one. */
+export type Routes = (app: FastifyInstance, deps: ApiDeps) => void;
+
+export const ctx = (req: FastifyRequest, deps: ApiDeps): ApiContext => apiContext(req, deps.prefix);
+
+/**
+ * Finds a node by UUID or (from 1.5) name and checks the caller may do
+ * `action` on it. Ironic: an identifier that is neither a UUID nor a valid
+ * name is a 400; a name before 1.5 is a 406.
+ */
+export async function loadNode(deps: ApiDeps, x: ApiContext, ident: string, action: NodeAction = 'get'): Promise<NodeRecord> {
+  if (!isUuid(ident)) {
+    if (x.minor < 5) throw notAcceptable();
+    if (!isValidName(ident)) throw invalid(`Expected a logical name or UUID but received ${ident}.`);
+  }
+  const node = await findNode(deps.db, ident);
+  if (!node) throw nodeNotFound(ident);
+  authorizeNode(x, node, action, ident);
+  return node;
+}
+
+/** Renders nodes with their traits, chassis and allocation UUIDs fetched in one query each. */
+export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<Json[]> {
+  const want = (f: string) => fields === undefined || fields.includes(f);
+  const traits = want('traits') && x.minor >= 37 ? await traitsOf(deps.db, list.map((n) => n.id)) : undefined;
+  const chassisIds = want('chassis_uuid') ? [...new Set(list.map((n) => n.chassis_id).filter((v): v is number => v !== null))] : [];
+  const allocIds = want('allocation_uuid') ? [...new Set(list.map((n) => n.allocation_id).filter((v): v is number => v !== null))] : [];
+  const chassisUuids = new Map<number, string>();
+  const allocUuids = new Map<number, string>();
+  if (chassisIds.length) {
+    for (const r of await deps.db.selectFrom(chassisTable.name).select(['id', 'uuid']).where('id', 'in', chassisIds).execute()) chassisUuids.set(Number(r.id), r.uuid);
+  }
+  if (allocIds.length) {
+    for (const r of await deps.db.selectFrom(allocationsTable.name).select(['id', 'uuid']).where('id', 'in', allocIds).execute()) allocUuids.set(Number(r.id), r.uuid);
+  }
+  const secretKeys = deps.conductor.secretKeys;
+  return list.map((n) =>
+    renderNode(n, {
+      minor: x.minor,
+      base: x.base,
+      fields,
+      traits: traits?.get(n.id) ?? [],
+      chassisUuid: n.chassis_id !== null ? (chassisUuids.get(n.chassis_id) ?? null) : null,
+      allocationUuid: n.allocation_id !== null ? (allocUuids.get(n.allocation_id) ?? null) : null,
+      conductor: want('conductor') ? deps.conductor.conductorOf(n) : null,
+      secretKeys,
+      redact: relationTo(x, n) === 'lessee',
+    }),
+  );
+}
+
+export async function viewNode(deps: ApiDeps, x: ApiContext, node: NodeRecord, fields?: readonly string[]): Promise<Json> {
+  return (await viewNodes(deps, x, [node], fields))[0];
+}
+
+export async function reloadNode(deps: ApiDeps, node: NodeRecord): Promise<NodeRecord> {
+  return (await nodesTable.byId(deps.db, node.id)) ?? node;
+}
+
+/** Builds Ironic's `next` link: the query that asks for the page after `marker`. */
+export function nextLink(base: string, resource: string, params: Record<string, unknown>, limit: number, marker: string): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && k !== 'limit' && k !== 'marker') q.set(k, String(v));
+  q.set('limit', String(limit));
+  q.set('marker', marker);
+  return `${base}/v1/${resource}?${q.toString()}`;
+}

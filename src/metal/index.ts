@@ -1,0 +1,53 @@
+/**
+ * The metal module: bare-metal nodes with an Ironic-compatible API at
+ * /baremetal, a conductor that runs every provision and power action as a
+ * durable task under the node's reservation, and the drivers that reach the
+ * BMCs (fake-hardware, ipmi, redfish).
+ */
+import type { StrataModule } from '../core/index.js';
+import { provisionSpec } from './states.js';
+import { metalMigrations } from './db/index.js';
+import { Conductor } from './conductor/conductor.js';
+import { chooseConductorName } from './conductor/identity.js';
+import { parseMetalOptions } from './conductor/settings.js';
+import { DEFAULT_CONDUCTOR_OPTIONS } from './conductor/options.js';
+import { createDriverRegistry } from './drivers/index.js';
+import { baremetalApi, type Routes } from './api/index.js';
+
+export const METAL_API_PREFIX = '/baremetal';
+/** The name other modules (and later metal components) get the conductor by: `ctx.services.get<Conductor>(CONDUCTOR_SERVICE)`. */
+export const CONDUCTOR_SERVICE = 'metal.conductor';
+
+/** Routes other metal components add under /baremetal (the agent's lookup and heartbeat), with Ironic's negotiation and errors. */
+const API_EXTENSIONS: Routes[] = [];
+
+export const metal: StrataModule = {
+  name: 'metal',
+  migrations: metalMigrations,
+  machines: [provisionSpec],
+  async create(ctx) {
+    const settings = parseMetalOptions(ctx.config.options);
+    const drivers = createDriverRegistry(settings.fakeDelay === undefined ? {} : { fake: { delays: { deploy: settings.fakeDelay, boot: settings.fakeDelay } } });
+    const heartbeatTimeoutMs = settings.conductor.heartbeatTimeoutMs ?? DEFAULT_CONDUCTOR_OPTIONS.heartbeatTimeoutMs;
+    const name = await chooseConductorName(ctx.store.db, settings.conductor.name!, heartbeatTimeoutMs);
+    const conductor = new Conductor(
+      { store: ctx.store, tasks: ctx.tasks, secrets: ctx.secrets, drivers, log: ctx.log.child({ conductor: name }) },
+      { ...settings.conductor, name },
+    );
+    await conductor.init();
+    ctx.services.provide(CONDUCTOR_SERVICE, conductor);
+    return {
+      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor, drivers, db: ctx.store.db, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, API_EXTENSIONS) }],
+      async start() {
+        conductor.start();
+      },
+      async stop() {
+        await conductor.stop();
+      },
+    };
+  },
+};
+
+export { Conductor } from './conductor/conductor.js';
+export type { ConductorOptions } from './conductor/options.js';
+export type { Routes as MetalApiRoutes, ApiDeps as MetalApiDeps } from './api/index.js';
