@@ -1,0 +1,103 @@
+/**
+ * The deploy ramdisk's kernel: Debian's `linux-image-<abi>-amd64`, fetched
+ * with `apt-get download` (never installed) into the cache, unpacked with
+ * dpkg-deb, and reduced to a "kit": vmlinuz plus the modules the ramdisk
+ * loads (NIC and disk drivers with their dependencies, in load order).
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { cachedBuild } from './cache.js';
+import { loadOrder, moduleDepends, moduleName } from './kmod.js';
+import { run, runOk } from './run.js';
+
+/** What QEMU machines and common servers need to reach the network and their disks. */
+export const DEFAULT_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'sd_mod', 'ahci'];
+
+export interface KernelKit {
+  dir: string;
+  /** Debian package the kit came from, e.g. linux-image-6.1.0-56-amd64_6.1.192-2_amd64. */
+  source: string;
+  /** `uname -r` of the kernel. */
+  release: string;
+  vmlinuz: string;
+  /** Module files in load order. */
+  modules: { name: string; file: string }[];
+}
+
+export interface KernelKitOptions {
+  cacheDir: string;
+  modules?: readonly string[];
+  /** A kernel .deb to use instead of downloading (also $STRATA_METAL_KERNEL_DEB). */
+  deb?: string;
+  /** The package to download; default: what `linux-image-amd64` depends on. */
+  package?: string;
+  log?: (msg: string) => void;
+}
+
+/** The ABI package `linux-image-amd64` currently points at (e.g. linux-image-6.1.0-56-amd64). */
+export async function currentKernelPackage(meta = 'linux-image-amd64'): Promise<string> {
+  const r = await runOk('apt-cache', ['depends', meta]);
+  const m = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)\b/.exec(r.stdout);
+  if (!m) throw new Error(`apt-cache depends ${meta} names no linux-image-<abi>-amd64 package (output: ${r.stdout.trim().slice(0, 200)}); run apt-get update`);
+  return m[1]!;
+}
+
+/** The .deb of `pkg` in `debDir`, downloaded first when absent. */
+export async function downloadKernelDeb(pkg: string, debDir: string, log?: (msg: string) => void): Promise<string> {
+  if (!/^linux-image-[A-Za-z0-9.+-]+$/.test(pkg)) throw new Error(`not a kernel package name: ${JSON.stringify(pkg)}`);
+  mkdirSync(debDir, { recursive: true });
+  const find = () => readdirSync(debDir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+  let file = find();
+  if (!file) {
+    log?.(`downloading ${pkg} with apt-get download (about 70 MB, once)`);
+    const r = await run('apt-get', ['download', '-q', pkg], { cwd: debDir, timeoutMs: 15 * 60_000 });
+    file = find();
+    if (r.code !== 0 || !file) throw new Error(`apt-get download ${pkg} failed (exit ${r.code}) in ${debDir}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  return join(debDir, file);
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** The kit for these modules from this kernel package, built once into the cache. */
+export async function prepareKernelKit(opts: KernelKitOptions): Promise<KernelKit> {
+  const wanted = [...(opts.modules ?? DEFAULT_MODULES)].map(moduleName).sort();
+  const deb = opts.deb ?? process.env.STRATA_METAL_KERNEL_DEB ?? (await downloadKernelDeb(opts.package ?? (await currentKernelPackage()), join(opts.cacheDir, 'debs'), opts.log));
+  if (!existsSync(deb)) throw new Error(`kernel package ${deb} does not exist`);
+  const source = basename(deb).replace(/\.deb$/, '');
+  const key = createHash('sha256').update(`${source}\n${wanted.join(',')}`).digest('hex').slice(0, 12);
+  const dir = await cachedBuild(join(opts.cacheDir, 'kernel', `${source}-${key}`), async (tmp) => {
+    opts.log?.(`unpacking ${basename(deb)}`);
+    const x = join(tmp, 'x');
+    await runOk('dpkg-deb', ['-x', deb, x], { timeoutMs: 10 * 60_000 });
+    const boot = readdirSync(join(x, 'boot')).find((f) => f.startsWith('vmlinuz-'));
+    if (!boot) throw new Error(`${deb} has no boot/vmlinuz-*`);
+    const release = boot.slice('vmlinuz-'.length);
+    const files = new Map<string, string>();
+    for (const f of walk(join(x, 'lib', 'modules', release, 'kernel'))) if (/\.ko(\.xz|\.zst)?$/.test(f)) files.set(moduleName(f), f);
+    const order = loadOrder(wanted, (name) => {
+      const f = files.get(name);
+      if (!f) throw new Error(`kernel ${release} (${source}) has no module ${name}`);
+      if (!f.endsWith('.ko')) throw new Error(`module ${name} is compressed (${basename(f)}); busybox insmod needs plain .ko files`);
+      return moduleDepends(readFileSync(f));
+    });
+    mkdirSync(join(tmp, 'modules'));
+    copyFileSync(join(x, 'boot', boot), join(tmp, 'vmlinuz'));
+    const modules = order.map((name) => {
+      copyFileSync(files.get(name)!, join(tmp, 'modules', `${name}.ko`));
+      return { name, file: `modules/${name}.ko` };
+    });
+    writeFileSync(join(tmp, 'kit.json'), JSON.stringify({ source, release, modules }, null, 2) + '\n');
+    rmSync(x, { recursive: true, force: true });
+  });
+  const meta = JSON.parse(readFileSync(join(dir, 'kit.json'), 'utf8')) as { source: string; release: string; modules: { name: string; file: string }[] };
+  return { dir, source: meta.source, release: meta.release, vmlinuz: join(dir, 'vmlinuz'), modules: meta.modules.map((m) => ({ name: m.name, file: join(dir, m.file) })) };
+}
