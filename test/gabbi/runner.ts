@@ -129,7 +129,8 @@ export class GabbiSession {
       const [p, qs] = path.split('?', 2) as [string, string | undefined];
       let pathname = p;
       const prefix = this.opts.prefix ?? '';
-      if (prefix && !pathname.startsWith(prefix)) pathname = `${prefix.replace(/\/$/, '')}/${pathname.replace(/^\//, '')}`;
+      // gabbi tests a bare startsWith; a path segment boundary keeps `/poll` from passing for prefix `/p`.
+      if (prefix && pathname !== prefix && !pathname.startsWith(prefix.replace(/\/$/, '') + '/')) pathname = `${prefix.replace(/\/$/, '')}/${pathname.replace(/^\//, '')}`;
       full = new URL(this.base.origin + pathname + (qs ? `?${qs}` : ''));
     }
     if (Object.keys(query).length > 0) {

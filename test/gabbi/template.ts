@@ -89,7 +89,13 @@ function replaceString(message: string, ctx: TemplateContext): unknown {
     if (s.toLowerCase() === 'false') return false;
     if (s.toLowerCase() === 'null') return null;
   }
-  if (s.includes('$LOCATION')) s = s.replace(simple('LOCATION'), (_m, _q, c: string | undefined) => referred(ctx, c, '$LOCATION').location ?? '');
+  if (s.includes('$LOCATION')) {
+    s = s.replace(simple('LOCATION'), (_m, _q, c: string | undefined) => {
+      const location = referred(ctx, c, '$LOCATION').location;
+      if (location === undefined) throw new TemplateError('unable to replace $LOCATION: the response had no Location header');
+      return location;
+    });
+  }
   if (s.includes('$LAST_URL')) s = s.replace(/\$LAST_URL/g, () => referred(ctx, undefined, '$LAST_URL').url);
   if (s.includes('$URL')) s = s.replace(simple('URL'), (_m, _q, c: string | undefined) => referred(ctx, c, '$URL').url);
   if (s.includes('$HEADERS')) {

@@ -10,6 +10,7 @@ import type { Document, JsonValue } from '../documents/index.js';
 import {
   DATA_SCHEMA_SCHEMA,
   InvalidDocumentFormat,
+  inheritSource,
   LAYERING_POLICY_SCHEMA,
   metaKey,
   parseDocuments,
@@ -25,6 +26,7 @@ import {
   RevisionTagBadFormat,
   ValidationNotFound,
   checkedEntries,
+  identity,
   policiesOf,
   prepareDocument,
   revisionDiff,
@@ -79,6 +81,12 @@ function toDocument(d: StoredDocument): Document {
   return { schema: d.schema, metadata: d.metadata as Document['metadata'], data: d.data };
 }
 
+/** The (schema, layer, name) of a document as the store keys it. */
+function prepareIdentity(d: { schema: string; metadata: Record<string, JsonValue> }): { schema: string; layer: string; name: string } {
+  const ld = d.metadata.layeringDefinition as { layer?: unknown } | undefined;
+  return { schema: d.schema, layer: ld?.layer === undefined || ld.layer === null ? '' : String(ld.layer), name: String(d.metadata.name) };
+}
+
 function mayReadSecrets(p: Principal): boolean {
   return p.role === 'admin';
 }
@@ -128,12 +136,19 @@ export class DeckhandService {
       throw new ForbiddenError("Policy doesn't allow deckhand:create_encrypted_documents to be performed");
     }
     const prepared = documents.map((d) => prepareDocument(d, this.opts.hasher));
+    // Render errors found by the check name the line of the request body.
+    const parsedBy = new Map(prepared.map((p, i) => [identity(p), documents[i]]));
     const dataSchemas = opts.renderCheck ? await this.dataSchemas() : [];
     const fallbackPolicy = opts.renderCheck ? await this.revisions.lastLayeringPolicy() : undefined;
     const result = await this.revisions.putBucket(bucket, prepared, {
       verify: opts.renderCheck
         ? (docs) => {
-            const inputs: Document[] = docs.map((d) => ({ schema: d.schema, metadata: d.metadata as Document['metadata'], data: d.data }));
+            const inputs: Document[] = docs.map((d) => {
+              const input: Document = { schema: d.schema, metadata: d.metadata as Document['metadata'], data: d.data };
+              const parsed = d.bucket === bucket ? parsedBy.get(identity(prepareIdentity(d))) : undefined;
+              if (parsed) inheritSource(input, parsed);
+              return input;
+            });
             if (!inputs.some((d) => d.schema.startsWith(LAYERING_POLICY_SCHEMA)) && fallbackPolicy) inputs.push(toDocument(fallbackPolicy));
             render(inputs, { failOnMissingSubSrc: true, cleartextSecrets: false, validate: true, dataSchemas });
           }
