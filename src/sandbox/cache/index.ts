@@ -1,0 +1,2 @@
+export { cachedBuild } from './content-cache.js';
+export { assetPath, defaultCacheDir, packageRoot } from './assets.js';

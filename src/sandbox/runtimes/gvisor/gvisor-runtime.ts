@@ -1,0 +1,51 @@
+/**
+ * `gvisor`: an OCI container run by Debian's runsc: the workload talks to
+ * gVisor's user-space kernel, not the host's. Limits go to runsc as OCI
+ * resources; it applies them to the whole gVisor sandbox (sentry and gofer),
+ * so a workload that exhausts its memory takes the sandbox down with it.
+ * Network off is gVisor's own loopback-only stack; on joins a prepared
+ * namespace with a veth pair, whose address gVisor's netstack takes over.
+ */
+import { SandboxCgroup, type CgroupSupport } from '../../limits/cgroups.js';
+import type { NormalizedSpec } from '../../model/spec.js';
+import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
+import { OciContainerRuntime } from '../oci/oci-container-runtime.js';
+import type { OciPlan } from '../oci/oci-spec.js';
+import type { LimitPlan, RuntimeStartContext } from '../runtime.js';
+
+export class GvisorRuntime extends OciContainerRuntime {
+  readonly name = 'gvisor';
+  readonly isolation = 'user-space-kernel' as const;
+  readonly description = 'gVisor (runsc): OCI container on a user-space kernel';
+  protected readonly binary = 'runsc' as const;
+  protected readonly debianPackage = 'runsc';
+
+  planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    const report = [...cgroupLimits(this.name, spec, cgroups, 'runsc, on the whole gVisor sandbox: '), ...timeoutLimit(spec)];
+    report.push(
+      spec.network
+        ? { limit: 'network', value: 'on', mechanism: 'gVisor netstack in a network namespace with a veth pair', enforced: true }
+        : { limit: 'network', value: 'off', mechanism: 'gVisor --network=none (loopback only)', enforced: true },
+    );
+    return { report, netns: spec.network ? 'connected' : undefined };
+  }
+
+  protected globalFlags(ctx: RuntimeStartContext): string[] {
+    const { memoryBytes, cpus } = ctx.spec.limits;
+    const limited = memoryBytes !== undefined || cpus !== undefined;
+    // Without limits there is nothing for cgroups to do: skipping them saves start time.
+    return [`--network=${ctx.network ? 'sandbox' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups'])];
+  }
+
+  protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'netnsPath' | 'resources' | 'cgroupsPath'> {
+    const { memoryBytes, cpus } = ctx.spec.limits;
+    const limited = memoryBytes !== undefined || cpus !== undefined;
+    return {
+      agentArgs: [],
+      agentCapabilities: [],
+      netnsPath: ctx.network?.netnsPath,
+      resources: limited ? { memoryBytes, cpus } : undefined,
+      cgroupsPath: limited ? SandboxCgroup.relativePath(ctx.id) : undefined,
+    };
+  }
+}

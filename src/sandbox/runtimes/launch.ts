@@ -1,0 +1,62 @@
+/**
+ * Starts a runtime's host process (bwrap, runc, runsc, qemu, or the agent
+ * itself) in its own process group, records it in the ledger, keeps the tail
+ * of its stderr for error messages, and describes how it ended.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { SandboxError } from '../model/errors.js';
+import { ResourceLedger } from '../manager/resources.js';
+
+export interface Launched {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<string>;
+  stderrTail(): string;
+}
+
+const TAIL = 8192;
+
+export class TailBuffer {
+  private text = '';
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + chunk.toString()).slice(-TAIL);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+export async function launch(
+  argv: readonly string[],
+  opts: { ledger: ResourceLedger; label: string; env?: NodeJS.ProcessEnv; cwd?: string; stdio?: 'pipe' | 'ignore-in' },
+): Promise<Launched> {
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: opts.stdio === 'ignore-in' ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    detached: true, // its own process group: one kill reaches everything it started
+    env: opts.env ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+    cwd: opts.cwd ?? '/',
+    shell: false,
+  });
+  const tail = new TailBuffer();
+  child.stderr!.on('data', (c: Buffer) => tail.push(c));
+  const exited = new Promise<string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      const tailText = tail.toString().trim().split('\n').slice(-6).join(' | ');
+      resolve(`${opts.label} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${tailText ? `: ${tailText}` : ''}`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new SandboxError(
+          'runtime_unavailable',
+          err.code === 'ENOENT' ? `${opts.label}: ${argv[0]} is not installed` : `${opts.label}: cannot start ${argv[0]}: ${err.message}`,
+        ),
+      ),
+    );
+  });
+  const pid = child.pid!;
+  await opts.ledger.add(ResourceLedger.processResource(pid, opts.label));
+  return { child, pid, exited, stderrTail: () => tail.toString() };
+}
