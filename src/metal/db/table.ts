@@ -70,7 +70,7 @@ export class Table<R extends { id: number; uuid?: string }> {
    */
   async update(db: Db, id: number, changes: Partial<R>, guard: Partial<Record<keyof R & string, unknown>> = {}): Promise<R | undefined> {
     let q = db.updateTable(this.name).set(this.encode(changes)).where('id', '=', id);
-    for (const [k, v] of Object.entries(guard)) q = v === null ? q.where(k, 'is', null) : q.where(k, '=', v);
+    for (const [k, v] of Object.entries(this.encode(guard as Partial<R>))) q = v === null ? q.where(k, 'is', null) : q.where(k, '=', v);
     const row = await q.returningAll().executeTakeFirst();
     return row ? this.decode(row) : undefined;
   }
