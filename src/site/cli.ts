@@ -13,6 +13,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../core/cli/index.js';
 import { action } from '../core/cli/index.js';
+import { registerUpload } from './upload-command.js';
 
 export interface RepositoryOptions {
   repository: string;
@@ -176,4 +177,5 @@ export function register(program: Command): void {
   addRender(site);
   addLint(site);
   addCollect(site);
+  registerUpload(site);
 }
