@@ -5,10 +5,21 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { dumpYamlStream, parseYamlStream } from '../documents/index.js';
 import type { AssembledSite } from './assemble.js';
 
-/** One file's text framed as a YAML document stream. */
+/**
+ * One file's text framed as a YAML document stream. A file whose last
+ * block scalar runs to the end without a newline would change value once a
+ * newline and `...` follow it (Pegleg's collect changes it): such a file is
+ * written out from its documents instead of its text.
+ */
 export function frameFile(text: string): string {
+  if (text.length > 0 && !text.endsWith('\n')) {
+    const asIs = parseYamlStream(text, 'file').map((d) => d.value);
+    if (!isDeepStrictEqual(asIs, parseYamlStream(text + '\n', 'file').map((d) => d.value))) return dumpYamlStream(asIs);
+  }
   let body = text.replace(/\r\n/g, '\n');
   if (!body.endsWith('\n')) body += '\n';
   if (!body.startsWith('---\n') && !body.startsWith('--- ')) body = '---\n' + body;

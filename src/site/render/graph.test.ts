@@ -20,3 +20,11 @@ test('a chain of 100,000 does not exhaust the stack', () => {
   assert.equal(order[0], n - 1);
   assert.equal(order[n - 1], 0);
 });
+
+test("Deckhand's order: networkx's generations, reversed, then the documents without edges", async () => {
+  const { deckhandOrder } = await import('./graph.js');
+  // networkx: DiGraph([(a,b), (b,c), (e,c)]); list(reversed(list(topological_sort(g)))) == [c, b, e, a]
+  const deps: Record<string, string[]> = { a: ['b'], b: ['c'], c: [], d: [], e: ['c'] };
+  assert.deepEqual(deckhandOrder(['a', 'b', 'c', 'd', 'e'], (n) => deps[n]).order, ['c', 'b', 'e', 'a', 'd']);
+  assert.ok(deckhandOrder(['x', 'y'], (n) => (n === 'x' ? ['y'] : ['x'])).cycle);
+});

@@ -35,7 +35,7 @@ import {
   substitutionsOf,
 } from '../documents/index.js';
 import type { Entry } from './entry.js';
-import { dependencyOrder } from './graph.js';
+import { deckhandOrder } from './graph.js';
 import { deepCopy } from './jsonpath.js';
 import { applyActions, linkReplacements, resolveParents, substitutionSources } from './layering.js';
 import type { RenderWarning } from './substitution.js';
@@ -165,7 +165,7 @@ export function render(documents: readonly Document[], opts: RenderOptions = {})
     }
     return out;
   };
-  const ordered = dependencyOrder(entries, deps);
+  const ordered = deckhandOrder(entries, deps);
   if (ordered.cycle) {
     throw new SubstitutionDependencyCycle({ cycle: ordered.cycle.map((e) => e.ref), source: sourceOf(ordered.cycle[0].raw) });
   }
