@@ -330,3 +330,8 @@ test("deckhandYamlDump: a list is a stream, anything else one document", () => {
   assert.equal(deckhandYamlDump({ a: [1] }), "a:\n- 1\n");
   assert.equal(deckhandYamlDump([]), "");
 });
+
+test('a key of 123 characters or more is written as a complex key (PyYAML counts its !!str tag)', () => {
+  assert.equal(safeDump({ ['k'.repeat(122)]: 1 }), `${'k'.repeat(122)}: 1\n`);
+  assert.equal(safeDump({ ['k'.repeat(123)]: 1 }), `? ${'k'.repeat(123)}\n: 1\n`);
+});

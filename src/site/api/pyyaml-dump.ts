@@ -12,8 +12,6 @@
  * out again rather than as anchors and aliases.
  */
 
-const BREAKS = '\n\x85\u2028\u2029';
-const SPACE_OR_BREAK = '\0 \t\r\n\x85\u2028\u2029';
 
 // PyYAML's implicit resolvers (YAML 1.1), keyed by first character as it keys them.
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -60,12 +58,22 @@ interface Analysis {
   allowSingleQuoted: boolean;
 }
 
-function isPrintableAscii(ch: string): boolean {
-  return ch === '\n' || (ch >= '\x20' && ch <= '\x7e');
+function isBreak(c: number): boolean {
+  return c === 0x0a || c === 0x85 || c === 0x2028 || c === 0x2029;
 }
 
+function isSpaceOrBreak(c: number): boolean {
+  return c === 0x00 || c === 0x20 || c === 0x09 || c === 0x0d || isBreak(c);
+}
+
+/**
+ * PyYAML's analyze_scalar. It walks code points; walking UTF-16 units gives
+ * the same answer here because every unit of a non-ASCII character is
+ * "special" (ASCII-only output) and every indicator is ASCII.
+ */
 function analyze(s: string): Analysis {
-  if (s === '') return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true };
+  const n = s.length;
+  if (n === 0) return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true };
   let blockIndicators = false;
   let flowIndicators = false;
   let lineBreaks = false;
@@ -80,49 +88,48 @@ function analyze(s: string): Analysis {
     blockIndicators = true;
     flowIndicators = true;
   }
-  // Iterate by code point: PyYAML sees one character where UTF-16 has a pair.
-  const chars = Array.from(s);
-  const n = chars.length;
   let precededByWhitespace = true;
-  let followedByWhitespace = n === 1 || SPACE_OR_BREAK.includes(chars[1]);
+  let followedByWhitespace = n === 1 || isSpaceOrBreak(s.charCodeAt(1));
   let previousSpace = false;
   let previousBreak = false;
   for (let i = 0; i < n; i++) {
-    const ch = chars[i];
+    const c = s.charCodeAt(i);
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) {
+      // # , [ ] { } & * ! | > ' " % @ `
+      if (c === 0x23 || c === 0x2c || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d || c === 0x26 || c === 0x2a || c === 0x21 || c === 0x7c || c === 0x3e || c === 0x27 || c === 0x22 || c === 0x25 || c === 0x40 || c === 0x60) {
         flowIndicators = true;
         blockIndicators = true;
       }
-      if (ch === '?' || ch === ':') {
+      if (c === 0x3f || c === 0x3a) {
         flowIndicators = true;
         if (followedByWhitespace) blockIndicators = true;
       }
-      if (ch === '-' && followedByWhitespace) {
+      if (c === 0x2d && followedByWhitespace) {
         flowIndicators = true;
         blockIndicators = true;
       }
     } else {
-      if (',?[]{}'.includes(ch)) flowIndicators = true;
-      if (ch === ':') {
+      if (c === 0x2c || c === 0x3f || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d) flowIndicators = true;
+      if (c === 0x3a) {
         flowIndicators = true;
         if (followedByWhitespace) blockIndicators = true;
       }
-      if (ch === '#' && precededByWhitespace) {
+      if (c === 0x23 && precededByWhitespace) {
         flowIndicators = true;
         blockIndicators = true;
       }
     }
-    if (BREAKS.includes(ch)) lineBreaks = true;
+    const brk = isBreak(c);
+    if (brk) lineBreaks = true;
     // ASCII only (allow_unicode is off): anything else needs escapes.
-    if (!isPrintableAscii(ch)) special = true;
-    if (ch === ' ') {
+    if (!(c === 0x0a || (c >= 0x20 && c <= 0x7e))) special = true;
+    if (c === 0x20) {
       if (i === 0) leadingSpace = true;
       if (i === n - 1) trailingSpace = true;
       if (previousBreak) breakSpace = true;
       previousSpace = true;
       previousBreak = false;
-    } else if (BREAKS.includes(ch)) {
+    } else if (brk) {
       if (i === 0) leadingBreak = true;
       if (i === n - 1) trailingBreak = true;
       if (previousSpace) spaceBreak = true;
@@ -132,8 +139,8 @@ function analyze(s: string): Analysis {
       previousSpace = false;
       previousBreak = false;
     }
-    precededByWhitespace = SPACE_OR_BREAK.includes(ch);
-    followedByWhitespace = i + 2 >= n || SPACE_OR_BREAK.includes(chars[i + 2]);
+    precededByWhitespace = isSpaceOrBreak(c);
+    followedByWhitespace = i + 2 >= n || isSpaceOrBreak(s.charCodeAt(i + 2));
   }
   let allowFlowPlain = true;
   let allowBlockPlain = true;
@@ -366,8 +373,10 @@ class Emitter {
   }
 
   private isSimpleKey(k: string): boolean {
+    // PyYAML counts the key's code points plus its (unwritten) tag `!!str`: under 128.
+    if (k.length >= 123 && Array.from(k).length >= 123) return false;
     const a = analyze(k);
-    return Array.from(k).length < 128 && !a.empty && !a.multiline;
+    return !a.empty && !a.multiline;
   }
 
   private scalar(v: unknown, root: boolean, simpleKey: boolean): void {
@@ -389,6 +398,8 @@ class Emitter {
     else this.doubleQuoted(text, split);
   }
 
+  // Plain and single-quoted scalars are printable ASCII (and line breaks):
+  // anything else forces double quotes, so these walk UTF-16 units.
   private plain(text: string, split: boolean, root: boolean): void {
     if (root) this.openEnded = true;
     if (!text) return;
@@ -398,86 +409,90 @@ class Emitter {
     }
     this.whitespace = false;
     this.indention = false;
-    const chars = Array.from(text);
+    if (!text.includes(' ') && !/[\n\x85\u2028\u2029]/.test(text)) {
+      this.column += text.length;
+      this.write(text);
+      return;
+    }
     let spaces = false;
     let breaks = false;
     let start = 0;
-    for (let end = 0; end <= chars.length; end++) {
-      const ch = end < chars.length ? chars[end] : null;
+    const n = text.length;
+    for (let end = 0; end <= n; end++) {
+      const c = end < n ? text.charCodeAt(end) : -1;
       if (spaces) {
-        if (ch !== ' ') {
+        if (c !== 0x20) {
           if (start + 1 === end && this.column > this.width && split) {
             this.writeIndent();
             this.whitespace = false;
             this.indention = false;
           } else {
-            const data = chars.slice(start, end).join('');
             this.column += end - start;
-            this.write(data);
+            this.write(text.slice(start, end));
           }
           start = end;
         }
       } else if (breaks) {
-        if (ch === null || !BREAKS.includes(ch)) {
-          if (chars[start] === '\n') this.lineBreak();
-          for (const br of chars.slice(start, end)) this.lineBreak(br);
+        if (c === -1 || !isBreak(c)) {
+          if (text[start] === '\n') this.lineBreak();
+          for (let k = start; k < end; k++) this.lineBreak(text[k]);
           this.writeIndent();
           this.whitespace = false;
           this.indention = false;
           start = end;
         }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch)) {
+      } else if (c === -1 || c === 0x20 || isBreak(c)) {
         this.column += end - start;
-        this.write(chars.slice(start, end).join(''));
+        this.write(text.slice(start, end));
         start = end;
       }
-      if (ch !== null) {
-        spaces = ch === ' ';
-        breaks = BREAKS.includes(ch);
+      if (c !== -1) {
+        spaces = c === 0x20;
+        breaks = isBreak(c);
       }
     }
   }
 
   private singleQuoted(text: string, split: boolean): void {
     this.indicator("'", true);
-    const chars = Array.from(text);
     let spaces = false;
     let breaks = false;
     let start = 0;
-    for (let end = 0; end <= chars.length; end++) {
-      const ch = end < chars.length ? chars[end] : null;
+    const n = text.length;
+    for (let end = 0; end <= n; end++) {
+      const c = end < n ? text.charCodeAt(end) : -1;
       if (spaces) {
-        if (ch === null || ch !== ' ') {
-          if (start + 1 === end && this.column > this.width && split && start !== 0 && end !== chars.length) {
+        if (c !== 0x20) {
+          if (start + 1 === end && this.column > this.width && split && start !== 0 && end !== n) {
             this.writeIndent();
           } else {
             this.column += end - start;
-            this.write(chars.slice(start, end).join(''));
+            this.write(text.slice(start, end));
           }
           start = end;
         }
       } else if (breaks) {
-        if (ch === null || !BREAKS.includes(ch)) {
-          if (chars[start] === '\n') this.lineBreak();
-          for (const br of chars.slice(start, end)) this.lineBreak(br);
+        if (c === -1 || !isBreak(c)) {
+          if (text[start] === '\n') this.lineBreak();
+          for (let k = start; k < end; k++) this.lineBreak(text[k]);
           this.writeIndent();
           start = end;
         }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch) || ch === "'") {
+      } else if (c === -1 || c === 0x20 || isBreak(c) || c === 0x27) {
         if (start < end) {
           this.column += end - start;
-          this.write(chars.slice(start, end).join(''));
+          this.write(text.slice(start, end));
           start = end;
         }
       }
-      if (ch === "'") {
+      if (c === 0x27) {
         this.column += 2;
         this.write("''");
         start = end + 1;
       }
-      if (ch !== null) {
-        spaces = ch === ' ';
-        breaks = BREAKS.includes(ch);
+      if (c !== -1) {
+        spaces = c === 0x20;
+        breaks = isBreak(c);
       }
     }
     this.indicator("'", false);

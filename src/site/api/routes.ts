@@ -43,7 +43,7 @@ export function deckhandPlugin(service: DeckhandService): FastifyPluginAsync {
     const q = (req: FastifyRequest) => queryParams(req.url);
 
     app.get('/versions', { config: { public: true } }, async (req, reply) =>
-      send(req, reply, 200, { v1_0: { path: '/api/v1.0', status: 'stable' } }),
+      send(req, reply, 200, { 'v1.0': { path: '/api/v1.0', status: 'stable' } }),
     );
     app.get(`${v1}/health`, { config: { public: true } }, async (req, reply) => send(req, reply, 204));
 
