@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocuments, validateDocuments } from '../src/site/documents/index.js';
@@ -85,7 +85,12 @@ const opts = { failOnMissingSubSrc: false };
 const [first, renderCold] = time(() => render(docs, opts));
 for (let i = 0; i < 20; i++) render(docs, opts);
 const warm: number[] = [];
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < RUNS; i++) warm.push(time(() => render(docs, opts))[1]);
+const cpuPerRender = (() => {
+  const d = process.cpuUsage(cpu0);
+  return (d.user + d.system) / 1000 / RUNS;
+})();
 const w = stats(warm);
 const [, preCold] = time(() => validateDocuments(docs, { phase: 'pre' }));
 const [, postCold] = time(() => validateDocuments(first.documents, { phase: 'post' }));
@@ -106,7 +111,10 @@ table(
     ["Deckhand's engine (fixtures README)", '2500-2900', '53-70', '', Math.round(docs.length / 0.06)],
   ],
 );
-console.log(`render alone, warm median: ${ms(w.median)} ms (target ≤ 6 ms; ${(60 / w.median).toFixed(1)}× Deckhand's ~60 ms)`);
+console.log(
+  `render alone, warm: median ${ms(w.median)} ms wall, ${ms(cpuPerRender)} ms CPU per render (target ≤ 6 ms; ${(60 / w.median).toFixed(1)}× Deckhand's ~60 ms)`,
+);
+console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
 
 // 2. Synthetic sites: linear in the number of documents?
 const rows: (string | number)[][] = [];
@@ -162,6 +170,7 @@ try {
   ];
   for (const [label, extra] of variants) {
     const wall: number[] = [];
+    const cpu: number[] = [];
     let rss = 0;
     let bytes = 0;
     for (let i = 0; i < CLI_RUNS + 1; i++) {
@@ -174,17 +183,24 @@ try {
       const elapsed = performance.now() - t;
       if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr?.toString()}`);
       bytes = r.stdout.length;
-      rss = Math.max(rss, Number(String(r.output[3] ?? '0').trim()));
-      if (i > 0) wall.push(elapsed); // the first run warms the disk cache
+      const [maxRss, cpuMicros] = String(r.output[3] ?? '0 0').trim().split(' ').map(Number);
+      rss = Math.max(rss, maxRss);
+      if (i > 0) {
+        // The first run warms the disk cache.
+        wall.push(elapsed);
+        cpu.push(cpuMicros / 1000);
+      }
     }
     const s = stats(wall);
-    cliRows.push([label, ms(s.min), ms(s.median), ms(s.p99), (bytes / 1e6).toFixed(2), (rss / 1024).toFixed(0)]);
+    const c = stats(cpu);
+    cliRows.push([label, ms(s.min), ms(s.median), ms(s.p99), ms(c.median), (bytes / 1e6).toFixed(2), (rss / 1024).toFixed(0)]);
   }
   table(
-    `whole command as a fresh process (compiled, node ${process.version}, ${CLI_RUNS} runs each; target < 500 ms)`,
-    ['command', 'min ms', 'median ms', 'p99 ms', 'output MB', 'peak RSS MiB'],
+    `whole command as a fresh process (compiled, node ${process.version}, ${CLI_RUNS} runs each; target < 500 ms wall)`,
+    ['command', 'min ms', 'median ms', 'p99 ms', 'CPU ms (median)', 'output MB', 'peak RSS MiB'],
     cliRows,
   );
+  console.log(`load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs (wall times suffer when the machine is shared)`);
 } finally {
   rmSync(build, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@
  * unknown paths, answers with Deckhand's Status document.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { classify } from '../../core/index.js';
+import { InvalidInputError, classify } from '../../core/index.js';
 import { RevisionNotFound } from '../revisions/index.js';
 import { statusBody } from './errors.js';
 import { queryParams } from './filters.js';
@@ -27,7 +27,10 @@ export function deckhandPlugin(service: DeckhandService): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(ACCEPTED_BODY_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    app.addContentTypeParser('*', (req, _payload, done) => done(new UnsupportedMediaType(String(req.headers['content-type'] ?? '')), undefined));
+    app.addContentTypeParser('*', (req, _payload, done) => {
+      const type = req.headers['content-type'];
+      done(type ? new UnsupportedMediaType(type) : new InvalidInputError('Missing header value: The Content-Type header is required.'), undefined);
+    });
 
     app.setErrorHandler((err, req, reply) => {
       const e = classify(err);

@@ -67,9 +67,15 @@ function extrasMessage(extras: unknown[]): string {
   return `${extras.map((e) => pythonRepr(e)).join(', ')} ${extras.length === 1 ? 'was' : 'were'}`;
 }
 
+/** Thrown by a quiet validator at its first failure: anyOf/oneOf/not only need to know whether a branch passes. */
+const FAILED = Symbol('failed');
+
 class Draft4 {
   readonly errors: SchemaError[] = [];
-  constructor(private readonly root: Schema) {}
+  constructor(
+    private readonly root: Schema,
+    private readonly quiet = false,
+  ) {}
 
   /** Where the validator is, in the instance and in the schema: pushed and popped, copied only into errors. */
   private readonly path: PathSegment[] = [];
@@ -77,6 +83,12 @@ class Draft4 {
 
   private error(message: string): void {
     this.errors.push({ message, path: [...this.path], schemaPath: [...this.spath] });
+  }
+
+  /** A failure; its message is only built when someone will read it. */
+  private fail(message: () => string): void {
+    if (this.quiet) throw FAILED;
+    this.error(message());
   }
 
   private schemaProblem(message: string): void {
@@ -94,14 +106,18 @@ class Draft4 {
 
   /** Validates into a fresh validator and says whether it passed (for anyOf/oneOf/not). */
   private passes(instance: unknown, schema: unknown): boolean {
-    const sub = new Draft4(this.root);
-    sub.validate(instance, schema);
-    let ok = true;
-    for (const e of sub.errors) {
-      if (e.schemaProblem) this.errors.push({ ...e, path: [...this.path, ...e.path], schemaPath: [...this.spath, ...e.schemaPath] });
-      else ok = false;
+    const sub = new Draft4(this.root, true);
+    try {
+      sub.validate(instance, schema);
+    } catch (e) {
+      if (e !== FAILED) throw e;
+      return false;
+    } finally {
+      for (const e of sub.errors) {
+        if (e.schemaProblem) this.errors.push({ ...e, path: [...this.path, ...e.path], schemaPath: [...this.spath, ...e.schemaPath] });
+      }
     }
-    return ok;
+    return true;
   }
 
   validate(instance: unknown, schema: unknown): void {
@@ -125,15 +141,19 @@ class Draft4 {
   private keyword(kw: string, value: unknown, schema: Schema, instance: unknown): void {
     switch (kw) {
       case 'type': {
+        if (typeof value === 'string') {
+          if (!typeMatches(instance, value)) this.fail(() => `${pythonRepr(instance)} is not of type ${pythonRepr(value)}`);
+          return;
+        }
         const types = Array.isArray(value) ? value : [value];
         const ok = types.some((t) => (typeof t === 'string' ? typeMatches(instance, t) : this.passes(instance, t)));
-        if (!ok) this.error(`${pythonRepr(instance)} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`);
+        if (!ok) this.fail(() => `${pythonRepr(instance)} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`);
         return;
       }
       case 'properties': {
         if (!isObject(instance) || !isObject(value)) return;
-        for (const [prop, sub] of Object.entries(value)) {
-          if (Object.prototype.hasOwnProperty.call(instance, prop)) this.child(instance[prop], sub, prop, prop);
+        for (const prop in value) {
+          if (Object.prototype.hasOwnProperty.call(instance, prop)) this.child(instance[prop], value[prop], prop, prop);
         }
         return;
       }
@@ -158,13 +178,15 @@ class Draft4 {
           const sorted = [...extras].sort();
           if (patterns.length > 0) {
             const verb = sorted.length === 1 ? 'does' : 'do';
-            this.error(
-              `${sorted.map((e) => pythonRepr(e)).join(', ')} ${verb} not match any of the regexes: ${patterns
-                .sort()
-                .map((p) => pythonRepr(p))
-                .join(', ')}`);
+            this.fail(
+              () =>
+                `${sorted.map((e) => pythonRepr(e)).join(', ')} ${verb} not match any of the regexes: ${patterns
+                  .sort()
+                  .map((p) => pythonRepr(p))
+                  .join(', ')}`,
+            );
           } else {
-            this.error(`Additional properties are not allowed (${extrasMessage(sorted)} unexpected)`);
+            this.fail(() => `Additional properties are not allowed (${extrasMessage(sorted)} unexpected)`);
           }
         }
         return;
@@ -172,18 +194,18 @@ class Draft4 {
       case 'required': {
         if (!isObject(instance) || !Array.isArray(value)) return;
         for (const prop of value) {
-          if (!Object.prototype.hasOwnProperty.call(instance, String(prop))) this.error(`${pythonRepr(prop)} is a required property`);
+          if (!Object.prototype.hasOwnProperty.call(instance, String(prop))) this.fail(() => `${pythonRepr(prop)} is a required property`);
         }
         return;
       }
       case 'minProperties':
         if (isObject(instance) && Object.keys(instance).length < Number(value)) {
-          this.error(`${pythonRepr(instance)} does not have enough properties`);
+          this.fail(() => `${pythonRepr(instance)} does not have enough properties`);
         }
         return;
       case 'maxProperties':
         if (isObject(instance) && Object.keys(instance).length > Number(value)) {
-          this.error(`${pythonRepr(instance)} has too many properties`);
+          this.fail(() => `${pythonRepr(instance)} has too many properties`);
         }
         return;
       case 'dependencies': {
@@ -193,7 +215,7 @@ class Draft4 {
           if (Array.isArray(dep)) {
             for (const each of dep) {
               if (!Object.prototype.hasOwnProperty.call(instance, String(each))) {
-                this.error(`${pythonRepr(each)} is a dependency of ${pythonRepr(prop)}`);
+                this.fail(() => `${pythonRepr(each)} is a dependency of ${pythonRepr(prop)}`);
               }
             }
           } else {
@@ -218,45 +240,45 @@ class Draft4 {
         if (isObject(value)) {
           rest.forEach((item, j) => this.child(item, value, offset + j));
         } else if (value === false && rest.length > 0) {
-          this.error(`Additional items are not allowed (${extrasMessage(rest)} unexpected)`);
+          this.fail(() => `Additional items are not allowed (${extrasMessage(rest)} unexpected)`);
         }
         return;
       }
       case 'minItems':
-        if (Array.isArray(instance) && instance.length < Number(value)) this.error(`${pythonRepr(instance)} is too short`);
+        if (Array.isArray(instance) && instance.length < Number(value)) this.fail(() => `${pythonRepr(instance)} is too short`);
         return;
       case 'maxItems':
-        if (Array.isArray(instance) && instance.length > Number(value)) this.error(`${pythonRepr(instance)} is too long`);
+        if (Array.isArray(instance) && instance.length > Number(value)) this.fail(() => `${pythonRepr(instance)} is too long`);
         return;
       case 'uniqueItems':
         if (value === true && Array.isArray(instance)) {
           const dup = instance.some((x, i) => instance.some((y, j) => j > i && pythonEquals(x, y)));
-          if (dup) this.error(`${pythonRepr(instance)} has non-unique elements`);
+          if (dup) this.fail(() => `${pythonRepr(instance)} has non-unique elements`);
         }
         return;
       case 'minLength':
-        if (typeof instance === 'string' && [...instance].length < Number(value)) this.error(`${pythonRepr(instance)} is too short`);
+        if (typeof instance === 'string' && [...instance].length < Number(value)) this.fail(() => `${pythonRepr(instance)} is too short`);
         return;
       case 'maxLength':
-        if (typeof instance === 'string' && [...instance].length > Number(value)) this.error(`${pythonRepr(instance)} is too long`);
+        if (typeof instance === 'string' && [...instance].length > Number(value)) this.fail(() => `${pythonRepr(instance)} is too long`);
         return;
       case 'pattern': {
         if (typeof instance !== 'string' || typeof value !== 'string') return;
         const re = pythonRegex(value);
         if (!re) this.schemaProblem(`the schema's pattern ${pythonRepr(value)} cannot be compiled; it went unchecked`);
-        else if (!re.test(instance)) this.error(`${pythonRepr(instance)} does not match ${pythonRepr(value)}`);
+        else if (!re.test(instance)) this.fail(() => `${pythonRepr(instance)} does not match ${pythonRepr(value)}`);
         return;
       }
       case 'enum':
         if (Array.isArray(value) && !value.some((v) => pythonEquals(v, instance))) {
-          this.error(`${pythonRepr(instance)} is not one of ${pythonRepr(value)}`);
+          this.fail(() => `${pythonRepr(instance)} is not one of ${pythonRepr(value)}`);
         }
         return;
       case 'minimum': {
         if (typeof instance !== 'number' || typeof value !== 'number') return;
         const exclusive = schema.exclusiveMinimum === true;
         if (exclusive ? instance <= value : instance < value) {
-          this.error(`${pythonRepr(instance)} is ${exclusive ? 'less than or equal to' : 'less than'} the minimum of ${pythonRepr(value)}`);
+          this.fail(() => `${pythonRepr(instance)} is ${exclusive ? 'less than or equal to' : 'less than'} the minimum of ${pythonRepr(value)}`);
         }
         return;
       }
@@ -264,8 +286,9 @@ class Draft4 {
         if (typeof instance !== 'number' || typeof value !== 'number') return;
         const exclusive = schema.exclusiveMaximum === true;
         if (exclusive ? instance >= value : instance > value) {
-          this.error(
-            `${pythonRepr(instance)} is ${exclusive ? 'greater than or equal to' : 'greater than'} the maximum of ${pythonRepr(value)}`);
+          this.fail(
+            () => `${pythonRepr(instance)} is ${exclusive ? 'greater than or equal to' : 'greater than'} the maximum of ${pythonRepr(value)}`,
+          );
         }
         return;
       }
@@ -273,7 +296,7 @@ class Draft4 {
         if (typeof instance === 'number' && typeof value === 'number' && value !== 0) {
           const q = instance / value;
           if (!Number.isInteger(q) && Math.abs(q - Math.round(q)) > 1e-9) {
-            this.error(`${pythonRepr(instance)} is not a multiple of ${pythonRepr(value)}`);
+            this.fail(() => `${pythonRepr(instance)} is not a multiple of ${pythonRepr(value)}`);
           }
         }
         return;
@@ -282,18 +305,18 @@ class Draft4 {
         return;
       case 'anyOf':
         if (Array.isArray(value) && !value.some((sub) => this.passes(instance, sub))) {
-          this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`);
+          this.fail(() => `${pythonRepr(instance)} is not valid under any of the given schemas`);
         }
         return;
       case 'oneOf': {
         if (!Array.isArray(value)) return;
         const n = value.filter((sub) => this.passes(instance, sub)).length;
-        if (n === 0) this.error(`${pythonRepr(instance)} is not valid under any of the given schemas`);
-        else if (n > 1) this.error(`${pythonRepr(instance)} is valid under each of ${n} of the given schemas`);
+        if (n === 0) this.fail(() => `${pythonRepr(instance)} is not valid under any of the given schemas`);
+        else if (n > 1) this.fail(() => `${pythonRepr(instance)} is valid under each of ${n} of the given schemas`);
         return;
       }
       case 'not':
-        if (this.passes(instance, value)) this.error(`${pythonRepr(instance)} should not be valid under ${pythonRepr(value)}`);
+        if (this.passes(instance, value)) this.fail(() => `${pythonRepr(instance)} should not be valid under ${pythonRepr(value)}`);
         return;
       default:
         // $schema, id, title, description, default, definitions, format, …: no assertion.

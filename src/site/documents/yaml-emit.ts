@@ -71,8 +71,17 @@ function isPair(s: string, i: number): boolean {
   return false;
 }
 
+// Most strings are names and paths: those need no further look unless
+// their first letter could start a YAML 1.1 boolean or null.
+const SIMPLE = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const KEYWORD_FIRST = new Set('yYnNtTfFoO');
+
 /** A scalar string on one line: plain, single-quoted or double-quoted. */
 export function quoteString(s: string): string {
+  if (SIMPLE.test(s)) {
+    if (!KEYWORD_FIRST.has(s[0]) || (!resolvesAsNonString(s) && !CORE_12.test(s))) return s;
+    return `'${s}'`;
+  }
   if (isPlainSafe(s)) return s;
   if (!SPECIAL.test(s) && !/[\n\r\t\x85]/.test(s)) return `'${s.replace(/'/g, "''")}'`;
   return doubleQuoted(s);
