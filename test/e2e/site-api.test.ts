@@ -161,6 +161,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const r = await put(s, 'x', docYaml('y', '{}')).then(() => call(s, 'PUT', '/buckets/x/documents', { body: 'x', type: 'text/plain' }));
       assert.equal(r.status, 415);
       assertStatusDoc(r, '415 Unsupported Media Type', /Unexpected content type: text\/plain/);
+      const noType = await fetch(s.url + API + '/buckets/x/documents', { method: 'PUT', headers: { authorization: `Bearer ${s.token}` }, body: new Uint8Array(Buffer.from('a: 1')) });
+      assert.equal(noType.status, 400);
+      assert.match(await noType.text(), /The Content-Type header is required/);
       assert.equal(await revisionCount(s), 2, 'only the valid PUT before it made a revision');
       // Put the state back for the tests after this one.
       assert.equal((await put(s, 'x', '')).status, 200);

@@ -188,7 +188,8 @@ export class DeckhandService {
 
   async rollback(target: number, principal: Principal, baseUrl: string): Promise<Record<string, unknown>> {
     const latest = await this.revisions.latestRevisionId();
-    if ((await this.revisions.documentsAt(latest)).some((d) => d.encrypted) && !mayReadSecrets(principal)) {
+    const involved = [...(await this.revisions.documentsAt(latest)), ...(await this.revisions.documentsAt(target))];
+    if (involved.some((d) => d.encrypted) && !mayReadSecrets(principal)) {
       throw new ForbiddenError("Policy doesn't allow deckhand:create_encrypted_documents to be performed");
     }
     const id = await this.revisions.rollback(target);
