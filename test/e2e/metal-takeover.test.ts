@@ -1,0 +1,131 @@
+/**
+ * Takeover after a crash: 100 concurrent fake deploys are genuinely in
+ * flight (fake-hardware deploy calls sleep), the server is killed with
+ * SIGKILL, and a new server on the same data directory must leave every node
+ * as Ironic's conductor start-up would (_fail_transient_state): nodes caught
+ * `deploying` end `deploy failed` with Ironic's message, nodes already
+ * `active` stay active, no reservation survives and no task is left running.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/core/index.js';
+import { api, startServer, type StrataServer } from '../helpers/strata.js';
+
+const N = 100;
+const dataDir = mkdtempSync(join(tmpdir(), 'strata-takeover-'));
+const servers: StrataServer[] = [];
+after(async () => {
+  for (const s of servers) await s.stop('SIGKILL', true).catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const H = { 'x-openstack-ironic-api-version': '1.78', 'content-type': 'application/json' };
+const ARGS = ['--noauth', '--metal-fake-delay', '700-2500', '--metal-power-sync-interval', '0'];
+
+async function json(s: StrataServer, path: string, init: RequestInit = {}): Promise<any> {
+  const res = await api(s, `/baremetal/v1${path}`, { ...init, headers: { ...H, ...(init.headers as Record<string, string>) } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function all(s: StrataServer): Promise<any[]> {
+  return (await json(s, '/nodes?limit=1000&fields=uuid,provision_state,target_provision_state,reservation,last_error')).nodes;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('SIGKILL during 100 concurrent deploys: a restart fails what was in flight, keeps what finished, leaves no lock or task behind', { timeout: 240_000 }, async () => {
+  let s = await startServer({ dataDir, args: ARGS });
+  servers.push(s);
+
+  // 100 available nodes; automated cleaning off so that provide is instant.
+  const uuids: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const n = await json(s, '/nodes', { method: 'POST', body: JSON.stringify({ driver: 'fake-hardware', name: `tk-${i}`, automated_clean: false }) });
+    uuids.push(n.uuid);
+  }
+  for (const target of ['manage', 'provide']) {
+    await Promise.all(uuids.map((u) => json(s, `/nodes/${u}/states/provision`, { method: 'PUT', body: JSON.stringify({ target }) })));
+    const want = target === 'manage' ? 'manageable' : 'available';
+    await until(`all ${want}`, async () => ((await all(s)).every((n) => n.provision_state === want && !n.reservation) ? true : undefined), 60_000);
+  }
+
+  // 100 deploys at once; each answers 202 with the node already deploying.
+  const t0 = Date.now();
+  await Promise.all(uuids.map((u) => json(s, `/nodes/${u}/states/provision`, { method: 'PUT', body: JSON.stringify({ target: 'active' }) })));
+  const right = await all(s);
+  assert.ok(right.every((n) => n.provision_state === 'deploying' || n.provision_state === 'active'), 'every node moved before the answer');
+  // Kill while some have finished and many are still deploying.
+  await until('some deploys done', async () => ((await all(s)).some((n) => n.provision_state === 'active') ? true : undefined), 30_000);
+  s.proc.kill('SIGKILL');
+  await new Promise((r) => s.proc.once('exit', r));
+  servers.length = 0;
+  const killedAfter = Date.now() - t0;
+
+  // What the crash left, read straight from the store.
+  const store = await openStore(join(dataDir, 'strata.db'));
+  const caught = await store.db.selectFrom('metal_nodes').select(['uuid', 'provision_state', 'reservation']).execute();
+  const running = await store.db.selectFrom('tasks').select(['id', 'state']).where('kind', '=', 'metal.provision').where('state', 'in', ['running', 'pending']).execute();
+  await store.close();
+  const caughtDeploying = caught.filter((n) => n.provision_state === 'deploying');
+  const caughtActive = caught.filter((n) => n.provision_state === 'active');
+  assert.equal(caughtDeploying.length + caughtActive.length, N);
+  assert.ok(caughtDeploying.length > 0, `deploys were in flight at the kill (${killedAfter} ms after the requests)`);
+  assert.ok(caughtActive.length > 0, 'some deploys had finished');
+  assert.ok(caughtDeploying.every((n) => n.reservation !== null), 'a deploying node was reserved at the kill');
+  assert.ok(running.length > 0, 'tasks were unfinished at the kill');
+
+  // Restart on the same data directory.
+  s = await startServer({ dataDir, args: ARGS });
+  servers.push(s);
+  const conductor = (await json(s, '/conductors')).conductors[0].hostname;
+  const after1 = new Map((await all(s)).map((n) => [n.uuid, n]));
+  for (const n of caughtActive) assert.equal(after1.get(n.uuid).provision_state, 'active', `${n.uuid} stays active`);
+  for (const n of caughtDeploying) {
+    const now = after1.get(n.uuid);
+    assert.equal(now.provision_state, 'deploy failed', `${n.uuid} was caught deploying`);
+    assert.equal(now.target_provision_state, 'active');
+    assert.equal(now.last_error, `The deploying state can't be resumed by conductor ${conductor}. Moving to fail state.`);
+  }
+  assert.ok([...after1.values()].every((n) => n.reservation === null), 'no reservation survives the restart');
+
+  // The dead process's tasks: their leases run out, the new runner claims them, finds the node moved on, and finishes them.
+  const stuck = await until(
+    'no metal task left unfinished',
+    async () => {
+      const st = await openStore(join(dataDir, 'strata.db'));
+      try {
+        const left = await st.db.selectFrom('tasks').select(['state']).where('kind', 'like', 'metal.%').where('state', 'in', ['running', 'pending']).execute();
+        return left.length === 0 ? left : undefined;
+      } finally {
+        await st.close();
+      }
+    },
+    90_000,
+  );
+  assert.deepEqual(stuck, []);
+  const final = await all(s);
+  assert.deepEqual(
+    final.map((n) => n.provision_state).sort(),
+    [...caughtActive.map(() => 'active'), ...caughtDeploying.map(() => 'deploy failed')].sort(),
+    'the stale tasks changed nothing',
+  );
+  assert.ok(final.every((n) => n.reservation === null));
+
+  // Failed nodes can be deployed again and reach active.
+  const retry = caughtDeploying[0].uuid;
+  await json(s, `/nodes/${retry}/states/provision`, { method: 'PUT', body: JSON.stringify({ target: 'active' }) });
+  await until('redeploy', async () => ((await json(s, `/nodes/${retry}?fields=provision_state`)).provision_state === 'active' ? true : undefined), 30_000);
+});
