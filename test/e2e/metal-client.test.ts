@@ -143,7 +143,7 @@ test('openstack baremetal drives fake-hardware, ipmi and redfish nodes through t
   await each((n) => ['node', 'power', 'off', n]);
   await waitFor(names, (n) => n.power_state === 'power off' && !n.target_power_state);
   assert.equal((await machines.get('node-0'))!.power, 'Off');
-  const rf = await (await fetch(`${bmc!.url}/redfish/v1/Systems/${bmc!.systems[0].id}`, { headers: { authorization: `Basic ${Buffer.from(`admin:${REDFISH_PASSWORD}`).toString('base64')}` } })).json();
+  const rf: any = await (await fetch(`${bmc!.url}/redfish/v1/Systems/${bmc!.systems[0].id}`, { headers: { authorization: `Basic ${Buffer.from(`admin:${REDFISH_PASSWORD}`).toString('base64')}` } })).json();
   assert.equal(rf.PowerState, 'Off', 'the Redfish BMC was switched off');
 
   await each((n) => ['node', 'boot', 'device', 'set', n, 'pxe']);
