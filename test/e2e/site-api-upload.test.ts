@@ -22,7 +22,10 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const revisions = async () => (await (await api(server, '/deckhand/api/v1.0/revisions', { headers: { accept: 'application/json' } })).json()).count as number;
+async function json<T>(path: string): Promise<T> {
+  return (await (await api(server, path, { headers: { accept: 'application/json' } })).json()) as T;
+}
+const revisions = async () => (await json<{ count: number }>('/deckhand/api/v1.0/revisions')).count;
 
 test('upload stores the site as a bucket and prints the revision; the same site again is no change', async () => {
   const first = await strata(['--json', 'site', 'upload', 'seaworthy', '-r', TREASUREMAP], { env: server.env });
@@ -33,11 +36,11 @@ test('upload stores the site as a bucket and prints the revision; the same site 
   assert.equal(out.created, true);
   assert.ok(out.documents > 300, `seaworthy has hundreds of documents (got ${out.documents})`);
 
-  const docs = await (await api(server, '/deckhand/api/v1.0/revisions/1/documents?status.bucket=seaworthy', { headers: { accept: 'application/json' } })).json();
+  const docs = await json<unknown[]>('/deckhand/api/v1.0/revisions/1/documents?status.bucket=seaworthy');
   assert.equal(docs.length, out.documents);
   const rendered = await api(server, '/deckhand/api/v1.0/revisions/1/rendered-documents?schema=pegleg/CommonAddresses/v1', { headers: { accept: 'application/json' } });
   assert.equal(rendered.status, 200);
-  assert.equal((await rendered.json()).length, 1);
+  assert.equal(((await rendered.json()) as unknown[]).length, 1);
 
   const again = await strata(['site', 'upload', 'seaworthy', '-r', TREASUREMAP, '--bucket', 'seaworthy'], { env: server.env });
   assert.equal(again.code, 0, again.stderr);
