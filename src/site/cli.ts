@@ -173,7 +173,7 @@ function addCollect(site: Command): void {
 
 /** Mounts `strata site` and its subcommands on the program. */
 export function register(program: Command): void {
-  const site = program.command('site').description('site documents: render, lint and collect sites (Deckhand/Pegleg-compatible)');
+  const site = program.command('site').description('site documents: render, lint, collect and upload sites (Deckhand/Pegleg-compatible)');
   addRender(site);
   addLint(site);
   addCollect(site);

@@ -25,7 +25,7 @@ import type { SourceLocation } from '../documents/index.js';
 import type { Entry } from './entry.js';
 import type { PathSegment } from './jsonpath.js';
 import { PathSyntaxError, deepCopy, displayPath, getPath, parsePath, setOwn } from './jsonpath.js';
-import { redactValue } from './redaction.js';
+import { redactPath } from './redaction.js';
 
 export interface RenderWarning {
   /** The Deckhand error this would be with fail-on-missing-source (e.g. SubstitutionSourceNotFound). */
@@ -329,14 +329,14 @@ export function substituteAll(
 
 /** The substitution with its source path and the j-th destination path replaced by their hashes. */
 function redactSubstitution(current: Substitution, original: Substitution, j: number, destIsList: boolean): Substitution {
-  const src = { ...current.src, path: redactValue(original.src.path) };
+  const src = { ...current.src, path: redactPath(original.src.path) };
   let dest: Substitution['dest'];
   if (destIsList) {
     const list = (current.dest as SubstitutionDest[]).slice();
-    list[j] = { ...list[j], path: redactValue((original.dest as SubstitutionDest[])[j].path) };
+    list[j] = { ...list[j], path: redactPath((original.dest as SubstitutionDest[])[j].path) };
     dest = list;
   } else {
-    dest = { ...(current.dest as SubstitutionDest), path: redactValue((original.dest as SubstitutionDest).path) };
+    dest = { ...(current.dest as SubstitutionDest), path: redactPath((original.dest as SubstitutionDest).path) };
   }
   return { ...current, src, dest };
 }
