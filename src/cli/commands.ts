@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ServerOption } from '../core/cli/index.js';
 import * as siteCli from '../site/cli.js';
 import * as metalCli from '../metal/cli.js';
+import * as gateCli from '../gate/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -16,4 +17,5 @@ export interface ModuleCli {
 export const moduleClis: ModuleCli[] = [
   siteCli,
   metalCli,
+  gateCli,
 ];

@@ -162,6 +162,13 @@ export interface FrozenJob {
 
 // ---------------------------------------------------------------- items
 
+/** A change of gate configuration in a speculative state. */
+export interface ConfigChange {
+  project: string;
+  branch: string;
+  files: string[];
+}
+
 export type BuildStatus = 'queued' | 'running' | 'completed';
 
 export interface Build {
@@ -203,6 +210,8 @@ export interface BuildSet {
   files: string[];
   /** True when the speculative state changes gate configuration (a speculative layout was used). */
   updatesConfig: boolean;
+  /** Project-branches whose configuration the speculative state changes (this item's and those ahead), with the files. */
+  configChanges: ConfigChange[];
   jobs: FrozenJob[];
   /** By FrozenJob uid. */
   builds: Record<string, Build>;
@@ -266,4 +275,10 @@ export interface PipelineState {
   disabled: boolean;
   /** Counter for dynamic queue keys. */
   queueSeq: number;
+  /**
+   * Changes a trigger matched that could not enter yet because a dependency
+   * is not in the queue or must merge first (kept by the scheduler's shell,
+   * retried when the dependency enters or merges).
+   */
+  waiting?: number[];
 }

@@ -22,7 +22,7 @@ export interface MergeRequest {
 }
 
 export type MergeResult =
-  | { ok: true; commits: Commits; files: string[] }
+  | { ok: true; commits: Commits; files: string[]; filesByChange: Record<string, string[]> }
   | { ok: false; change: string; error: string };
 
 export class MergeConflict extends Error {}
@@ -37,13 +37,16 @@ export class Merger {
   async merge(req: MergeRequest): Promise<MergeResult> {
     const commits = copyCommits(req.base);
     const files = new Set<string>();
+    const filesByChange: Record<string, string[]> = {};
     for (const c of req.changes) {
       if (c.kind === 'ref') {
         const where = c.branch ?? c.ref;
         (commits[c.project] ??= {})[where] = c.newrev;
+        filesByChange[c.key] = [];
         if (c.oldrev !== c.newrev && !/^0+$/.test(c.oldrev)) {
           const dir = await this.repos.update(c.project);
-          for (const f of await changedFiles(dir, c.newrev, c.oldrev)) files.add(f);
+          filesByChange[c.key] = await changedFiles(dir, c.newrev, c.oldrev);
+          for (const f of filesByChange[c.key]!) files.add(f);
         }
         continue;
       }
@@ -57,9 +60,10 @@ export class Merger {
         throw err;
       }
       (commits[c.project] ??= {})[c.branch] = base;
-      for (const f of await changedFiles(dir, c.commit, (await readCommit(dir, c.commit)).parents[0])) files.add(f);
+      filesByChange[c.key] = await changedFiles(dir, c.commit, (await readCommit(dir, c.commit)).parents[0]);
+      for (const f of filesByChange[c.key]!) files.add(f);
     }
-    return { ok: true, commits, files: [...files].sort() };
+    return { ok: true, commits, files: [...files].sort(), filesByChange };
   }
 
   /** Merges one change onto `base` in the cache clone's working tree (the caller holds the project lock). */

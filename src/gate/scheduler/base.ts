@@ -20,6 +20,7 @@ import type {
   PrepareResult, QueueSpec, ReportKind, ReportOutcome,
 } from './types.js';
 import { decreaseWindow, increaseWindow, isActionable } from './window.js';
+import { buildMachine, buildSetMachine } from '../machines.js';
 
 /** One call's working context: the draft state (a private copy), the environment and the actions so far. */
 export interface Run {
@@ -165,15 +166,17 @@ export abstract class PipelineManager {
     if (!item || item.buildSet.seq !== seq || item.buildSet.state !== 'preparing') return { state, actions: [] };
     const bs = item.buildSet;
     if (result.ok) {
-      bs.state = 'ready';
+      bs.state = buildSetMachine.next(bs.state, 'prepared');
       bs.commits = result.commits;
       bs.files = result.files;
       bs.jobs = result.jobs;
       bs.updatesConfig = result.updatesConfig;
+      bs.configChanges = result.configChanges;
       bs.failFast = result.failFast;
     } else {
-      bs.state = result.kind;
+      bs.state = buildSetMachine.next(bs.state, result.kind === 'merge-conflict' ? 'conflict' : 'config-error');
       bs.error = result.error;
+      if (result.commits) bs.commits = result.commits;
     }
     return { state: run.state, actions: run.actions };
   }
@@ -182,7 +185,7 @@ export abstract class PipelineManager {
     const run = this.begin(state, env);
     const found = this.findBuild(run.state, buildId);
     if (!found || found.build.status !== 'queued') return { state, actions: [] };
-    found.build.status = 'running';
+    found.build.status = buildMachine.next(found.build.status, 'start');
     found.build.startTime = startTime;
     return { state: run.state, actions: [] };
   }
@@ -192,7 +195,7 @@ export abstract class PipelineManager {
     const found = this.findBuild(run.state, buildId);
     if (!found || found.build.status === 'completed') return { state, actions: [] };
     const b = found.build;
-    b.status = 'completed';
+    b.status = buildMachine.next(b.status, 'finish');
     b.result = c.result;
     b.endTime = c.endTime;
     if (c.startTime !== undefined) b.startTime = c.startTime;
@@ -397,20 +400,25 @@ export abstract class PipelineManager {
     if (bs.state === 'new') {
       if (ahead && ahead.buildSet.state === 'merge-conflict') {
         // A change this one is tested with (a dependency ahead) does not merge, so neither does this state.
-        bs.state = 'merge-conflict';
+        bs.state = buildSetMachine.next(bs.state, 'ahead-conflict');
         bs.aheadBuildSet = ahead.buildSet.id;
         bs.error = `a change ahead of it (${ahead.changes.map((c) => c.key).join(', ')}) cannot be merged: ${ahead.buildSet.error ?? 'merge conflict'}`;
         return;
       }
       const aheadReady = !ahead || ahead.buildSet.state === 'ready' || (ahead.buildSet.state === 'config-error' && !ahead.live);
       if (!aheadReady) return;
-      bs.state = 'preparing';
+      bs.state = buildSetMachine.next(bs.state, 'prepare');
       bs.aheadBuildSet = ahead ? ahead.buildSet.id : null;
       bs.changes = [...(ahead ? ahead.buildSet.changes : []), ...item.changes.map((c) => c.key)];
       run.actions.push({
         type: 'prepare', pipeline: this.settings.name, itemId: item.id, buildSet: bs.id, seq: bs.seq, live: item.live,
         changes: clone(item.changes),
-        ahead: ahead ? { buildSet: ahead.buildSet.id, commits: clone(ahead.buildSet.commits), changes: [...ahead.buildSet.changes], updatesConfig: ahead.buildSet.updatesConfig } : null,
+        ahead: ahead
+          ? {
+            buildSet: ahead.buildSet.id, commits: clone(ahead.buildSet.commits), changes: [...ahead.buildSet.changes],
+            updatesConfig: ahead.buildSet.updatesConfig, configChanges: clone(ahead.buildSet.configChanges),
+          }
+          : null,
       });
       return;
     }
@@ -513,11 +521,11 @@ export abstract class PipelineManager {
   protected cancelBuild(run: Run, item: QueueItem, buildId: string, message: string): void {
     const b = Object.values(item.buildSet.builds).find((x) => x.id === buildId);
     if (!b || b.status === 'completed') return;
-    b.status = 'completed';
+    b.status = buildMachine.next(b.status, 'finish');
     b.result = 'ABORTED' satisfies BuildResult;
     b.endTime = run.env.now;
     b.message = message;
-    run.actions.push({ type: 'cancel', pipeline: this.settings.name, itemId: item.id, buildId });
+    run.actions.push({ type: 'cancel', pipeline: this.settings.name, itemId: item.id, buildId, item: clone(item) });
   }
 
   protected cancelBuilds(run: Run, item: QueueItem): void {

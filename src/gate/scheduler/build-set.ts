@@ -14,6 +14,7 @@ export function newBuildSet(itemId: string, seq: number): BuildSet {
     commits: {},
     files: [],
     updatesConfig: false,
+    configChanges: [],
     jobs: [],
     builds: {},
     failFast: false,

@@ -287,7 +287,7 @@ test('fail-fast: the first failure cancels and skips the rest of the item', () =
   });
   sim.addChange(makeChange(1));
   const item = sim.items()[0]!;
-  sim.state = sim.manager.onPrepared(sim.state, item.id, item.buildSet.seq, { ok: true, commits: {}, files: [], jobs: item.buildSet.jobs, updatesConfig: false, failFast: true }, sim.env()).state;
+  sim.state = sim.manager.onPrepared(sim.state, item.id, item.buildSet.seq, { ok: true, commits: {}, files: [], jobs: item.buildSet.jobs, updatesConfig: false, configChanges: [], failFast: true }, sim.env()).state;
   // Prepared already: emulate fail-fast by finishing 'fast' as failed.
   const bs = sim.items()[0]!.buildSet;
   bs.failFast = true;

@@ -219,6 +219,7 @@ export class Simulation {
               files: [],
               jobs: a.changes.flatMap((c) => (c.kind === 'change' && this.opts.jobs ? this.opts.jobs(c) : [makeJob('test', c.key)])),
               updatesConfig: false,
+              configChanges: [],
               failFast: false,
             };
           this.state = this.manager.onPrepared(this.state, a.itemId, a.seq, result, this.env()).state;

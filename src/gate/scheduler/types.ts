@@ -3,7 +3,7 @@
 // and what it asks the shell to do (actions).
 
 import type {
-  Build, BuildResult, Change, Changeish, FrozenJob, PipelineState, QueueItem, WindowSettings,
+  Build, BuildResult, Change, Changeish, ConfigChange, FrozenJob, PipelineState, QueueItem, WindowSettings,
 } from '../model.js';
 
 export type ManagerName = 'independent' | 'dependent' | 'serial' | 'supercedent';
@@ -56,7 +56,7 @@ export interface PrepareAction {
   /** The item's own changes, merged in this order. */
   changes: Changeish[];
   /** The state to merge onto: the item ahead's frozen state (null: the branch tips). */
-  ahead: { buildSet: string; commits: Record<string, Record<string, string>>; changes: string[]; updatesConfig: boolean } | null;
+  ahead: { buildSet: string; commits: Record<string, Record<string, string>>; changes: string[]; updatesConfig: boolean; configChanges: ConfigChange[] } | null;
 }
 
 export interface LaunchAction {
@@ -73,6 +73,8 @@ export interface CancelAction {
   pipeline: string;
   itemId: string;
   buildId: string;
+  /** The item as the build was cancelled (the build marked ABORTED), for the record. */
+  item: QueueItem;
 }
 
 export interface ReportAction {
@@ -129,9 +131,10 @@ export type PrepareResult =
     files: string[];
     jobs: FrozenJob[];
     updatesConfig: boolean;
+    configChanges: ConfigChange[];
     failFast: boolean;
   }
-  | { ok: false; kind: 'merge-conflict' | 'config-error'; error: string };
+  | { ok: false; kind: 'merge-conflict' | 'config-error'; error: string; commits?: Record<string, Record<string, string>> };
 
 export interface BuildCompletion {
   result: BuildResult;

@@ -1,0 +1,233 @@
+// `strata change …` (the local review source) and `strata gate …` (status,
+// builds, logs, wait, config check), plus the gate's `strata server`
+// options. Top-level imports stay light: every `strata` call loads this.
+
+import type { Command } from 'commander';
+import { action, table, type CliContext, type ServerOption } from '../core/cli/index.js';
+
+export const serverOptions: ServerOption[] = [
+  { flags: '--gate-tenant-config <file>', description: "the gate's tenant configuration (Zuul's main.yaml); without it nothing is gated" },
+  { flags: '--gate-git-root <dir>', description: 'where the local connection\'s repositories are: project org/a is DIR/org/a (default: DATA/gate/git)' },
+  { flags: '--gate-executor-concurrency <n>', description: 'builds the executor runs at once (default 4)' },
+];
+
+function number(value: string, what = 'change number'): number {
+  if (!/^[0-9]{1,9}$/.test(value) || Number(value) < 1) throw new Error(`${what} must be a positive integer (got "${value}")`);
+  return Number(value);
+}
+
+function vote(value: string): number {
+  if (!/^[+-]?[0-2]$/.test(value)) throw new Error(`a vote is an integer from -2 to 2 (got "${value}")`);
+  return Number(value);
+}
+
+interface ChangeView {
+  number: number;
+  url: string;
+  project: string;
+  branch: string;
+  status: string;
+  patchset: number;
+  subject: string;
+  commit: string;
+  approvals: Array<{ type: string; value: number; by: { username: string } }>;
+  messages: Array<{ author: { username: string }; message: string }>;
+  dependsOn: Array<{ number: number }>;
+  neededBy: number[];
+}
+
+function showChange(c: ChangeView): string {
+  const lines = [
+    `change ${c.number},${c.patchset}  ${c.status}  ${c.project} ${c.branch}`,
+    `  ${c.subject}`,
+    `  ${c.url}`,
+    `  commit ${c.commit}`,
+  ];
+  if (c.approvals.length) lines.push(`  approvals: ${c.approvals.map((a) => `${a.type}${a.value > 0 ? '+' : ''}${a.value} (${a.by.username})`).join(', ')}`);
+  if (c.dependsOn.length) lines.push(`  depends on: ${c.dependsOn.map((d) => d.number).join(', ')}`);
+  if (c.neededBy.length) lines.push(`  needed by: ${c.neededBy.join(', ')}`);
+  for (const m of c.messages) lines.push('', `  ${m.author.username}:`, ...m.message.split('\n').map((l) => `    ${l}`));
+  return lines.join('\n');
+}
+
+const created = (r: { number: number; patchset: number; url: string }) => `change ${r.number},${r.patchset} ${r.url}`;
+
+function registerChange(program: Command): void {
+  const change = program.command('change').description("changes of the gate's built-in `local` review source (Gerrit's workflow)");
+
+  change
+    .command('create')
+    .description('create a change from a commit of the project\'s repository (its Depends-On footers name the changes it needs)')
+    .requiredOption('--project <name>', 'project (repository under the gate\'s git root)')
+    .option('--branch <name>', 'target branch (default: the repository\'s default branch)')
+    .requiredOption('--commit <sha>', 'the commit (it must exist in the project\'s repository)')
+    .option('--topic <topic>', 'topic')
+    .action(action(async (ctx: CliContext, opts: { project: string; branch?: string; commit: string; topic?: string }) => {
+      ctx.out(await ctx.client().post('/gate/api/changes', opts), created);
+    }));
+
+  change
+    .command('update <number>')
+    .description('upload a new patchset')
+    .requiredOption('--commit <sha>', 'the new patchset\'s commit')
+    .action(action(async (ctx: CliContext, n: string, opts: { commit: string }) => {
+      ctx.out(await ctx.client().post(`/gate/api/changes/${number(n)}/patchsets`, { commit: opts.commit }), created);
+    }));
+
+  change
+    .command('review <number>')
+    .description('vote and/or comment on the current patchset')
+    .option('--code-review <v>', 'Code-Review vote (-2..2)')
+    .option('--workflow <v>', 'Workflow vote (-1..1)')
+    .option('--verified <v>', 'Verified vote (-2..2)')
+    .option('--label <name=value...>', 'any other label vote')
+    .option('--message <text>', 'a comment (e.g. recheck)')
+    .action(action(async (ctx: CliContext, n: string, opts: { codeReview?: string; workflow?: string; verified?: string; label?: string[]; message?: string }) => {
+      const labels: Record<string, number> = {};
+      if (opts.codeReview !== undefined) labels['Code-Review'] = vote(opts.codeReview);
+      if (opts.workflow !== undefined) labels.Workflow = vote(opts.workflow);
+      if (opts.verified !== undefined) labels.Verified = vote(opts.verified);
+      for (const l of opts.label ?? []) {
+        const m = /^([A-Za-z0-9][A-Za-z0-9-]*)=([+-]?\d+)$/.exec(l);
+        if (!m) throw new Error(`--label wants NAME=VALUE (got "${l}")`);
+        labels[m[1]!] = vote(m[2]!);
+      }
+      const body: Record<string, unknown> = {};
+      if (Object.keys(labels).length) body.labels = labels;
+      if (opts.message !== undefined) body.message = opts.message;
+      ctx.out(await ctx.client().post(`/gate/api/changes/${number(n)}/review`, body), showChange);
+    }));
+
+  change
+    .command('approve <number>')
+    .description('Code-Review +2 and Workflow +1')
+    .option('--message <text>', 'a comment')
+    .action(action(async (ctx: CliContext, n: string, opts: { message?: string }) => {
+      ctx.out(await ctx.client().post(`/gate/api/changes/${number(n)}/approve`, opts.message ? { message: opts.message } : {}), showChange);
+    }));
+
+  for (const verb of ['abandon', 'restore'] as const) {
+    change
+      .command(`${verb} <number>`)
+      .description(verb === 'abandon' ? 'abandon a change (it leaves every pipeline)' : 'restore an abandoned change')
+      .option('--message <text>', 'a comment')
+      .action(action(async (ctx: CliContext, n: string, opts: { message?: string }) => {
+        ctx.out(await ctx.client().post(`/gate/api/changes/${number(n)}/${verb}`, opts.message ? { message: opts.message } : {}), showChange);
+      }));
+  }
+
+  change
+    .command('show <number>')
+    .description('a change with its approvals and messages')
+    .action(action(async (ctx: CliContext, n: string) => {
+      ctx.out(await ctx.client().get(`/gate/api/changes/${number(n)}`), showChange);
+    }));
+
+  change
+    .command('list')
+    .description('changes')
+    .option('--status <status>', 'NEW, MERGED or ABANDONED')
+    .option('--project <name>', 'project')
+    .action(action(async (ctx: CliContext, opts: { status?: string; project?: string }) => {
+      const list = await ctx.client().get<Array<Record<string, unknown>>>('/gate/api/changes', opts);
+      ctx.out(list, (l: Array<Record<string, unknown>>) => table(['NUMBER', 'PS', 'STATUS', 'PROJECT', 'BRANCH', 'SUBJECT'], l.map((c) => [c.number, c.patchset, c.status, c.project, c.branch, c.subject])));
+    }));
+}
+
+interface StatusJson {
+  tenant: string;
+  config_errors: string[];
+  pipelines: Array<{ name: string; change_queues: Array<{ name: string; window: number; heads: Array<Array<{ id: string; active: boolean; live: boolean; failing_reasons: string[]; jobs: Array<{ name: string; result: string | null; status: string }> }>> }> }>;
+}
+
+function showStatus(s: StatusJson): string {
+  const lines = [`tenant ${s.tenant}`];
+  for (const e of s.config_errors) lines.push(`  config error: ${e}`);
+  for (const p of s.pipelines) {
+    const items = p.change_queues.flatMap((q) => q.heads.flat());
+    lines.push(`${p.name}: ${items.length} item(s)`);
+    for (const q of p.change_queues) {
+      if (!q.heads.some((h) => h.length)) continue;
+      lines.push(`  queue ${q.name}${q.window ? ` (window ${q.window})` : ''}`);
+      for (const head of q.heads) {
+        for (const [k, i] of head.entries()) {
+          const jobs = i.jobs.map((j) => `${j.name}:${j.result ?? j.status}`).join(' ');
+          const flags = [i.live ? '' : 'non-live', i.active ? '' : 'inactive', i.failing_reasons.length ? `failing (${i.failing_reasons.join('; ')})` : ''].filter(Boolean).join(', ');
+          lines.push(`    ${k === 0 ? '*' : '└'} ${i.id}${flags ? ` [${flags}]` : ''} ${jobs}`);
+        }
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+function registerGate(program: Command): void {
+  const gate = program.command('gate').description('the gate: pipelines, queues, builds');
+
+  gate
+    .command('status')
+    .description("pipelines → queues → items with their jobs (Zuul's status)")
+    .option('--tenant <name>', 'tenant (default: the only one)')
+    .action(action(async (ctx: CliContext, opts: { tenant?: string }) => {
+      ctx.out(await ctx.client().get('/gate/api/status', { tenant: opts.tenant }), showStatus);
+    }));
+
+  gate
+    .command('builds')
+    .description('builds in start order')
+    .option('--change <number>', 'only builds of this change\'s items')
+    .option('--pipeline <name>', 'only this pipeline')
+    .option('--project <name>', 'only this project')
+    .option('--tenant <name>', 'only this tenant')
+    .action(action(async (ctx: CliContext, opts: { change?: string; pipeline?: string; project?: string; tenant?: string }) => {
+      const query = { ...opts, change: opts.change === undefined ? undefined : number(opts.change) };
+      const builds = await ctx.client().get<Array<Record<string, any>>>('/gate/api/builds', query);
+      ctx.out(builds, (list: Array<Record<string, any>>) => table(
+        ['UUID', 'PIPELINE', 'JOB', 'CHANGE', 'RESULT', 'VOTING', 'DURATION', 'CHANGES'],
+        list.map((b) => [b.uuid, b.pipeline, b.job, b.change ?? b.ref, b.result ?? b.status, b.voting ? 'yes' : 'no', b.duration === null ? '' : `${(b.duration / 1000).toFixed(1)}s`, b.changes.join(' ')]),
+      ));
+    }));
+
+  gate
+    .command('log <build>')
+    .description("a build's log")
+    .option('--follow', 'keep printing while the build runs')
+    .action(action(async (ctx: CliContext, id: string, opts: { follow?: boolean }) => {
+      const res = await ctx.client().fetch('GET', `/gate/api/builds/${encodeURIComponent(id)}/log`, { query: { follow: opts.follow ? 'true' : 'false' } });
+      if (!res.body) return;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+    }));
+
+  gate
+    .command('wait')
+    .description('return once the gate is idle: no event pending, no item queued, no build running, no report or merge outstanding')
+    .option('--timeout <seconds>', 'give up after this long (exit 1)', '300')
+    .action(action(async (ctx: CliContext, opts: { timeout: string }) => {
+      if (!/^[0-9]+(\.[0-9]+)?$/.test(opts.timeout)) throw new Error(`--timeout must be a number of seconds (got "${opts.timeout}")`);
+      const r = await ctx.client().get<{ idle: boolean; waited_ms: number }>('/gate/api/wait', { timeout: opts.timeout });
+      if (!r.idle) throw new Error(`the gate is still busy after ${opts.timeout} s`);
+      ctx.out(r, () => '');
+    }));
+
+  const config = gate.command('config').description('gate configuration');
+  config
+    .command('check <target>')
+    .description('check a tenant file, a configuration file or a project directory; every problem with file:line (exit 1 on errors)')
+    .option('--git-root <dir>', 'with a tenant file: the git root, to load each tenant fully')
+    .option('--tenant <name>', 'with a tenant file: only this tenant')
+    .option('--project <name>', 'with a file or directory: the project it stands for')
+    .option('--untrusted', 'with a file or directory: check it as an untrusted project (default: a config project)')
+    .action(action(async (ctx: CliContext, target: string, opts: { gitRoot?: string; tenant?: string; project?: string; untrusted?: boolean }) => {
+      const { checkConfig, formatCheckResult } = await import('./config/index.js');
+      const { checkView } = await import('./api/routes.js');
+      const result = await checkConfig(target, { gitRoot: opts.gitRoot, tenant: opts.tenant, project: opts.project, trusted: !opts.untrusted });
+      if (ctx.json) ctx.out(checkView(result));
+      else process.stdout.write(formatCheckResult(result) + '\n');
+      if (!result.ok) process.exitCode = 1;
+    }));
+}
+
+export function register(program: Command): void {
+  registerChange(program);
+  registerGate(program);
+}

@@ -1,0 +1,32 @@
+// The `gate` module: project gating as Zuul does it. The built-in `local`
+// review source (changes, patchsets, approvals, Gerrit-named events), one
+// scheduler per tenant with the independent / dependent / serial /
+// supercedent pipeline managers over pure queue algorithms, a git merger
+// making reproducible speculative merges, an executor running jobs in
+// process groups, and the API under /gate/api. Other modules use the
+// `gate` service (GateService).
+
+import type { StrataModule } from '../core/index.js';
+import { gateRoutes } from './api/routes.js';
+import { gateMigrations } from './db/migrations.js';
+import { buildMachine, buildSetMachine } from './machines.js';
+import { GateService, gateOptions } from './service.js';
+
+export const gateModule: StrataModule = {
+  name: 'gate',
+  migrations: gateMigrations,
+  machines: [buildSetMachine.spec, buildMachine.spec],
+  async create(ctx) {
+    const service = new GateService(ctx, gateOptions(ctx));
+    ctx.services.provide('gate', service);
+    return {
+      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }],
+      start: () => service.start(),
+      stop: () => service.stop(),
+    };
+  },
+};
+
+export { GateService, type GateOptions } from './service.js';
+export type { BuildRuntime, RuntimeSession, SessionSpec, StepSpec, StepResult } from './executor/index.js';
+export type { Change, Changeish, QueueItem, BuildSet, Build, BuildResult, FrozenJob, PipelineState, ChangeQueue } from './model.js';

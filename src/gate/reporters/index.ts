@@ -1,0 +1,2 @@
+export { Reporter, type ReporterDeps } from './reporter.js';
+export { formatReport, formatDuration, jobLines, type PipelineMessages } from './format.js';

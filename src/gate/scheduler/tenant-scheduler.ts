@@ -1,0 +1,677 @@
+// The scheduler's imperative shell for one tenant (Zuul's Scheduler plus
+// the managers' I/O): a single loop that reads events from the store in
+// order, asks the pure managers what to do, performs reports and merges,
+// persists the state, then starts merges and builds. Results (a build
+// ended, an item was prepared) come back into the loop as inbox entries.
+// Only one process runs a tenant's scheduler at a time (a lease in the
+// store); after a crash the next one resumes from the persisted state.
+
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import {
+  changedFiles, isAncestor, type Merger, type RepoCache,
+} from '../merger/index.js';
+import {
+  introducedErrors, isConfigFile, loadTenantLayout, nextCronTime, pipelineAccepts, pipelineTriggerFor, type CachingReader,
+  type ConfigError, type Layout, type LoadOptions, type Pipeline, type TenantConfig,
+} from '../config/index.js';
+import type { Logger } from '../../core/index.js';
+import type { EventLog, GateEvent } from '../db/events.js';
+import { StateStore, buildRecord } from '../db/state-store.js';
+import type { BuildOutcome, Executor } from '../executor/index.js';
+import type { Build, Change, Changeish, PipelineState, QueueItem, RefUpdate } from '../model.js';
+import { refKey } from '../model.js';
+import type { Reporter } from '../reporters/index.js';
+import type { LocalSource } from '../sources/index.js';
+import type { PipelineManager } from './base.js';
+import { changeState, pipelineSettings, PRECEDENCE_RANK, queueSpec, triggerEvent } from './layout-adapter.js';
+import { createManager } from './managers.js';
+import { buildSetMachine } from '../machines.js';
+import { prepareItem } from './preparer.js';
+import { statusPipeline, type StatusPipeline } from './status.js';
+import type { Action, LaunchAction, ManagerEnv, PrepareAction, ReportAction, ReportKind, ReportOutcome } from './types.js';
+
+export interface TenantSchedulerDeps {
+  tenantConfig: TenantConfig;
+  loadOptions: LoadOptions;
+  db: Kysely<any>;
+  events: EventLog;
+  source: LocalSource;
+  repos: RepoCache;
+  merger: Merger;
+  executor: Executor;
+  reporter: Reporter;
+  reader: CachingReader;
+  log: Logger;
+  runtimes: readonly string[];
+  /** Routes the executor's callbacks for a build to this scheduler. */
+  claimBuild(buildId: string): void;
+  logUrl(b: Build): string;
+  /** Identifies this process for the scheduler lease. */
+  owner: string;
+}
+
+interface Managed {
+  pipeline: Pipeline;
+  manager: PipelineManager;
+}
+
+const LEASE_MS = 30_000;
+
+export class TenantScheduler {
+  readonly name: string;
+  private layout: Layout | null = null;
+  private configErrors: ConfigError[] = [];
+  private lastReconfigured = 0;
+  private readonly managers = new Map<string, Managed>();
+  private states = new Map<string, PipelineState>();
+  private readonly changes = new Map<number, Change>();
+  private readonly inbox: Array<() => void> = [];
+  private effects: Action[] = [];
+  private readonly buildPipelines = new Map<string, string>();
+  private readonly store: StateStore;
+  private cursor = 0;
+  private preparing = 0;
+  private busy = false;
+  private stopped = false;
+  private leader = false;
+  private wakeUp: (() => void) | null = null;
+  private loopDone: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: TenantSchedulerDeps) {
+    this.name = deps.tenantConfig.name;
+    this.store = new StateStore(deps.db, this.name);
+  }
+
+  // ------------------------------------------------------------ life cycle
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.events.onAppended(() => this.wake());
+    await this.tryLead();
+    this.leaseTimer = setInterval(() => void this.tryLead().catch((err) => this.deps.log.warn({ err }, 'scheduler lease')), LEASE_MS / 3);
+    this.leaseTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
+    for (const t of this.timers) clearTimeout(t);
+    this.unsubscribe?.();
+    this.wake();
+    await this.loopDone;
+    if (this.leader) {
+      await this.deps.db.deleteFrom('gate_leases').where('name', '=', this.leaseName()).where('owner', '=', this.deps.owner).execute().catch(() => undefined);
+    }
+  }
+
+  private leaseName(): string {
+    return `scheduler:${this.name}`;
+  }
+
+  /** Claims (or renews) the tenant's scheduler lease; the first claim starts the loop. */
+  private async tryLead(): Promise<void> {
+    if (this.stopped) return;
+    const now = Date.now();
+    const db = this.deps.db;
+    const name = this.leaseName();
+    const r = await db.updateTable('gate_leases').set({ owner: this.deps.owner, expires_at: now + LEASE_MS })
+      .where('name', '=', name).where((eb) => eb.or([eb('owner', '=', this.deps.owner), eb('expires_at', '<', now)])).executeTakeFirst();
+    let ours = Number(r.numUpdatedRows) === 1;
+    if (!ours) {
+      try {
+        await db.insertInto('gate_leases').values({ name, owner: this.deps.owner, expires_at: now + LEASE_MS }).execute();
+        ours = true;
+      } catch {
+        ours = false;
+      }
+    }
+    if (ours && !this.leader) {
+      this.leader = true;
+      await this.recover();
+      this.loopDone = this.loop();
+    } else if (!ours && this.leader) {
+      this.deps.log.error({ tenant: this.name }, 'lost the scheduler lease; stopping this scheduler');
+      this.stopped = true;
+      this.wake();
+    }
+  }
+
+  private async recover(): Promise<void> {
+    await this.reconfigure(true);
+    const loaded = await this.store.load();
+    this.cursor = loaded.cursor ?? (await this.deps.events.lastId());
+    for (const [name, state] of loaded.pipelines) {
+      if (!this.managers.has(name)) continue; // a pipeline gone from the configuration
+      for (const q of state.queues) {
+        for (const item of q.items) {
+          const bs = item.buildSet;
+          // Work in flight when the previous process stopped is redone: merges, and builds (their processes were killed).
+          if (bs.state === 'preparing') bs.state = buildSetMachine.next(bs.state, 'restart');
+          for (const [uid, b] of Object.entries(bs.builds)) {
+            if (b.status === 'completed') continue;
+            this.store.noteBuild(buildRecord(this.name, name, item, { ...b, status: 'completed', result: 'ABORTED', endTime: Date.now(), message: 'interrupted by a restart; it runs again' }, bs.jobs.find((j) => j.uid === uid)));
+            delete bs.builds[uid];
+          }
+        }
+      }
+      this.states.set(name, state);
+    }
+    for (const state of this.states.values()) for (const q of state.queues) for (const i of q.items) for (const c of i.changes) if (c.kind === 'change') await this.loadClosure(c);
+    await this.repairMerges();
+    this.deps.log.info({ tenant: this.name, cursor: this.cursor, items: this.itemCount() }, 'gate scheduler started');
+  }
+
+  /** Submits recorded but not marked done: done if the branch is where the submit was taking it. */
+  private async repairMerges(): Promise<void> {
+    const rows = await this.deps.db.selectFrom('gate_merges').selectAll().where('tenant', '=', this.name).where('state', '=', 'pending').execute();
+    for (const r of rows) {
+      const tip = await this.deps.repos.branchTip(r.project, r.branch);
+      if (tip === r.new_sha) {
+        await this.deps.db.updateTable('gate_merges').set({ state: 'done', detail: 'completed before a restart', updated_at: Date.now() })
+          .where('buildset', '=', r.buildset).where('project', '=', r.project).where('branch', '=', r.branch).execute();
+        this.deps.log.warn({ project: r.project, branch: r.branch, changes: r.changes }, 'a submit interrupted by a restart had moved the branch: recorded as done');
+      }
+    }
+  }
+
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let worked = false;
+      try {
+        worked = await this.round();
+      } catch (err) {
+        this.deps.log.error({ err, tenant: this.name }, 'scheduler round failed');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (!worked && !this.stopped) {
+        await new Promise<void>((r) => {
+          this.wakeUp = r;
+          setTimeout(r, 1000).unref?.();
+        });
+      }
+    }
+  }
+
+  /** One round: events, results, passes, persist, then start what was decided. True when anything happened. */
+  private async round(): Promise<boolean> {
+    this.busy = true;
+    try {
+      let worked = false;
+      const events = await this.deps.events.after(this.cursor, 100);
+      for (const e of events) {
+        await this.handleEvent(e);
+        this.cursor = e.id;
+        worked = true;
+      }
+      while (this.inbox.length > 0) {
+        this.inbox.shift()!();
+        worked = true;
+      }
+      if (await this.processAll()) worked = true;
+      await this.store.save(this.states, this.cursor);
+      if (this.effects.length) worked = true;
+      this.dispatch();
+      return worked;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Idle: nothing pending, nothing in any queue, nothing being prepared or started. */
+  isIdle(lastEventId: number): boolean {
+    if (!this.leader) return true;
+    return !this.busy && this.inbox.length === 0 && this.effects.length === 0 && this.preparing === 0 &&
+      this.cursor >= lastEventId && this.itemCount() === 0;
+  }
+
+  private itemCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) for (const q of s.queues) n += q.items.length;
+    return n;
+  }
+
+  // ------------------------------------------------------------ configuration
+
+  private pipelineOrder(): string[] {
+    return [...this.managers.entries()]
+      .sort(([, a], [, b]) => PRECEDENCE_RANK[b.pipeline.precedence] - PRECEDENCE_RANK[a.pipeline.precedence])
+      .map(([n]) => n);
+  }
+
+  /** Loads the layout from the branch tips; a layout with new errors never replaces the current one. */
+  async reconfigure(initial = false): Promise<boolean> {
+    this.deps.reader.invalidate();
+    const candidate = await loadTenantLayout(this.deps.tenantConfig, this.deps.reader, this.deps.loadOptions);
+    if (!initial && this.layout) {
+      const introduced = introducedErrors(this.layout, candidate);
+      if (introduced.length) {
+        this.deps.log.error({ tenant: this.name, errors: introduced.map((e) => e.message) }, 'the new configuration has errors: keeping the last good one');
+        this.configErrors = introduced;
+        return false;
+      }
+    } else if (candidate.errors.errors.length) {
+      this.deps.log.warn({ tenant: this.name, errors: candidate.errors.errors.map((e) => e.message) }, 'the configuration has errors; objects with errors are left out');
+    }
+    this.layout = candidate;
+    this.configErrors = candidate.errors.errors;
+    this.lastReconfigured = Date.now();
+    const seen = new Set<string>();
+    for (const [name, p] of candidate.pipelines) {
+      const manager = createManager(pipelineSettings(p));
+      this.managers.set(name, { pipeline: p, manager });
+      if (!this.states.has(name)) this.states.set(name, manager.initialState());
+      seen.add(name);
+    }
+    for (const name of [...this.managers.keys()]) {
+      if (seen.has(name)) continue;
+      const state = this.states.get(name);
+      for (const q of state?.queues ?? []) for (const i of q.items) for (const b of Object.values(i.buildSet.builds)) if (b.status !== 'completed') this.deps.executor.cancel(b.id);
+      this.managers.delete(name);
+      this.states.delete(name);
+    }
+    this.setupTimers();
+    return true;
+  }
+
+  private setupTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    if (this.stopped) return;
+    for (const [name, { pipeline }] of this.managers) {
+      for (const trigger of pipeline.triggers) {
+        if (trigger.kind !== 'timer') continue;
+        const arm = () => {
+          const next = nextCronTime(trigger.cron, new Date()).getTime();
+          const t = setTimeout(() => {
+            this.timers = this.timers.filter((x) => x !== t);
+            if (this.stopped || this.managers.get(name)?.pipeline !== pipeline) return;
+            void this.deps.db.transaction().execute((trx) => this.deps.events.append(trx, { type: 'timer', connection: trigger.connection, tenant: this.name, pipeline: name }))
+              .then(() => this.deps.events.notify())
+              .catch((err) => this.deps.log.error({ err }, 'recording a timer event failed'));
+            arm();
+          }, Math.max(0, next - Date.now()));
+          t.unref?.();
+          this.timers.push(t);
+        };
+        arm();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ changes
+
+  private async loadChange(n: number): Promise<Change | undefined> {
+    const c = await this.deps.source.getChange(n);
+    if (c) this.changes.set(n, c);
+    else this.changes.delete(n);
+    return c;
+  }
+
+  /** Loads a change's dependencies (transitively) so the managers can look them up. */
+  private async loadClosure(c: Change): Promise<void> {
+    const todo = c.needs.map((n) => n.number);
+    const seen = new Set<number>([c.number]);
+    while (todo.length) {
+      const n = todo.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const d = this.changes.get(n) ?? (await this.loadChange(n));
+      if (d) for (const x of d.needs) todo.push(x.number);
+    }
+    if (!this.changes.has(c.number) || c.patchset === c.currentPatchset) this.changes.set(c.number, c);
+  }
+
+  private env(name: string): ManagerEnv {
+    const managed = this.managers.get(name)!;
+    const layout = this.layout!;
+    return {
+      now: Date.now(),
+      change: (n) => this.changes.get(n),
+      queueFor: (project, branch) => queueSpec(layout, name, project, branch),
+      meetsRequirements: (c) => pipelineAccepts(managed.pipeline, 'local', changeState(c), Date.now() / 1000).matches,
+      newId: () => randomUUID(),
+    };
+  }
+
+  // ------------------------------------------------------------ events
+
+  private async handleEvent(e: GateEvent): Promise<void> {
+    if (!this.layout) return;
+    if (e.type === 'timer') {
+      if (e.tenant === this.name && e.pipeline && this.managers.has(e.pipeline)) await this.timerFired(e.pipeline);
+      return;
+    }
+    if (e.connection !== 'local' || !e.project) return;
+    let inTenant = false;
+    try {
+      inTenant = this.layout.tenant.getProject(e.project) !== undefined;
+    } catch {
+      inTenant = false;
+    }
+    if (!inTenant) return;
+    if (e.change) await this.loadChange(e.change.number);
+    const n = e.change?.number;
+    if (e.type === 'patchset-created' && n !== undefined) {
+      for (const name of this.pipelineOrder()) {
+        this.dropWaiting(name, n);
+        if (this.managers.get(name)!.pipeline.dequeueOnNewPatchset) {
+          await this.remove(name, (c) => c.kind === 'change' && c.number === n && c.patchset < e.change!.patchset, `a new patchset (${n},${e.change!.patchset}) was uploaded`);
+        }
+      }
+    } else if (e.type === 'change-abandoned' && n !== undefined) {
+      for (const name of this.pipelineOrder()) {
+        this.dropWaiting(name, n);
+        await this.remove(name, (c) => c.kind === 'change' && c.number === n, `change ${n} was abandoned`);
+      }
+    } else if (e.type === 'ref-updated') {
+      await this.maybeReconfigure(e);
+    }
+
+    let subject: Changeish | undefined;
+    if (e.change) subject = await this.deps.source.getChange(e.change.number, e.change.patchset);
+    else if (e.type === 'ref-updated' && e.ref && e.newrev) {
+      subject = {
+        kind: 'ref', key: refKey(e.project, e.ref, e.newrev), project: e.project, branch: e.branch ?? null, ref: e.ref,
+        oldrev: e.oldrev ?? '0'.repeat(40), newrev: e.newrev,
+      } satisfies RefUpdate;
+    }
+    if (!subject) return;
+    if (subject.kind === 'change') await this.loadClosure(subject);
+    const te = triggerEvent(e);
+    const cs = changeState(subject);
+    for (const name of this.pipelineOrder()) {
+      const managed = this.managers.get(name);
+      if (!managed || !pipelineTriggerFor(managed.pipeline, te, cs, Date.now() / 1000)) continue;
+      await this.enqueue(name, subject, describeEvent(e), true);
+    }
+    if (e.type === 'change-merged' && n !== undefined) {
+      // Changes that waited for this one to merge (it was in a queue they do not share) may enter now.
+      for (const name of this.pipelineOrder()) {
+        const state = this.states.get(name)!;
+        for (const w of [...(state.waiting ?? [])]) {
+          const c = await this.loadChange(w);
+          if (c && c.needs.some((x) => x.number === n)) await this.enqueue(name, c, `change ${n}, which it needs, merged`, true);
+        }
+      }
+    }
+  }
+
+  private dropWaiting(name: string, n: number): void {
+    const state = this.states.get(name);
+    if (state?.waiting?.includes(n)) this.states.set(name, { ...state, waiting: state.waiting.filter((x) => x !== n) });
+  }
+
+  private async enqueue(name: string, change: Changeish, cause: string, fromTrigger: boolean, visited = new Set<string>()): Promise<void> {
+    if (visited.has(`${name} ${change.key}`)) return;
+    visited.add(`${name} ${change.key}`);
+    const managed = this.managers.get(name);
+    if (!managed) return;
+    if (change.kind === 'change') await this.loadClosure(change);
+    const out = managed.manager.addChange(this.states.get(name)!, change, this.env(name), { cause });
+    this.states.set(name, out.state);
+    await this.handleActions(name, out.actions);
+    if (change.kind === 'change' && out.waiting && fromTrigger && managed.manager.name === 'dependent') {
+      const state = this.states.get(name)!;
+      if (!state.waiting?.includes(change.number)) this.states.set(name, { ...state, waiting: [...(state.waiting ?? []), change.number] });
+      this.deps.log.info({ pipeline: name, change: change.key, reason: out.rejected }, 'change waits for a dependency');
+    } else if (out.rejected) {
+      this.deps.log.info({ pipeline: name, change: change.key, reason: out.rejected }, 'change not enqueued');
+    }
+    if (out.enqueued.length === 0) return;
+    for (const c of out.enqueued) if (c.kind === 'change') this.dropWaiting(name, c.number);
+    for (const other of managed.pipeline.supercedes) {
+      if (!this.managers.has(other)) continue;
+      const keys = new Set(out.enqueued.map((c) => c.key));
+      await this.remove(other, (c) => keys.has(c.key), `superseded by pipeline ${name}`);
+    }
+    if (managed.manager.name === 'dependent') {
+      // Zuul's enqueueChangesBehind: changes needing what just entered follow it (if they meet the requirements).
+      for (const c of out.enqueued) {
+        if (c.kind !== 'change') continue;
+        for (const n of await this.deps.source.neededBy(c.number)) {
+          const d = await this.loadChange(n);
+          if (d) await this.enqueue(name, d, `${c.key}, which it needs, was enqueued`, false, visited);
+        }
+      }
+    }
+  }
+
+  private async remove(name: string, matches: (c: Changeish) => boolean, reason: string): Promise<void> {
+    const managed = this.managers.get(name)!;
+    const out = managed.manager.removeChanges(this.states.get(name)!, matches, reason, this.env(name));
+    this.states.set(name, out.state);
+    await this.handleActions(name, out.actions);
+  }
+
+  private async timerFired(name: string): Promise<void> {
+    const layout = this.layout!;
+    for (const tp of layout.tenant.projects) {
+      if (!tp.available) continue;
+      for (const branch of tp.branches) {
+        if (!layout.getProjectPipelineConfig({ project: tp.name, branch }, name)) continue;
+        const tip = await this.deps.repos.branchTip(tp.name, branch);
+        if (!tip) continue;
+        const ref = `refs/heads/${branch}`;
+        const subject: RefUpdate = { kind: 'ref', key: refKey(tp.name, ref, tip), project: tp.name, branch, ref, oldrev: tip, newrev: tip };
+        await this.enqueue(name, subject, 'timer', true);
+      }
+    }
+  }
+
+  private async maybeReconfigure(e: GateEvent): Promise<void> {
+    const tp = this.layout?.tenant.getProject(e.project!);
+    if (!tp || !e.newrev) return;
+    let touches = true;
+    if (e.oldrev && !/^0+$/.test(e.oldrev)) {
+      try {
+        const src = this.deps.repos.sourceDir(tp.name);
+        touches = (await isAncestor(src, e.oldrev, e.newrev)) &&
+          (await changedFiles(src, e.newrev, e.oldrev)).some((f) => isConfigFile(f, tp.entry.extraConfigFiles, tp.entry.extraConfigDirs));
+      } catch {
+        touches = true;
+      }
+    }
+    if (touches) {
+      this.deps.log.info({ tenant: this.name, project: tp.name, branch: e.branch }, 'configuration changed: reconfiguring');
+      await this.reconfigure();
+    }
+  }
+
+  // ------------------------------------------------------------ passes and actions
+
+  private async processAll(): Promise<boolean> {
+    if (!this.layout) return false;
+    let worked = false;
+    for (let pass = 0; pass < 100_000; pass++) {
+      let any = false;
+      for (const name of this.pipelineOrder()) {
+        const managed = this.managers.get(name);
+        if (!managed) continue;
+        const out = managed.manager.processQueue(this.states.get(name)!, this.env(name));
+        this.states.set(name, out.state);
+        if (out.actions.length) {
+          any = true;
+          await this.handleActions(name, out.actions);
+        }
+      }
+      if (!any) return worked;
+      worked = true;
+    }
+    throw new Error('the scheduler does not settle');
+  }
+
+  private async handleActions(name: string, actions: Action[]): Promise<void> {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'prepare':
+        case 'launch':
+          this.effects.push(a);
+          break;
+        case 'cancel': {
+          this.effects.push(a);
+          const b = Object.values(a.item.buildSet.builds).find((x) => x.id === a.buildId);
+          if (b) this.store.noteBuild(buildRecord(this.name, name, a.item, b, a.item.buildSet.jobs.find((j) => j.uid === b.job)));
+          break;
+        }
+        case 'dequeued':
+          for (const b of Object.values(a.item.buildSet.builds)) {
+            this.store.noteBuild(buildRecord(this.name, name, a.item, b, a.item.buildSet.jobs.find((j) => j.uid === b.job)));
+          }
+          break;
+        case 'report':
+          if (a.final) await this.finalReport(name, a);
+          else await this.deps.reporter.report(this.name, this.managers.get(name)!.pipeline, a);
+          break;
+      }
+    }
+  }
+
+  private async finalReport(name: string, a: ReportAction): Promise<void> {
+    const managed = this.managers.get(name)!;
+    // The verdict's inputs (build results) are durable before anything moves.
+    await this.store.save(this.states, this.cursor);
+    let outcome: ReportOutcome = { merged: false };
+    let kind: ReportKind = a.kind;
+    let extra = a.message;
+    let merged: Array<{ project: string; branch: string; sha: string }> = [];
+    if (a.submit) {
+      const r = await this.deps.reporter.submit(this.name, a.item);
+      outcome = { merged: r.merged, ...(r.error ? { error: r.error } : {}) };
+      merged = r.advanced;
+      if (!r.merged) {
+        kind = 'failure';
+        extra = `The change passed its jobs but could not be merged: ${r.error}.`;
+      }
+    }
+    await this.deps.reporter.report(this.name, managed.pipeline, a, { kind, extra, merged });
+    for (const t of merged) {
+      for (const c of a.item.changes) {
+        if (c.kind !== 'change' || c.project !== t.project || c.branch !== t.branch) continue;
+        const cached = this.changes.get(c.number);
+        if (cached) this.changes.set(c.number, { ...cached, status: 'MERGED' });
+      }
+    }
+    const out = managed.manager.onReported(this.states.get(name)!, a.itemId, outcome, this.env(name));
+    this.states.set(name, out.state);
+    await this.handleActions(name, out.actions);
+  }
+
+  /** Starts what the round decided, now that it is persisted. */
+  private dispatch(): void {
+    const effects = this.effects;
+    this.effects = [];
+    for (const a of effects) {
+      if (a.type === 'prepare') this.startPrepare(a);
+      else if (a.type === 'launch') this.launch(a);
+      else if (a.type === 'cancel') this.deps.executor.cancel(a.buildId);
+    }
+  }
+
+  private startPrepare(a: PrepareAction): void {
+    this.preparing++;
+    const layout = this.layout!;
+    prepareItem({
+      merger: this.deps.merger,
+      repos: this.deps.repos,
+      tenantConfig: this.deps.tenantConfig,
+      reader: this.deps.reader,
+      layout: () => layout,
+      runtimes: this.deps.runtimes,
+      loadOptions: this.deps.loadOptions,
+      mergeConflictMessage: (p) => this.managers.get(p)?.pipeline.messages.mergeConflict ?? 'Merge Failed.',
+    }, a)
+      .catch((err) => {
+        this.deps.log.error({ err, item: a.itemId }, 'preparing an item failed');
+        return { ok: false as const, kind: 'merge-conflict' as const, error: `The gate could not prepare this change: ${(err as Error).message}` };
+      })
+      .then((result) => {
+        this.preparing--;
+        this.inbox.push(() => {
+          const managed = this.managers.get(a.pipeline);
+          if (!managed) return;
+          this.states.set(a.pipeline, managed.manager.onPrepared(this.states.get(a.pipeline)!, a.itemId, a.seq, result, this.env(a.pipeline)).state);
+        });
+        this.wake();
+      });
+  }
+
+  private launch(a: LaunchAction): void {
+    const managed = this.managers.get(a.pipeline);
+    const found = managed?.manager.findItem(this.states.get(a.pipeline)!, a.itemId);
+    const item = found?.item;
+    if (!item || item.buildSet.id !== a.buildSet || !item.buildSet.builds[a.job.uid] || item.buildSet.builds[a.job.uid]!.id !== a.build.id) return;
+    const own = item.changes.find((c) => c.key === a.job.change) ?? item.changes[0]!;
+    this.buildPipelines.set(a.build.id, a.pipeline);
+    this.deps.claimBuild(a.build.id);
+    this.deps.executor.submit({
+      buildId: a.build.id,
+      tenant: this.name,
+      pipeline: a.pipeline,
+      job: a.job,
+      change: own.kind === 'change' ? own.key : '',
+      changes: item.buildSet.changes.filter((k) => /^\d+,\d+$/.test(k)),
+      ...(own.kind === 'ref' ? { ref: own.ref, newrev: own.newrev } : {}),
+      commits: item.buildSet.commits,
+      priority: PRECEDENCE_RANK[managed!.pipeline.precedence],
+    });
+  }
+
+  onBuildStarted(buildId: string, time: number): void {
+    const name = this.buildPipelines.get(buildId);
+    if (!name) return;
+    this.inbox.push(() => {
+      const managed = this.managers.get(name);
+      if (managed) this.states.set(name, managed.manager.onBuildStarted(this.states.get(name)!, buildId, time, this.env(name)).state);
+    });
+    this.wake();
+  }
+
+  onBuildFinished(buildId: string, outcome: BuildOutcome): void {
+    const name = this.buildPipelines.get(buildId);
+    if (!name) return;
+    this.buildPipelines.delete(buildId);
+    this.inbox.push(() => {
+      const managed = this.managers.get(name);
+      if (!managed) return;
+      this.states.set(name, managed.manager.onBuildCompleted(this.states.get(name)!, buildId, {
+        result: outcome.result, endTime: outcome.endTime, startTime: outcome.startTime, ...(outcome.message ? { message: outcome.message } : {}),
+      }, this.env(name)).state);
+    });
+    this.wake();
+  }
+
+  // ------------------------------------------------------------ views
+
+  status(logUrl: (b: Build) => string): { tenant: string; leader: boolean; last_reconfigured: number; config_errors: string[]; pipelines: StatusPipeline[] } {
+    return {
+      tenant: this.name,
+      leader: this.leader,
+      last_reconfigured: this.lastReconfigured,
+      config_errors: this.configErrors.map((e) => e.message),
+      pipelines: this.pipelineOrder().map((n) => statusPipeline(this.managers.get(n)!.pipeline, this.states.get(n)!, logUrl)),
+    };
+  }
+
+  items(): Array<{ pipeline: string; item: QueueItem }> {
+    const out: Array<{ pipeline: string; item: QueueItem }> = [];
+    for (const [pipeline, s] of this.states) for (const q of s.queues) for (const item of q.items) out.push({ pipeline, item });
+    return out;
+  }
+}
+
+function describeEvent(e: GateEvent): string {
+  if (e.type === 'comment-added') {
+    const votes = (e.approvals ?? []).filter((a) => a.oldValue !== undefined).map((a) => `${a.label}${a.value > 0 ? '+' : ''}${a.value}`);
+    return `comment-added${votes.length ? ` ${votes.join(' ')}` : ''}${e.account ? ` by ${e.account.username}` : ''}`;
+  }
+  return `${e.type}${e.account ? ` by ${e.account.username}` : ''}`;
+}

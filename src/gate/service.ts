@@ -1,0 +1,175 @@
+// The gate as the server runs it: the `local` review source, the merger's
+// repository cache, one executor, and a scheduler per tenant of the tenant
+// file. Other modules reach it through the `gate` service.
+
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { InvalidInputError, NotFoundError, type Logger, type ModuleContext } from '../core/index.js';
+import { CachingReader, GitReader, parseTenantConfig, type LoadOptions, type TenantConfigFile } from './config/index.js';
+import { EventLog } from './db/events.js';
+import { queryBuilds, type BuildRecord } from './db/state-store.js';
+import { Executor, ProcessRuntime, type BuildRuntime } from './executor/index.js';
+import { Merger, RepoCache } from './merger/index.js';
+import type { Build } from './model.js';
+import { Reporter } from './reporters/index.js';
+import { SpeculativeReader } from './scheduler/config-reader.js';
+import { TenantScheduler } from './scheduler/tenant-scheduler.js';
+import { LocalSource } from './sources/index.js';
+
+export interface GateOptions {
+  /** Zuul's main.yaml: the tenants to schedule. Without it the review source works and nothing is gated. */
+  tenantConfig?: string;
+  /** Where project `org/a` is `<root>/org/a`. */
+  gitRoot: string;
+  executorConcurrency: number;
+}
+
+export function gateOptions(ctx: ModuleContext): GateOptions {
+  const o = ctx.config.options;
+  const concurrency = o.gateExecutorConcurrency === undefined ? 4 : Number(o.gateExecutorConcurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError(`--gate-executor-concurrency must be a positive integer (got ${o.gateExecutorConcurrency})`);
+  return {
+    tenantConfig: typeof o.gateTenantConfig === 'string' ? path.resolve(o.gateTenantConfig) : undefined,
+    gitRoot: path.resolve(typeof o.gateGitRoot === 'string' ? o.gateGitRoot : path.join(ctx.config.dataDir, 'gate', 'git')),
+    executorConcurrency: concurrency,
+  };
+}
+
+export function readTenantFile(file: string): TenantConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read the tenant configuration ${file}: ${(err as Error).message}`);
+  }
+  const parsed = parseTenantConfig(text, file);
+  if (parsed.errors.errors.length) {
+    throw new InvalidInputError(`invalid tenant configuration: ${parsed.errors.errors.map((e) => e.message).join('; ')}`);
+  }
+  return parsed;
+}
+
+export class GateService {
+  readonly events: EventLog;
+  readonly repos: RepoCache;
+  readonly source: LocalSource;
+  readonly merger: Merger;
+  readonly executor: Executor;
+  readonly reporter: Reporter;
+  readonly schedulers = new Map<string, TenantScheduler>();
+  private readonly buildOwners = new Map<string, TenantScheduler>();
+  private readonly log: Logger;
+  readonly runtimes: Record<string, BuildRuntime>;
+
+  constructor(private readonly ctx: ModuleContext, readonly options: GateOptions) {
+    this.log = ctx.log;
+    const gateDir = path.join(ctx.config.dataDir, 'gate');
+    this.events = new EventLog(ctx.store.db);
+    this.repos = new RepoCache(options.gitRoot, path.join(gateDir, 'cache'));
+    this.source = new LocalSource(ctx.store, this.repos, this.events, () => ctx.url());
+    this.merger = new Merger(this.repos);
+    this.runtimes = { process: new ProcessRuntime() };
+    this.executor = new Executor({
+      concurrency: options.executorConcurrency,
+      repos: this.repos,
+      workRoot: path.join(gateDir, 'work'),
+      logRoot: path.join(gateDir, 'logs'),
+      runtimes: this.runtimes,
+      log: ctx.log.child({ component: 'executor' }),
+      listener: {
+        started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),
+        finished: (id, outcome) => {
+          this.buildOwners.get(id)?.onBuildFinished(id, outcome);
+          this.buildOwners.delete(id);
+        },
+      },
+    });
+    this.reporter = new Reporter({
+      db: ctx.store.db,
+      source: this.source,
+      events: this.events,
+      repos: this.repos,
+      log: ctx.log.child({ component: 'reporter' }),
+      logUrl: (b) => this.logUrl(b),
+      statusUrl: () => `${ctx.url()}/gate/api/status`,
+    });
+    if (options.tenantConfig) {
+      const file = readTenantFile(options.tenantConfig);
+      const reader = new CachingReader(new SpeculativeReader(new GitReader(options.gitRoot), new GitReader(path.join(gateDir, 'cache'))));
+      const loadOptions: LoadOptions = { globalSemaphores: file.globalSemaphores };
+      const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+      for (const tenantConfig of file.tenants) {
+        const scheduler: TenantScheduler = new TenantScheduler({
+          tenantConfig,
+          loadOptions,
+          db: ctx.store.db,
+          events: this.events,
+          source: this.source,
+          repos: this.repos,
+          merger: this.merger,
+          executor: this.executor,
+          reporter: this.reporter,
+          reader,
+          log: ctx.log.child({ tenant: tenantConfig.name }),
+          runtimes: Object.keys(this.runtimes),
+          claimBuild: (id) => this.buildOwners.set(id, scheduler),
+          logUrl: (b) => this.logUrl(b),
+          owner,
+        });
+        this.schedulers.set(tenantConfig.name, scheduler);
+      }
+    }
+  }
+
+  logUrl(b: Pick<Build, 'id'>): string {
+    return `${this.ctx.url()}/gate/api/builds/${b.id}/log`;
+  }
+
+  async start(): Promise<void> {
+    const killed = this.executor.recover();
+    if (killed.length) this.log.warn({ pids: killed }, 'killed build processes left by a previous run');
+    for (const s of this.schedulers.values()) await s.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.schedulers.values()) await s.stop();
+    await this.executor.stop();
+  }
+
+  scheduler(tenant?: string): TenantScheduler {
+    if (tenant === undefined) {
+      if (this.schedulers.size === 1) return [...this.schedulers.values()][0]!;
+      if (this.schedulers.size === 0) throw new NotFoundError('no tenant is configured (start the server with --gate-tenant-config FILE)');
+      throw new InvalidInputError(`several tenants are configured (${[...this.schedulers.keys()].join(', ')}): name one`);
+    }
+    const s = this.schedulers.get(tenant);
+    if (!s) throw new NotFoundError(`tenant ${tenant} not found`);
+    return s;
+  }
+
+  /** Idle: no event pending, no item with work left, no build running, no report or merge outstanding. */
+  async isIdle(): Promise<boolean> {
+    if (this.executor.activeCount > 0 || this.executor.queuedCount > 0) return false;
+    const last = await this.events.lastId();
+    for (const s of this.schedulers.values()) if (!s.isIdle(last)) return false;
+    return this.executor.activeCount === 0 && this.executor.queuedCount === 0;
+  }
+
+  /** Resolves true once idle (seen twice, 20 ms apart), false at the timeout. */
+  async waitIdle(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let streak = 0;
+    for (;;) {
+      if (signal?.aborted) return false;
+      streak = (await this.isIdle()) ? streak + 1 : 0;
+      if (streak >= 2) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, streak ? 20 : 50));
+    }
+  }
+
+  builds(filter: { tenant?: string; pipeline?: string; change?: number; project?: string; id?: string; limit?: number }): Promise<BuildRecord[]> {
+    return queryBuilds(this.ctx.store.db, filter);
+  }
+}
