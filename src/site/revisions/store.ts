@@ -110,7 +110,7 @@ export class RevisionStore {
   private readonly db: Db;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly sealer: Sealer,
   ) {
     this.db = store.db as unknown as Db;
