@@ -24,21 +24,28 @@ function documentLines(text: string): number[] {
   let inDoc = false;
   let pos = 0;
   let n = 0;
+  const marker = (at: number, ch: number, end: number) =>
+    text.charCodeAt(at) === ch &&
+    text.charCodeAt(at + 1) === ch &&
+    text.charCodeAt(at + 2) === ch &&
+    (at + 3 >= end || text[at + 3] === ' ' || text[at + 3] === '\t' || text[at + 3] === '\r');
   while (pos <= text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
     n++;
-    const c = text.charCodeAt(pos);
-    const marker = (ch: number) =>
-      c === ch && text.charCodeAt(pos + 1) === ch && text.charCodeAt(pos + 2) === ch && (pos + 3 >= end || /\s/.test(text[pos + 3]));
-    if (marker(0x2d)) {
+    if (marker(pos, 0x2d, end)) {
       starts.push(n);
       inDoc = true;
-    } else if (marker(0x2e)) {
+    } else if (marker(pos, 0x2e, end)) {
       inDoc = false;
-    } else if (!inDoc && c !== 0x25 /* % directive */ && !/^\s*(?:#|$)/.test(text.slice(pos, end))) {
-      starts.push(n);
-      inDoc = true;
+    } else if (!inDoc && text.charCodeAt(pos) !== 0x25 /* % directive */) {
+      // Content (not blank, not a comment) outside a document opens one.
+      let i = pos;
+      while (i < end && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r')) i++;
+      if (i < end && text[i] !== '#') {
+        starts.push(n);
+        inDoc = true;
+      }
     }
     pos = end + 1;
   }
