@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, requireCommand, startServer, type StrataServer } from '../helpers/strata.js';
+import { api, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
 import { spawnBmc, stopMachinesIn, DirMachineStore, consolePath, type BmcProcess } from '../../src/metal/bmc/index.js';
 import { buildDeployRamdisk, createLabNetwork, deployImageNames, startDnsmasq, type DnsmasqProcess, type LabNetwork } from '../../src/metal/boot/index.js';
 
@@ -46,14 +46,15 @@ before(async () => {
     netns: lab.netns,
     config: { interface: lab.bridge, range: lab.range, bootScriptUrl: `${server.url}/baremetal/boot/boot.ipxe`, ipv6RaPrefix: lab.ipv6Prefix, leaseFile: join(dir, 'leases') },
   });
-  // Strata serves the deploy kernel and ramdisk itself: upload them (admin only).
-  const names = deployImageNames(ramdisk);
-  for (const [name, file] of [[names.kernel, ramdisk.kernel], [names.ramdisk, ramdisk.initramfs]] as const) {
-    const res = await api(server, `/baremetal/boot/images/${name}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(file) });
-    assert.equal(res.status, 201, await res.text());
-  }
-  kernelUrl = `${server.url}/baremetal/boot/images/${names.kernel}`;
-  ramdiskUrl = `${server.url}/baremetal/boot/images/${names.ramdisk}`;
+  // Strata serves the deploy kernel and ramdisk itself: the CLI builds them (cached) and uploads them (admin only).
+  const built = await strata(['--json', 'boot', 'ramdisk', '--upload'], { env: server.env, timeoutMs: 15 * 60_000 });
+  assert.equal(built.code, 0, built.stderr);
+  const out = JSON.parse(built.stdout) as { key: string; driver_info: { deploy_kernel: string; deploy_ramdisk: string } };
+  assert.equal(out.key, ramdisk.key, 'the CLI and the tests build the same ramdisk');
+  kernelUrl = out.driver_info.deploy_kernel;
+  ramdiskUrl = out.driver_info.deploy_ramdisk;
+  const listed = await strata(['--json', 'boot', 'images'], { env: server.env });
+  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((i) => i.name).sort(), Object.values(deployImageNames(ramdisk)).sort());
 });
 
 after(async () => {

@@ -17,3 +17,4 @@ export { buildDeployRamdisk, deployImageNames, isStaticElf, type DeployRamdisk, 
 export { prepareKernelKit, currentKernelPackage, DEFAULT_MODULES, type KernelKit } from './ramdisk/kernel-package.js';
 export { defaultMetalCacheDir } from './ramdisk/cache.js';
 export { createLabNetwork, type LabNetwork, type LabNetworkOptions } from './lab-network.js';
+export { register as registerBootCli } from './cli.js';
