@@ -170,7 +170,9 @@ export class AgentClient {
         } else {
           stdout.end();
           stderr.end();
-          settleExit!.resolve(result!);
+          // Resolve after the output already received reaches the listeners
+          // attached to the streams (they flow on the next tick).
+          setImmediate(() => settleExit!.resolve(result!));
         }
       };
       this.handlers.set(channel, (frame) => {

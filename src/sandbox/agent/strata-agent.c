@@ -272,7 +272,10 @@ static void child_exec(char **argv, char **envp, const char *cwd, int in_fd, int
   setsid();
   if (tty_name) {
     int t = open(tty_name, O_RDWR);
-    if (t < 0 || ioctl(t, TIOCSCTTY, 0) < 0) {
+    /* Opening it as a session leader may already have made it the controlling
+       terminal, and gVisor then refuses TIOCSCTTY: a failure there is not fatal. */
+    if (t >= 0) ioctl(t, TIOCSCTTY, 0);
+    if (t < 0) {
       ce.stage = 3;
       ce.err = errno;
       write(errpipe, &ce, sizeof ce);
@@ -404,6 +407,8 @@ static void handle_exec(uint32_t chan, const unsigned char *p, size_t len) {
     const char *stage = ce.stage == 1 ? "cwd" : ce.stage == 3 ? "tty" : "exec";
     if (ce.stage == 1)
       send_error(chan, stage, ce.err, "working directory %s: %s", cwd, strerror(ce.err));
+    else if (ce.stage == 3)
+      send_error(chan, stage, ce.err, "terminal for %s: %s", argv[0], strerror(ce.err));
     else
       send_error(chan, stage, ce.err, "%s: %s", argv[0], strerror(ce.err));
     if (master >= 0) close(master);
@@ -546,9 +551,17 @@ static void reap_children(void) {
       if (execs[i].used && execs[i].pid == pid) {
         execs[i].exited = 1;
         execs[i].status = st;
-        /* A tty master gives EIO, not EOF, when the session ends; drain it now. */
-        if (execs[i].tty && execs[i].out_fd >= 0) pump_output(&execs[i], &execs[i].out_fd, T_STDOUT);
-        else maybe_finish(&execs[i]);
+        /* A tty master does not reliably end with EOF (Linux gives EIO once
+           the last slave closes, gVisor keeps answering EAGAIN): once the
+           session leader is gone, drain what is there and close it. */
+        if (execs[i].tty && execs[i].out_fd >= 0) {
+          pump_output(&execs[i], &execs[i].out_fd, T_STDOUT);
+          if (execs[i].used && execs[i].out_fd >= 0) {
+            execs[i].in_fd = -1;
+            close_fd(&execs[i].out_fd);
+          }
+        }
+        if (execs[i].used) maybe_finish(&execs[i]);
         break;
       }
     }

@@ -221,13 +221,18 @@ export class Sandbox {
   /** Runs a command to completion and collects its output. */
   async run(argv: readonly string[], opts: ExecOptions & { stdin?: string | Buffer } = {}): Promise<RunResult> {
     const e = await this.exec(argv, opts);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    e.stdout.on('data', (c: Buffer) => out.push(c));
-    e.stderr.on('data', (c: Buffer) => err.push(c));
+    const drain = (s: Readable) =>
+      new Promise<Buffer>((resolve) => {
+        const parts: Buffer[] = [];
+        s.on('data', (c: Buffer) => parts.push(c));
+        s.on('end', () => resolve(Buffer.concat(parts)));
+        s.on('error', () => resolve(Buffer.concat(parts)));
+      });
+    const output = Promise.all([drain(e.stdout), drain(e.stderr)]);
     e.stdin.end(opts.stdin ?? '');
     const r = await e.wait();
-    return { ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+    const [stdout, stderr] = await output;
+    return { ...r, stdout, stderr };
   }
 
   /** Copies a host file or directory to `sandboxPath` (the copy's own path; parents are created). */

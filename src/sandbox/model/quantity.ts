@@ -1,7 +1,9 @@
 /**
  * Resource quantities as users write them: memory "512Mi", "1G", "268435456"
  * (Kubernetes suffixes: Ki Mi Gi Ti binary, k/K M G T decimal); CPUs "0.5",
- * "2", "500m"; durations "30s", "5m", "1500ms", "2h" or plain seconds.
+ * "2", "500m"; durations "30s", "5m", "1500ms", "2h" or a bare number of
+ * seconds in a string (as the CLI's --timeout S), while a JavaScript number
+ * is milliseconds (as everywhere in Node).
  */
 import { SandboxError } from './errors.js';
 
@@ -46,7 +48,7 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, '': 1000, m: 60
 
 export function parseDuration(text: string | number, where = 'timeout'): number {
   let ms: number;
-  if (typeof text === 'number') ms = text * 1000;
+  if (typeof text === 'number') ms = text;
   else {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$/.exec(text);
     if (!m) throw new SandboxError('invalid_spec', `${where}: ${JSON.stringify(text)} is not a duration (e.g. 30s, 5m, 1500ms)`);

@@ -35,7 +35,7 @@ export interface SandboxSpec {
   memory?: string | number;
   /** CPU limit: 0.5, 2, 500m */
   cpus?: string | number;
-  /** wall-clock lifetime; the sandbox is destroyed when it runs out (30s, 5m) */
+  /** wall-clock lifetime; the sandbox is destroyed when it runs out ("30s", "5m", or ms as a number) */
   timeout?: string | number;
   /** network off (loopback only) unless true */
   network?: boolean;
