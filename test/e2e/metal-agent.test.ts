@@ -9,14 +9,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { classify, SecretBox, silentLogger } from '../../src/core/index.js';
 import { createDriverRegistry, type DriverNode } from '../../src/metal/drivers/index.js';
-import { AgentClient, AgentError, AgentService, agentRoutes } from '../../src/metal/agent/index.js';
+import { AGENT_VERSION, AgentClient, AgentError, AgentService, agentRoutes } from '../../src/metal/agent/index.js';
 import { MemoryAgentNodes } from '../../src/metal/agent/testing.js';
 import {
   BootImages,
@@ -43,6 +43,10 @@ let dnsmasq: DnsmasqProcess | undefined;
 let qemu: ChildProcess | undefined;
 let console_ = '';
 let url = '';
+const disk = join(dir, 'disk.raw');
+// A whole-disk image: random bytes whose first sector is no boot record.
+const image = randomBytes(1024 * 1024);
+image[510] = 0;
 
 before(async () => {
   for (const [cmd, pkg] of [['dnsmasq', 'dnsmasq'], ['qemu-system-x86_64', 'qemu-system-x86'], ['busybox', 'busybox-static'], ['ip', 'iproute2']]) requireCommand(cmd!, pkg!);
@@ -72,6 +76,10 @@ before(async () => {
   const names = deployImageNames(ramdisk);
   await images.put(names.kernel, createReadStream(ramdisk.kernel));
   await images.put(names.ramdisk, createReadStream(ramdisk.initramfs));
+  writeFileSync(join(dir, 'disk.img'), image);
+  await images.put('disk.img', createReadStream(join(dir, 'disk.img')));
+  writeFileSync(disk, '');
+  truncateSync(disk, 8 * 1024 * 1024);
 
   // The boot interface writes the node's script exactly as the conductor's deploy would have it.
   const drivers = createDriverRegistry();
@@ -92,7 +100,8 @@ before(async () => {
   });
   // prettier-ignore
   qemu = spawn('ip', ['netns', 'exec', lab.netns, 'qemu-system-x86_64', '-M', 'q35', '-m', '256', '-accel', 'tcg,tb-size=64', '-nographic', '-nodefaults', '-serial', 'stdio', '-no-reboot', '-boot', 'n',
-    '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`,
+    '-drive', `file=${disk},format=raw,if=virtio`], { stdio: ['ignore', 'pipe', 'pipe'] });
   qemu.stdout!.setEncoding('utf8').on('data', (d: string) => (console_ = (console_ + d).slice(-200_000)));
   qemu.stderr!.setEncoding('utf8').on('data', (d: string) => (console_ = (console_ + d).slice(-200_000)));
 });
@@ -125,7 +134,7 @@ test('the machine PXE-boots the deploy ramdisk and its agent looks the node up a
   const seconds = (Date.now() - started) / 1000;
   assert.equal(hb.uuid, UUID);
   assert.match(hb.hb.callbackUrl, new RegExp(`^http://${lab!.range.start.replace(/\.\d+$/, '').replace(/\./g, '\\.')}\\.\\d+:9999$`));
-  assert.equal(hb.hb.agentVersion, '1.0.0');
+  assert.equal(hb.hb.agentVersion, AGENT_VERSION);
   assert.match(console_, /strata-agent: node 6f1c1f4e-2a53-4bb5-9d0e-0c8a4f3f0a11 found/);
   // The agent took the kernel parameters the boot interface wrote.
   assert.ok(console_.includes(`strata-agent: API ${url}/baremetal, boot NIC ${MAC}`), 'the agent did not report its API and boot NIC');
@@ -169,7 +178,9 @@ test('the conductor\'s agent client drives the agent\'s command API; a wrong tok
   const client = new AgentClient(secrets, { commandWaitIntervalMs: 200 });
   const steps = await client.getDeploySteps({ ...node }, []);
   assert.equal(steps.command_status, 'SUCCEEDED');
-  assert.deepEqual(steps.command_result, { deploy_steps: { StrataHardwareManager: [] }, hardware_manager_version: { StrataHardwareManager: '1.0.0' } });
+  const offered = steps.command_result as { deploy_steps: { StrataHardwareManager: { step: string; priority: number }[] }; hardware_manager_version: Record<string, string> };
+  assert.deepEqual(offered.deploy_steps.StrataHardwareManager.map((x) => `${x.step}@${x.priority}`), ['write_image@0']);
+  assert.deepEqual(offered.hardware_manager_version, { StrataHardwareManager: AGENT_VERSION });
   assert.equal((await client.sync(node)).command_status, 'SUCCEEDED');
   const logs = await client.collectSystemLogs(node);
   const tgz = Buffer.from(String((logs.command_result as { system_logs: string }).system_logs), 'base64');
@@ -186,8 +197,60 @@ test('the conductor\'s agent client drives the agent\'s command API; a wrong tok
   );
   await assert.rejects(() => stranger.sync(forgedNode));
   assert.equal((await client.commandsStatus(node)).length, 3, 'refused commands left no trace');
+});
 
-  const off = await client.powerOff(node);
+const diskHead = (n: number) => {
+  const fd = openSync(disk, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    readSync(fd, b, 0, n, 0);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** The last execute_deploy_step once it stopped RUNNING. */
+async function finished(client: AgentClient, node: Parameters<AgentClient['lastCommandStatus']>[0]) {
+  for (let i = 0; i < 240; i++) {
+    const last = await client.lastCommandStatus(node, 'execute_deploy_step');
+    if (last && last.command_status !== 'RUNNING') return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`write_image did not finish; console:\n${console_.slice(-3000)}`);
+}
+
+test('write_image: the agent streams the image onto the disk, checks its hash, and heartbeats when done', async () => {
+  const node = nodes.nodes.get(UUID)!;
+  const client = new AgentClient(secrets, { commandWaitIntervalMs: 250 });
+  const step = (hash: string) => ({
+    interface: 'deploy',
+    step: 'write_image',
+    priority: 80,
+    args: { image_info: { id: 'disk.img', urls: [`${url}/baremetal/boot/images/disk.img`], os_hash_algo: 'sha256', os_hash_value: hash, disk_format: 'raw', image_type: 'whole-disk-image' } },
+  });
+  const beats = nodes.heartbeats.length;
+  const started = await client.executeDeployStep(step(createHash('sha256').update(image).digest('hex')), { ...node }, []);
+  assert.equal(started.command_status, 'RUNNING');
+  await assert.rejects(() => client.sync(node), (e: unknown) => e instanceof AgentError && e.kind === 'in-progress', 'one command at a time');
+  const status = await finished(client, node);
+  assert.equal(status.command_status, 'SUCCEEDED', JSON.stringify(status));
+  assert.deepEqual(status.command_result, { deploy_result: { root_device: '/dev/vda' }, deploy_step: { interface: 'deploy', step: 'write_image' } });
+  assert.ok(diskHead(image.length).equals(image), 'the disk holds the image');
+  // The agent reported at once instead of waiting for its next heartbeat (every 12 s here).
+  await until('the heartbeat after the write', () => nodes.heartbeats.length > beats, 5_000);
+
+  const bad = await client.executeDeployStep(step('0'.repeat(64)), { ...node }, []);
+  assert.equal(bad.command_status, 'RUNNING');
+  const failed = await finished(client, node);
+  assert.equal(failed.command_status, 'FAILED');
+  assert.equal((failed.command_error as { type: string }).type, 'ImageChecksumError');
+  assert.ok(diskHead(1024 * 1024).equals(Buffer.alloc(1024 * 1024)), 'a bad image is wiped, not left bootable');
+});
+
+test('the agent powers the machine off on command', async () => {
+  const node = nodes.nodes.get(UUID)!;
+  const off = await new AgentClient(secrets).powerOff(node);
   assert.equal(off.command_status, 'SUCCEEDED');
   await until('the machine to power off', () => qemu!.exitCode !== null || qemu!.signalCode !== null, 30_000);
 });

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
 import { spawnBmc, stopMachinesIn, DirMachineStore, consolePath, type BmcProcess } from '../../src/metal/bmc/index.js';
+import { AGENT_VERSION } from '../../src/metal/agent/index.js';
 import { buildDeployRamdisk, createLabNetwork, deployImageNames, startDnsmasq, type DnsmasqProcess, type LabNetwork } from '../../src/metal/boot/index.js';
 
 const V = { 'X-OpenStack-Ironic-API-Version': '1.78', 'content-type': 'application/json' };
@@ -141,7 +142,7 @@ test('enroll → manage → provide → deploy: the machine PXE-boots its ramdis
   assert.ok(seen.has('wait call-back'), `the deployment never waited for the agent (saw ${[...seen].join(', ')})`);
   assert.equal(active.last_error, null);
   const dii = active.driver_internal_info as Record<string, unknown>;
-  assert.equal(dii.agent_version, '1.0.0', 'the agent\'s heartbeat was recorded');
+  assert.equal(dii.agent_version, AGENT_VERSION, 'the agent\'s heartbeat was recorded');
   assert.equal(typeof dii.agent_last_heartbeat, 'number');
   assert.equal(dii.agent_secret_token, undefined, 'the agent session ends with the deployment');
   const console_ = await machineConsole();

@@ -1,13 +1,14 @@
 /**
  * The agent inside Strata's deploy ramdisk, as busybox shell scripts: /init
- * (network, lookup, heartbeats), the udhcpc event script, and the CGI that
- * serves ironic-python-agent's command API through busybox httpd. Kept as
- * TypeScript strings so the compiled server can build the ramdisk without
- * its sources; the ramdisk's cache key hashes them.
+ * (network, lookup, heartbeats), the udhcpc event script, the CGI that
+ * serves ironic-python-agent's command API through busybox httpd, and the
+ * write_image deploy step it runs detached. Kept as TypeScript strings so
+ * the compiled server can build the ramdisk without its sources; the
+ * ramdisk's cache key hashes them.
  */
 
 /** Bumped when the agent's behaviour changes; sent as agent_version. */
-export const AGENT_VERSION = '1.0.0';
+export const AGENT_VERSION = '1.1.0';
 
 /** The agent's command API port (IPA's default). */
 export const AGENT_PORT = 9999;
@@ -78,6 +79,8 @@ done
 IP=$(cat /run/strata/ip)
 log "network up: $IFACE $IP (MACs $MACS)"
 
+trap : USR1
+echo $$ > /run/strata/agent.pid
 httpd -p "$PORT" -h /www
 CALLBACK="http://$IP:$PORT"
 
@@ -127,7 +130,10 @@ while :; do
       failures=$((failures + 1))
       log "heartbeat refused or lost ($failures)"
     fi
-    sleep "$interval"
+    # A finished asynchronous command (write_image) sends USR1 to report at once.
+    sleep "$interval" &
+    wait $! 2>/dev/null
+    kill $! 2>/dev/null
   done
   log "heartbeats keep failing: looking the node up again"
 done
@@ -203,12 +209,35 @@ run_command() {
   [ -n "$name" ] || fault "400 Bad Request" "Invalid command: the body needs a name"
   short=\${name#*.}
   managers='{"StrataHardwareManager":[]}'
+  deploy_steps='{"StrataHardwareManager":[{"interface":"deploy","step":"write_image","priority":0,"reboot_requested":false,"abortable":false,"argsinfo":{"image_info":{"description":"the image: urls, os_hash_algo, os_hash_value, disk_format raw","required":true}}}]}'
   versions="{\\"StrataHardwareManager\\":\\"$VERSION\\"}"
+  # One command at a time, as IPA: a running one makes the agent busy.
+  if grep -l '"command_status":"RUNNING"' "$STATE"/* >/dev/null 2>&1; then fault "409 Conflict" "Agent is busy: a command is still running"; fi
   case "$name" in
     standby.sync) sync; result "$short" SUCCEEDED null null ;;
     standby.power_off) (sleep 1; poweroff -f) >/dev/null 2>&1 & result "$short" SUCCEEDED null null ;;
     standby.run_image) (sleep 1; reboot -f) >/dev/null 2>&1 & result "$short" SUCCEEDED null null ;;
-    deploy.get_deploy_steps) result "$short" SUCCEEDED null "{\\"deploy_steps\\":$managers,\\"hardware_manager_version\\":$versions}" ;;
+    deploy.get_deploy_steps) result "$short" SUCCEEDED null "{\\"deploy_steps\\":$deploy_steps,\\"hardware_manager_version\\":$versions}" ;;
+    deploy.execute_deploy_step)
+      step=$(printf '%s' "$body" | sed -n 's/.*"step":{"interface":"deploy","step":"\\([a-z_]*\\)".*/\\1/p')
+      [ "$step" = write_image ] || fault "400 Bad Request" "Unknown deploy step: deploy.\${step:-?}"
+      info=$(printf '%s' "$body" | sed -n 's/.*"image_info":{\\([^}]*\\)}.*/\\1/p')
+      url=$(printf '%s' "$info" | sed -n 's/.*"urls":\\["\\([^"]*\\)".*/\\1/p')
+      algo=$(printf '%s' "$info" | sed -n 's/.*"os_hash_algo":"\\([a-z0-9]*\\)".*/\\1/p')
+      hash=$(printf '%s' "$info" | sed -n 's/.*"os_hash_value":"\\([0-9a-fA-F]*\\)".*/\\1/p')
+      format=$(printf '%s' "$info" | sed -n 's/.*"disk_format":"\\([a-z0-9]*\\)".*/\\1/p')
+      [ -n "$url" ] && [ -n "$hash" ] || fault "400 Bad Request" "write_image needs image_info with urls and os_hash_value"
+      case "$algo" in md5|sha1|sha256|sha512) ;; *) fault "400 Bad Request" "unsupported os_hash_algo: \${algo:-none}" ;; esac
+      [ -z "$format" ] || [ "$format" = raw ] || fault "400 Bad Request" "this agent writes raw images only, not $format"
+      n=$(ls "$STATE" | wc -l)
+      id=$(cat /proc/sys/kernel/random/uuid)
+      file="$STATE/$(printf '%06d' "$n")-$id.json"
+      doc="{\\"id\\":\\"$id\\",\\"command_name\\":\\"$short\\",\\"command_params\\":{},\\"command_status\\":\\"RUNNING\\",\\"command_error\\":null,\\"command_result\\":null}"
+      printf '%s' "$doc" > "$file"
+      # Detached: the answer goes now; the result file changes when the image is written.
+      setsid /etc/strata/write-image.sh "$file" "$id" "$url" "$algo" "$hash" >/dev/null 2>&1 </dev/null &
+      respond "200 OK" "$doc"
+      ;;
     clean.get_clean_steps) result "$short" SUCCEEDED null "{\\"clean_steps\\":$managers,\\"hardware_manager_version\\":$versions}" ;;
     log.collect_system_logs)
       rm -rf /tmp/logs && mkdir -p /tmp/logs
@@ -227,4 +256,37 @@ case "$REQUEST_METHOD $path" in
   "POST /v1/commands/") run_command ;;
   *) fault "404 Not Found" "Not found: $REQUEST_METHOD $path" ;;
 esac
+`;
+
+export const WRITE_IMAGE_SCRIPT = `#!/bin/sh
+# The write_image deploy step, run detached by the command API: streams the
+# image onto the first disk while hashing it, records the result where
+# GET /v1/commands/ finds it, and asks /init to heartbeat at once.
+# write-image.sh RESULT_FILE ID URL ALGO HASH
+set -o pipefail
+file=$1 id=$2 url=$3 algo=$4 want=$5
+finish() {
+  printf '{"id":"%s","command_name":"execute_deploy_step","command_params":{},"command_status":"%s","command_error":%s,"command_result":%s}' "$id" "$1" "$2" "$3" > "$file.tmp"
+  mv "$file.tmp" "$file"
+  kill -USR1 "$(cat /run/strata/agent.pid)" 2>/dev/null
+  exit 0
+}
+error() { finish FAILED "{\\"type\\":\\"$1\\",\\"code\\":500,\\"message\\":\\"$2\\",\\"details\\":\\"$2\\"}" null; }
+disk=
+for d in $(ls /sys/block | sort); do
+  case "$d" in
+    vd*|sd*|hd*|nvme*n*) [ "$(cat "/sys/block/$d/removable" 2>/dev/null)" = 1 ] || { disk=$d; break; } ;;
+  esac
+done
+[ -n "$disk" ] || error DeviceNotFound "no disk to write the image to"
+echo "strata-agent: writing $url to /dev/$disk" > /dev/console
+got=$(timeout 3600 wget -q -O - "$url" | tee "/dev/$disk" | "\${algo}sum" | cut -d' ' -f1) || error ImageDownloadError "downloading $url failed"
+sync
+blockdev --flushbufs "/dev/$disk" 2>/dev/null
+if [ "$(echo "$got" | tr 'A-F' 'a-f')" != "$(echo "$want" | tr 'A-F' 'a-f')" ]; then
+  dd if=/dev/zero of="/dev/$disk" bs=1M count=1 conv=fsync 2>/dev/null
+  error ImageChecksumError "the image $algo is $got, expected $want; the first MiB of /dev/$disk was wiped"
+fi
+echo "strata-agent: wrote $url to /dev/$disk ($algo $got)" > /dev/console
+finish SUCCEEDED null "{\\"deploy_result\\":{\\"root_device\\":\\"/dev/$disk\\"},\\"deploy_step\\":{\\"interface\\":\\"deploy\\",\\"step\\":\\"write_image\\"}}"
 `;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AGENT_VERSION, COMMANDS_CGI, DHCP_SCRIPT, INIT_SCRIPT } from '../../agent/ramdisk/agent-scripts.js';
+import { AGENT_VERSION, COMMANDS_CGI, DHCP_SCRIPT, INIT_SCRIPT, WRITE_IMAGE_SCRIPT } from '../../agent/ramdisk/agent-scripts.js';
 import { cachedBuild, defaultMetalCacheDir } from './cache.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
 import { DEFAULT_MODULES, prepareKernelKit } from './kernel-package.js';
@@ -64,7 +64,7 @@ export async function buildDeployRamdisk(opts: DeployRamdiskOptions = {}): Promi
   const kit = await prepareKernelKit({ cacheDir, modules: opts.modules ?? DEFAULT_MODULES, deb: opts.kernelDeb, log: opts.log });
 
   const h = createHash('sha256');
-  for (const part of [BUILDER_VERSION, AGENT_VERSION, kit.source, kit.modules.map((m) => m.name).join(','), INIT_SCRIPT, DHCP_SCRIPT, COMMANDS_CGI]) h.update(part).update('\0');
+  for (const part of [BUILDER_VERSION, AGENT_VERSION, kit.source, kit.modules.map((m) => m.name).join(','), INIT_SCRIPT, DHCP_SCRIPT, COMMANDS_CGI, WRITE_IMAGE_SCRIPT]) h.update(part).update('\0');
   h.update(busybox);
   const key = h.digest('hex').slice(0, 16);
 
@@ -79,6 +79,7 @@ export async function buildDeployRamdisk(opts: DeployRamdiskOptions = {}): Promi
       { type: 'symlink', path: 'bin/sh', target: 'busybox' },
       { type: 'file', path: 'init', data: INIT_SCRIPT, mode: 0o755 },
       { type: 'file', path: 'etc/strata/dhcp.sh', data: DHCP_SCRIPT, mode: 0o755 },
+      { type: 'file', path: 'etc/strata/write-image.sh', data: WRITE_IMAGE_SCRIPT, mode: 0o755 },
       { type: 'file', path: 'etc/strata/version', data: AGENT_VERSION + '\n' },
       { type: 'file', path: 'etc/strata/modules', data: kit.modules.map((m) => m.name).join('\n') + '\n' },
       { type: 'file', path: 'www/cgi-bin/index.cgi', data: COMMANDS_CGI, mode: 0o755 },
