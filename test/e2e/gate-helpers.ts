@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestRepos } from '../../src/gate/testing/repos.js';
 import { git } from '../../src/gate/merger/git.js';
-import { startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { api, startServer, strata, type StrataServer } from '../helpers/strata.js';
 
 /** Check (independent), gate (dependent, submit), post (supercedent) and periodic pipelines on the `local` connection. */
 export const PIPELINES = `
@@ -62,7 +62,7 @@ export const PIPELINES = `
           ref: ^refs/heads/.*$
 `;
 
-/** Jobs driven by files in the change: `fail-<job>` makes a job fail, `slow-<job>` makes it take 2 s. */
+/** Jobs driven by files in the change: `fail-<job>` makes a job fail, `slow-<job>` makes it sleep as many seconds as the file says. */
 export const JOBS = `
 - job:
     name: base
@@ -73,7 +73,7 @@ export const JOBS = `
 
 - job:
     name: unit
-    run: 'if test -f slow-$GATE_JOB; then sleep 2; fi; echo "$GATE_JOB of $GATE_CHANGE on $GATE_CHANGES"; test ! -f fail-$GATE_JOB'
+    run: 'if test -f slow-$GATE_JOB; then sleep "$(cat slow-$GATE_JOB)"; fi; echo "$GATE_JOB of $GATE_CHANGE on $GATE_CHANGES"; test ! -f fail-$GATE_JOB'
 
 - job:
     name: lint
@@ -87,6 +87,8 @@ export interface GateFixtureOptions {
   config?: Record<string, string>;
   concurrency?: number;
   bare?: boolean;
+  /** Default projects run `unit` in check too (default true); false keeps them to the gate, for speed. */
+  check?: boolean;
 }
 
 export function projectConfig(jobs: Record<string, string[]>, extra = ''): string {
@@ -112,9 +114,10 @@ export class GateFixture {
     const f = new GateFixture(opts);
     const config = opts.config ?? { 'zuul.d/pipelines.yaml': PIPELINES, 'zuul.d/jobs.yaml': JOBS };
     await f.repos.create('org/config', config, { bare: opts.bare });
+    const jobs = opts.check === false ? { gate: ['unit'] } : { check: ['unit'], gate: ['unit'] };
     const projects = opts.projects ?? {
-      'org/a': { 'README': 'a\n', '.zuul.yaml': projectConfig({ check: ['unit'], gate: ['unit'] }, '    queue: integrated\n') },
-      'org/b': { 'README': 'b\n', '.zuul.yaml': projectConfig({ check: ['unit'], gate: ['unit'] }, '    queue: integrated\n') },
+      'org/a': { 'README': 'a\n', '.zuul.yaml': projectConfig(jobs, '    queue: integrated\n') },
+      'org/b': { 'README': 'b\n', '.zuul.yaml': projectConfig(jobs, '    queue: integrated\n') },
     };
     for (const [name, files] of Object.entries(projects)) await f.repos.create(name, files, { bare: opts.bare });
     writeFileSync(f.tenantFile, [
@@ -184,6 +187,25 @@ export class GateFixture {
 
   async status(): Promise<any> {
     return this.json(['gate', 'status']);
+  }
+
+  /** GET on the server's API (faster than the CLI for polling). */
+  async get<T = any>(p: string): Promise<T> {
+    const r = await api(this.server, p);
+    assert.equal(r.status, 200, `GET ${p}: ${r.status}`);
+    return (await r.json()) as T;
+  }
+
+  /** Polls until a build of change `n` (in `pipeline`) is running. */
+  async waitRunning(n: number, pipeline = 'gate', timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const builds = await this.get<any[]>(`/gate/api/builds?change=${n}&pipeline=${pipeline}`);
+      const running = builds.find((b) => b.status === 'running');
+      if (running) return running;
+      if (Date.now() > deadline) throw new Error(`no build of change ${n} started in ${pipeline}: ${JSON.stringify(builds)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async tip(project: string, branch = 'main'): Promise<string> {
