@@ -136,9 +136,29 @@ export function conformanceSuite(runtime: string, opts: { hostFilesystem?: boole
     const ids: string[] = [];
     let root: string;
 
+    let ws: string;
+    let ro: string;
+    let wsTarget: string;
+    let roTarget: string;
+
     before(async () => {
       env = await openTestManager();
-      sb = await env.manager.create({ runtime, env: { FROM_SPEC: 'spec' } });
+      ws = join(env.scratch, 'workspace');
+      ro = join(env.scratch, 'readonly');
+      await mkdir(ws);
+      await mkdir(ro);
+      await writeFile(join(ro, 'given.txt'), 'from the host\n');
+      // host processes see host paths: the process runtime mounts nothing
+      wsTarget = opts.hostFilesystem ? ws : '/workspace';
+      roTarget = opts.hostFilesystem ? ro : '/srv/input';
+      sb = await env.manager.create({
+        runtime,
+        env: { FROM_SPEC: 'spec' },
+        mounts: [
+          { source: ws, target: wsTarget },
+          { source: ro, target: roTarget, readOnly: true },
+        ],
+      });
       ids.push(sb.id);
       root = opts.hostFilesystem ? env.scratch : '/tmp';
     });
@@ -237,6 +257,18 @@ export function conformanceSuite(runtime: string, opts: { hostFilesystem?: boole
       assert.equal(await readFile(join(env.scratch, 'single.txt'), 'utf8'), 'alpha\n');
       await assert.rejects(sb.copyOut(`${root}/nothing-here`, join(env.scratch, 'never')), (err: Error & { code?: string }) => err.code === 'copy_failed');
       assert.equal(existsSync(join(env.scratch, 'never')), false);
+    });
+
+    it('shares a workspace read-write and a volume read-only', async () => {
+      const r = await sb.run(['sh', '-c', 'echo built > result.txt && cat ' + roTarget + '/given.txt'], { cwd: wsTarget });
+      assert.equal(r.exitCode, 0, r.stderr.toString());
+      assert.equal(r.stdout.toString(), 'from the host\n');
+      assert.equal(await readFile(join(ws, 'result.txt'), 'utf8'), 'built\n');
+      if (!opts.hostFilesystem) {
+        const w = await sb.run(['sh', '-c', `echo x > ${roTarget}/given.txt`]);
+        assert.notEqual(w.exitCode, 0, 'a read-only volume refuses writes');
+        assert.equal(await readFile(join(ro, 'given.txt'), 'utf8'), 'from the host\n');
+      }
     });
 
     it('runs several commands at once in the same sandbox', async () => {

@@ -918,6 +918,13 @@ static void handle_setup(const unsigned char *p, size_t len) {
   if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) setup_fail("moving the root");
   if (chroot(".") < 0 || chdir("/") < 0) setup_fail("chroot");
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) setup_fail("mounting /proc");
+  /* As runc's readonlyPaths: the guest kernel's knobs are not the workload's. */
+  static const char *const ro_paths[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"};
+  for (size_t i = 0; i < sizeof ro_paths / sizeof ro_paths[0]; i++) {
+    if (mount(ro_paths[i], ro_paths[i], NULL, MS_BIND | MS_REC, NULL) < 0) continue;
+    if (mount(NULL, ro_paths[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+      setup_fail(ro_paths[i]);
+  }
   if (make_dev() < 0) setup_fail("populating /dev");
   if (sethostname(hostname, strlen(hostname)) < 0) setup_fail("sethostname");
   send_frame(T_READY, 0, NULL, 0);

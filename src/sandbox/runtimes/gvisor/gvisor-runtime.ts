@@ -3,8 +3,13 @@
  * gVisor's user-space kernel, not the host's. Limits go to runsc as OCI
  * resources; it applies them to the whole gVisor sandbox (sentry and gofer),
  * so a workload that exhausts its memory takes the sandbox down with it.
- * Network off is gVisor's own loopback-only stack; on joins a prepared
- * namespace with a veth pair, whose address gVisor's netstack takes over.
+ * Network off is gVisor's own loopback-only stack. Network on runs runsc
+ * inside a prepared namespace with a veth pair, in --network=host mode: the
+ * sentry uses that namespace's sockets. (Its own netstack mode, which would
+ * take the interfaces over, refuses to start on this host: runsc 2022 decides
+ * "am I in the root network namespace" by whether
+ * /proc/sys/net/core/rmem_default exists, which Linux 6.x shows in every
+ * namespace.)
  */
 import { SandboxCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
@@ -24,7 +29,7 @@ export class GvisorRuntime extends OciContainerRuntime {
     const report = [...cgroupLimits(this.name, spec, cgroups, 'runsc, on the whole gVisor sandbox: '), ...timeoutLimit(spec)];
     report.push(
       spec.network
-        ? { limit: 'network', value: 'on', mechanism: 'gVisor netstack in a network namespace with a veth pair', enforced: true }
+        ? { limit: 'network', value: 'on', mechanism: 'gVisor host networking inside a network namespace with a veth pair', enforced: true }
         : { limit: 'network', value: 'off', mechanism: 'gVisor --network=none (loopback only)', enforced: true },
     );
     return { report, netns: spec.network ? 'connected' : undefined };
@@ -34,16 +39,22 @@ export class GvisorRuntime extends OciContainerRuntime {
     const { memoryBytes, cpus } = ctx.spec.limits;
     const limited = memoryBytes !== undefined || cpus !== undefined;
     // Without limits there is nothing for cgroups to do: skipping them saves start time.
-    return [`--network=${ctx.network ? 'sandbox' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups'])];
+    return [`--network=${ctx.network ? 'host' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups'])];
   }
 
-  protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'netnsPath' | 'resources' | 'cgroupsPath'> {
+  protected override wrapArgv(argv: string[], ctx: RuntimeStartContext): string[] {
+    // with --network=host the sentry's sockets live in the namespace runsc runs in
+    return ctx.network ? ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv] : argv;
+  }
+
+  protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'network' | 'resources' | 'cgroupsPath'> {
     const { memoryBytes, cpus } = ctx.spec.limits;
     const limited = memoryBytes !== undefined || cpus !== undefined;
     return {
       agentArgs: [],
       agentCapabilities: [],
-      netnsPath: ctx.network?.netnsPath,
+      // runsc takes its network from the namespace it runs in (see wrapArgv)
+      network: ctx.network ? 'inherit' : 'new',
       resources: limited ? { memoryBytes, cpus } : undefined,
       cgroupsPath: limited ? SandboxCgroup.relativePath(ctx.id) : undefined,
     };

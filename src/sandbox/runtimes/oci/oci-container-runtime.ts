@@ -27,9 +27,14 @@ export abstract class OciContainerRuntime implements Runtime {
   /** Global flags before the `run` subcommand. */
   protected abstract globalFlags(ctx: RuntimeStartContext): string[];
   /** The runtime-specific parts of the bundle. */
-  protected abstract bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'netnsPath' | 'resources' | 'cgroupsPath'>;
+  protected abstract bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'network' | 'resources' | 'cgroupsPath'>;
 
   abstract planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan;
+
+  /** Wraps the runtime's argv (e.g. to start it inside the sandbox's network namespace). */
+  protected wrapArgv(argv: string[], _ctx: RuntimeStartContext): string[] {
+    return argv;
+  }
 
   async check(): Promise<HostCheck> {
     try {
@@ -63,7 +68,7 @@ export abstract class OciContainerRuntime implements Runtime {
     const stateRoot = this.stateRoot(ctx);
     await mkdir(stateRoot, { recursive: true, mode: 0o700 });
     await ctx.ledger.add({ kind: 'container', runtime: this.binary, root: stateRoot, id: ctx.id });
-    const argv = [this.binary, '--root', stateRoot, ...this.globalFlags(ctx), 'run', '--bundle', bundle, ctx.id];
+    const argv = this.wrapArgv([this.binary, '--root', stateRoot, ...this.globalFlags(ctx), 'run', '--bundle', bundle, ctx.id], ctx);
     const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} ${this.binary}`, cwd: bundle });
     return {
       channel: { readable: p.child.stdout!, writable: p.child.stdin! },

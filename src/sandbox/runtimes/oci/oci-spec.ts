@@ -15,8 +15,8 @@ export interface OciPlan {
   mounts: ReadonlyArray<Required<MountSpec>>;
   /** capabilities the agent itself keeps (it drops all before running a command) */
   agentCapabilities: string[];
-  /** path of a prepared network namespace, or a new empty one */
-  netnsPath?: string;
+  /** join a prepared network namespace, create a new empty one, or stay in the runtime's own */
+  network: { path: string } | 'new' | 'inherit';
   resources?: { memoryBytes?: number; cpus?: number };
   /** relative to the runtime's own cgroup */
   cgroupsPath?: string;
@@ -43,7 +43,8 @@ export function ociConfig(plan: OciPlan): Record<string, unknown> {
   mounts.push({ destination: AGENT_PATH, type: 'bind', source: plan.agentBinary, options: ['bind', 'ro'] });
 
   const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  namespaces.push(plan.netnsPath ? { type: 'network', path: plan.netnsPath } : { type: 'network' });
+  if (plan.network === 'new') namespaces.push({ type: 'network' });
+  else if (plan.network !== 'inherit') namespaces.push({ type: 'network', path: plan.network.path });
 
   const linux: Record<string, unknown> = {
     namespaces,

@@ -31,14 +31,14 @@ export class RuncRuntime extends OciContainerRuntime {
     return [];
   }
 
-  protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'netnsPath' | 'resources' | 'cgroupsPath'> {
+  protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'network' | 'resources' | 'cgroupsPath'> {
     const { memoryBytes, cpus } = ctx.spec.limits;
     const limited = memoryBytes !== undefined || cpus !== undefined;
     return {
       // runc leaves a new namespace's loopback down: the agent raises it, then drops the capability for commands
       agentArgs: ctx.network ? [] : ['--lo-up'],
       agentCapabilities: ctx.network ? [] : ['CAP_NET_ADMIN'],
-      netnsPath: ctx.network?.netnsPath,
+      network: ctx.network ? { path: ctx.network.netnsPath } : 'new',
       resources: limited ? { memoryBytes, cpus } : undefined,
       cgroupsPath: SandboxCgroup.relativePath(ctx.id),
     };
