@@ -38,9 +38,18 @@ function differences(got: Document[], want: Document[]): string[] {
   return out.sort();
 }
 
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+// Frozen: rendering must never change its input (a write would throw).
 const cache = new Map<string, Document[]>();
 async function documents(site: string): Promise<Document[]> {
-  if (!cache.has(site)) cache.set(site, (await assembleSite({ site, repository: TREASUREMAP })).documents);
+  if (!cache.has(site)) cache.set(site, deepFreeze((await assembleSite({ site, repository: TREASUREMAP })).documents));
   return cache.get(site)!;
 }
 

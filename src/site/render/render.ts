@@ -37,6 +37,7 @@ import {
 import type { Entry } from './entry.js';
 import { deckhandOrder } from './graph.js';
 import { deepCopy } from './jsonpath.js';
+import { Ownership } from './ownership.js';
 import { applyActions, linkReplacements, resolveParents, substitutionSources } from './layering.js';
 import type { RenderWarning } from './substitution.js';
 import { substituteAll } from './substitution.js';
@@ -170,31 +171,20 @@ export function render(documents: readonly Document[], opts: RenderOptions = {})
     throw new SubstitutionDependencyCycle({ cycle: ordered.cycle.map((e) => e.ref), source: sourceOf(ordered.cycle[0].raw) });
   }
 
-  // Substitution mutates data in place and shares values between source and
-  // destination, exactly as Deckhand's does (see substitution.ts). Documents
-  // that take part get their own copy of their data first, as PyYAML gives
-  // each document its own objects; the rest are only read, never copied.
-  const mutable = new Set<Entry>();
-  for (const e of entries) {
-    if (e.control || substitutionsOf(e.raw).length === 0) continue;
-    mutable.add(e);
-    for (const sub of substitutionsOf(e.raw)) {
-      const src = sources.get(sourceKey(String(sub?.src?.schema), String(sub?.src?.name)));
-      if (src) mutable.add(src);
-    }
-  }
-  for (const e of mutable) e.data = deepCopy(e.data);
-
-  const subOpts = { failOnMissingSubSrc, cleartextSecrets };
+  // Substitution changes data in place and shares values between source and
+  // destination, exactly as Deckhand's does; the input is never changed:
+  // what a render changes, it copies first (see ownership.ts).
+  const own = new Ownership();
+  const subOpts = { failOnMissingSubSrc, cleartextSecrets, own };
   for (const e of ordered.order) {
     // Control documents are neither layered nor substituted.
     if (e.control) continue;
     const parent = e.parent;
     if (parent && actionsOf(e.raw).length > 0) {
-      // Deckhand layers onto a deep copy of the parent's rendered data; a copy
-      // matters only where either side may later be changed in place.
-      const holder = parent.replacedBy && parent.replacedBy !== e ? parent.replacedBy : parent;
-      const parentData = mutable.has(e) || mutable.has(holder) || mutable.has(parent) ? deepCopy(parent.data) : parent.data;
+      // Deckhand layers onto a deep copy of the parent's rendered data. Data
+      // this render never changed is the input's, which nothing changes: it
+      // can be shared. Changed (live) data may change again: copy it.
+      const parentData = own.isLive(parent.data) ? deepCopy(parent.data) : parent.data;
       e.data = applyActions(e, parent, parentData, e.data, { deckhandDelete: opts.deckhandDelete });
     }
     substituteAll(e, sources, subOpts, warnings);

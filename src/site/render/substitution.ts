@@ -24,7 +24,8 @@ import {
 import type { SourceLocation } from '../documents/index.js';
 import type { Entry } from './entry.js';
 import type { PathSegment } from './jsonpath.js';
-import { PathSyntaxError, deepCopy, displayPath, getPath, parsePath, setOwn } from './jsonpath.js';
+import { PathSyntaxError, displayPath, getPath, parsePath, setOwn } from './jsonpath.js';
+import type { Ownership } from './ownership.js';
 import { redactPath } from './redaction.js';
 
 export interface RenderWarning {
@@ -39,6 +40,8 @@ export interface RenderWarning {
 export interface SubstitutionOptions {
   failOnMissingSubSrc: boolean;
   cleartextSecrets: boolean;
+  /** What this render may change in place (see ownership.ts). */
+  own: Ownership;
 }
 
 /** Thrown inside one substitution; becomes a warning or, when strict, the error it names. */
@@ -96,53 +99,54 @@ function replaceRecursively(node: unknown, pattern: string, value: unknown, dept
   }
 }
 
-/** Python's `copy.copy` of a JSON value: a new top-level container, the rest shared. */
-export function shallowCopy<T>(v: T): T {
-  if (Array.isArray(v)) return v.slice() as T;
-  if (isJsonObject(v)) {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) setOwn(o, k, v[k]);
-    return o as T;
-  }
-  return v;
-}
-
-/**
- * Deckhand's path expansion, in place: creates each missing key on the way
- * as a mapping, and for a key followed by an index a list padded with `{}`.
- */
-function expand(data: unknown, segs: readonly PathSegment[], destText: string): void {
-  let d: unknown = data;
-  for (let k = 0; k < segs.length; k++) {
-    const seg = segs[k];
-    const next = segs[k + 1];
-    if (typeof seg === 'number') {
-      if (!Array.isArray(d)) throw new SubstitutionFailure(conflict(destText, segs, k, d));
-      const i = seg < 0 ? d.length + seg : seg;
-      if (i < 0) throw new SubstitutionFailure(`cannot create path ${destText}: index ${seg} is out of range`);
-      while (d.length <= i) d.push({});
-      d = d[i];
-      continue;
-    }
-    if (!isJsonObject(d)) throw new SubstitutionFailure(conflict(destText, segs, k, d));
-    if (!Object.prototype.hasOwnProperty.call(d, seg)) setOwn(d, seg, typeof next === 'number' ? [] : {});
-    d = d[seg];
-  }
-}
-
 function conflict(destText: string, segs: readonly PathSegment[], k: number, found: unknown): string {
   const what = found === null ? 'null' : Array.isArray(found) ? 'a list' : `a ${typeof found}`;
   return `cannot create path ${destText}: ${displayPath(segs.slice(0, k))} is ${what}`;
 }
 
-/** jsonpath_ng's `update` of an existing path, in place; the root path returns `value`. */
-function update(data: unknown, segs: readonly PathSegment[], value: unknown): unknown {
-  if (segs.length === 0) return value;
-  const parent = getPath(data, segs.slice(0, -1)).value;
-  const last = segs[segs.length - 1];
-  if (typeof last === 'number' && Array.isArray(parent)) parent[last < 0 ? parent.length + last : last] = value as JsonValue;
-  else if (typeof last === 'string' && isJsonObject(parent)) setOwn(parent, last, value);
-  return data;
+type Container = Record<string, unknown> | unknown[];
+
+function isContainer(v: unknown): v is Container {
+  return v !== null && typeof v === 'object';
+}
+
+function child(c: Container, seg: PathSegment): unknown {
+  if (Array.isArray(c)) return typeof seg === 'number' ? c[seg < 0 ? c.length + seg : seg] : undefined;
+  return typeof seg === 'string' && Object.prototype.hasOwnProperty.call(c, seg) ? c[seg] : undefined;
+}
+
+function put(c: Container, seg: PathSegment, value: unknown): void {
+  if (Array.isArray(c)) c[(seg as number) < 0 ? c.length + (seg as number) : (seg as number)] = value;
+  else setOwn(c, seg as string, value);
+}
+
+/**
+ * Walks from a live container to the one that holds the path's last
+ * segment, making each container on the way live, and creating what is
+ * missing as Deckhand's path expansion does (a mapping per missing key, a
+ * list padded with `{}` for an index).
+ */
+function livePath(own: Ownership, root: Container, segs: readonly PathSegment[], destText: string): Container {
+  let cur: Container = root;
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k];
+    if (typeof seg === 'number') {
+      if (!Array.isArray(cur)) throw new SubstitutionFailure(conflict(destText, segs, k, cur));
+      const i = seg < 0 ? cur.length + seg : seg;
+      if (i < 0) throw new SubstitutionFailure(`cannot create path ${destText}: index ${seg} is out of range`);
+      while (cur.length <= i) cur.push(own.fresh({}));
+    } else if (!isJsonObject(cur)) {
+      throw new SubstitutionFailure(conflict(destText, segs, k, cur));
+    }
+    if (k === segs.length - 1) return cur;
+    let next = child(cur, seg);
+    if (next === undefined) next = own.fresh(typeof segs[k + 1] === 'number' ? [] : {});
+    else if (!isContainer(next)) throw new SubstitutionFailure(conflict(destText, segs, k + 1, next));
+    const owned = own.own(next);
+    if (owned !== child(cur, seg)) put(cur, seg, owned);
+    cur = owned as Container;
+  }
+  return cur;
 }
 
 /**
@@ -153,7 +157,7 @@ function update(data: unknown, segs: readonly PathSegment[], value: unknown): un
  * treasuremap sites' rendered catalogues depend on this (passwords appear
  * in ucp_service_accounts), so it is kept. `src.deepcopy: true` avoids it.
  */
-function substituteOne(entry: Entry, value: unknown, dest: SubstitutionDest): void {
+function substituteOne(entry: Entry, value: unknown, dest: SubstitutionDest, own: Ownership): void {
   const destText = typeof dest.path === 'string' ? dest.path : String(dest.path);
   let segs: PathSegment[];
   try {
@@ -163,23 +167,36 @@ function substituteOne(entry: Entry, value: unknown, dest: SubstitutionDest): vo
   }
   const pattern = typeof dest.pattern === 'string' && dest.pattern !== '' ? dest.pattern : undefined;
   const data = entry.data;
-  const dataCopy = shallowCopy(data);
-  if (!getPath(dataCopy, segs).found) expand(dataCopy, segs, destText);
+  // Deckhand writes into a one-level copy of the data and then copies its keys back.
+  const dataCopy: unknown = isContainer(data) ? own.fresh(Array.isArray(data) ? data.slice() : { ...data }) : data;
   let result: unknown;
-  if (!pattern) {
-    result = update(dataCopy, segs, value);
-  } else {
-    const target = getPath(dataCopy, segs).value;
-    if (dest.recurse && (Array.isArray(target) || isJsonObject(target))) {
-      const depth = typeof dest.recurse.depth === 'number' ? dest.recurse.depth : -1;
-      replaceRecursively(target, pattern, value, 0, depth, destText);
+  if (segs.length === 0) {
+    if (!pattern) result = value;
+    else if (dest.recurse && isContainer(dataCopy)) {
+      replaceRecursively(own.ownDeep(dataCopy), pattern, value, 0, recurseDepth(dest), destText);
       result = dataCopy;
-    } else {
-      result = update(dataCopy, segs, replacePattern(target, pattern, value, destText));
+    } else result = replacePattern(dataCopy, pattern, value, destText);
+  } else {
+    if (!isContainer(dataCopy)) throw new SubstitutionFailure(conflict(destText, segs, 0, dataCopy));
+    const holder = livePath(own, dataCopy, segs, destText);
+    const last = segs[segs.length - 1];
+    if (!pattern) put(holder, last, value);
+    else {
+      // A missing path is created as a mapping first, which no pattern applies to.
+      const target = child(holder, last) ?? {};
+      if (dest.recurse && isContainer(target)) {
+        const owned = own.ownDeep(target);
+        if (owned !== child(holder, last)) put(holder, last, owned);
+        replaceRecursively(owned, pattern, value, 0, recurseDepth(dest), destText);
+      } else {
+        put(holder, last, replacePattern(target, pattern, value, destText));
+      }
     }
+    result = dataCopy;
   }
   if (isJsonObject(data) && isJsonObject(result)) {
-    for (const k of Object.keys(result)) setOwn(data, k, result[k]);
+    // dict.update: the data's keys, then the result's.
+    entry.data = (result === dataCopy ? result : own.fresh({ ...data, ...result })) as JsonValue;
   } else if (pythonTruthy(result)) {
     entry.data = result as JsonValue;
   } else {
@@ -187,8 +204,16 @@ function substituteOne(entry: Entry, value: unknown, dest: SubstitutionDest): vo
   }
 }
 
-/** The value a substitution takes from its source, after `src.pattern` / `match_group`. */
-function sourceValue(src: Entry, sub: Substitution): { found: boolean; value: unknown } {
+function recurseDepth(dest: SubstitutionDest): number {
+  return typeof dest.recurse?.depth === 'number' ? dest.recurse.depth : -1;
+}
+
+/**
+ * The value a substitution takes from its source, after `src.pattern` /
+ * `match_group`. A mapping or list taken is made live in the source first,
+ * so that writes through the destination reach the source, as in Deckhand.
+ */
+function sourceValue(src: Entry, sub: Substitution, own: Ownership, share: boolean): { found: boolean; value: unknown } {
   const srcData = src.data;
   let value: unknown;
   if (isJsonObject(srcData)) {
@@ -199,9 +224,22 @@ function sourceValue(src: Entry, sub: Substitution): { found: boolean; value: un
       throw new SubstitutionFailure(err instanceof PathSyntaxError ? err.message : String(err));
     }
     value = getPath(srcData, segs).value;
+    if (share && isContainer(value) && !own.isDeep(value)) {
+      if (segs.length === 0) {
+        src.data = own.ownDeep(srcData);
+        value = src.data;
+      } else {
+        src.data = own.own(srcData);
+        const holder = livePath(own, src.data as Container, segs, String(sub.src.path));
+        const last = segs[segs.length - 1];
+        value = own.ownDeep(child(holder, last));
+        if (value !== child(holder, last)) put(holder, last, value);
+      }
+    }
   } else {
     // A source whose data is not a mapping (a certificate, a passphrase) gives all of it.
-    value = srcData;
+    if (share && isContainer(srcData)) src.data = own.ownDeep(srcData);
+    value = src.data;
   }
   return { found: value !== undefined && value !== null, value: value === undefined ? null : value };
 }
@@ -277,7 +315,7 @@ export function substituteAll(
 
     let found: { found: boolean; value: unknown };
     try {
-      found = sourceValue(srcEntry, sub);
+      found = sourceValue(srcEntry, sub, opts.own, sub.src?.deepcopy !== true);
     } catch (err) {
       fail(err, srcPath(i));
       return;
@@ -311,8 +349,8 @@ export function substituteAll(
       }
       try {
         const picked = applySourcePattern(found.value, sub);
-        const value = sub.src?.deepcopy === true ? deepCopy(picked) : shallowCopy(picked);
-        substituteOne(entry, value, dest ?? ({} as SubstitutionDest));
+        const value = sub.src?.deepcopy === true ? opts.own.copyLive(picked) : opts.own.shallowCopy(picked);
+        substituteOne(entry, value, dest ?? ({} as SubstitutionDest), opts.own);
       } catch (err) {
         fail(err, destPath(i, destIsList ? j : undefined));
       }
