@@ -219,3 +219,12 @@ data: {type: object, properties: {port: {type: integer}}}
   const fixed = good.filter((d) => d.metadata.name !== 'p' || d.schema !== 'example/Chart/v1');
   assert.ok(render(fixed, { validate: true }));
 });
+
+test('without validation, a document missing its skeleton is still named, not a crash', () => {
+  const input = docs(chart('ok', 'site', '', '{}'));
+  const broken = { schema: 'ex/Chart/v1', metadata: null, data: {} } as unknown as Document;
+  assert.throws(
+    () => render([...input, broken]),
+    (e: unknown) => e instanceof InvalidDocumentFormat && /None is not of type 'object'/.test(e.message) && e.status === 400,
+  );
+});

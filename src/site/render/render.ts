@@ -13,8 +13,11 @@
  */
 import type { Document, JsonValue } from '../documents/index.js';
 import {
+  InvalidDocumentFormat,
   LayeringPolicyNotFound,
   actionsOf,
+  isJsonObject,
+  validateDocuments,
   InvalidDocumentLayer,
   SubstitutionDependencyCycle,
   assertValidDocuments,
@@ -122,6 +125,18 @@ function buildEntries(documents: readonly Document[], layerOrder: readonly strin
   return entries;
 }
 
+/**
+ * Without validation, documents still need the skeleton rendering reads
+ * (a mapping with a `schema` string and a `metadata` mapping): name any
+ * that lack it rather than fail somewhere inside.
+ */
+function assertRenderable(documents: readonly Document[]): void {
+  const bad = documents.filter((d) => !isJsonObject(d) || typeof d.schema !== 'string' || !isJsonObject(d.metadata));
+  if (bad.length === 0) return;
+  const errors = validateDocuments(bad, { phase: 'pre' }).filter((m) => m.error);
+  throw new InvalidDocumentFormat(errors);
+}
+
 /** The parent a child layers onto: its parent's replacement, unless that is the child itself. */
 function ancestor(e: Entry): Entry | undefined {
   const p = e.parent;
@@ -135,6 +150,7 @@ export function render(documents: readonly Document[], opts: RenderOptions = {})
   const warnings: RenderWarning[] = [];
 
   if (opts.validate) assertValidDocuments(documents, { phase: 'pre', dataSchemas: opts.dataSchemas });
+  else assertRenderable(documents);
 
   const policies = documents.filter(isLayeringPolicy);
   if (policies.length === 0) throw new LayeringPolicyNotFound();
