@@ -101,6 +101,7 @@ export class AgentClient {
   private readonly closedPromise: Promise<Error>;
   private resolveClosed!: (err: Error) => void;
   private closing = false;
+  private closingReason = 'the agent was shut down';
 
   constructor(
     private readonly channel: AgentChannel,
@@ -163,8 +164,10 @@ export class AgentClient {
       const finish = (err?: Error, result?: AgentExecResult) => {
         this.handlers.delete(channel);
         if (err) {
-          stdout.destroy(started ? err : undefined);
-          stderr.destroy(started ? err : undefined);
+          // End the streams (not destroy them with the error: an unread stream
+          // would throw it); the error itself comes from wait().
+          stdout.end();
+          stderr.end();
           if (started) settleExit!.reject(err);
           else reject(err);
         } else {
@@ -336,14 +339,16 @@ export class AgentClient {
   }
 
   /** Asks the agent to kill its commands and exit; the stream then ends. */
-  shutdown(): void {
+  shutdown(reason = 'the agent was shut down'): void {
     this.closing = true;
+    this.closingReason = reason;
     if (!this.closedError) this.send(HostFrame.SHUTDOWN, 0, Buffer.alloc(0));
   }
 
   /** Marks the connection as closed on purpose (destroy), failing what is pending. */
   close(reason: string): void {
     this.closing = true;
+    this.closingReason = reason;
     this.fail(new SandboxError('agent_died', `${this.options.label}: ${reason}`, { sandbox: this.options.label }));
   }
 
@@ -430,7 +435,7 @@ export class AgentClient {
 
   private async onEnd(reason: string): Promise<void> {
     if (this.closedError || this.closing) {
-      if (!this.closedError) this.fail(new SandboxError('agent_died', `${this.options.label}: agent stopped`, { sandbox: this.options.label }));
+      if (!this.closedError) this.fail(new SandboxError('agent_died', `${this.options.label}: ${this.closingReason}`, { sandbox: this.options.label }));
       return;
     }
     // Mark closed at once so no new work starts; the message is completed below.

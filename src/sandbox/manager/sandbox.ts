@@ -260,11 +260,12 @@ export class Sandbox {
     clearTimeout(this.timer);
     this.destroying = (async () => {
       const { agent, instance, ledger, log } = this.parts;
-      if (!agent.isClosed) agent.shutdown();
+      const why = reason === 'timeout' ? `sandbox destroyed by its timeout (${this.parts.spec.limits.timeoutMs} ms)` : 'sandbox destroyed';
+      if (!agent.isClosed) agent.shutdown(why);
       // Give the agent a moment to end its commands and the runtime to exit on its own.
       await Promise.race([instance.exited, new Promise((r) => setTimeout(r, 3000))]);
       await instance.stop().catch((err) => log.warn(`sandbox ${this.id}: stopping the runtime: ${(err as Error).message}`));
-      agent.close(reason === 'timeout' ? 'sandbox destroyed by its timeout' : 'sandbox destroyed');
+      agent.close(why);
       const problems = await ledger.releaseAll();
       this.move('cleaned');
       this.parts.onGone(this.id);
