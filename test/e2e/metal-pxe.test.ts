@@ -9,7 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
@@ -26,6 +28,7 @@ let bmc: BmcProcess | undefined;
 let dnsmasq: DnsmasqProcess | undefined;
 let kernelUrl = '';
 let ramdiskUrl = '';
+let nodeUuid = '';
 
 before(async () => {
   for (const [cmd, pkg] of [['dnsmasq', 'dnsmasq'], ['qemu-system-x86_64', 'qemu-system-x86'], ['busybox', 'busybox-static'], ['ip', 'iproute2']]) requireCommand(cmd!, pkg!);
@@ -123,6 +126,7 @@ test('enroll → manage → provide → deploy: the machine PXE-boots its ramdis
   const body = await created.text();
   assert.equal(created.status, 201, body);
   const uuid = (JSON.parse(body) as { uuid: string }).uuid;
+  nodeUuid = uuid;
   const port = await api(server!, '/baremetal/v1/ports', { method: 'POST', headers: V, body: JSON.stringify({ address: system.macs[0], node_uuid: uuid }) });
   assert.equal(port.status, 201, await port.text());
 
@@ -158,4 +162,50 @@ test('enroll → manage → provide → deploy: the machine PXE-boots its ramdis
   await waitFor(uuid, 'available', 120_000);
   assert.equal((await new DirMachineStore(bmcState).get(system.id))!.power, 'Off');
   assert.equal((await api(server!, `/baremetal/boot/pxelinux.cfg/${system.macs[0]!.replace(/:/g, '-')}`)).status, 404);
+});
+
+test('the direct deploy: the agent writes a raw image onto the machine\'s disk, which then boots from it', { timeout: 420_000 }, async () => {
+  assert.ok(nodeUuid, 'needs the node of the previous test');
+  const system = bmc!.systems[0]!;
+  // A whole-disk image whose first sector is no boot record (the VM then just finds nothing to boot).
+  const image = randomBytes(2 * 1024 * 1024);
+  image[510] = 0;
+  const imageFile = join(dir, 'disk.img');
+  writeFileSync(imageFile, image);
+  const up = await strata(['--json', 'boot', 'upload', imageFile, '--name', 'pxe-disk.img'], { env: server!.env });
+  assert.equal(up.code, 0, up.stderr);
+  const patch = await api(server!, `/baremetal/v1/nodes/${nodeUuid}`, {
+    method: 'PATCH',
+    headers: V,
+    body: JSON.stringify([
+      { op: 'replace', path: '/deploy_interface', value: 'direct' },
+      { op: 'add', path: '/instance_info/image_source', value: `${server!.url}/baremetal/boot/images/pxe-disk.img` },
+      { op: 'add', path: '/instance_info/image_os_hash_algo', value: 'sha256' },
+      { op: 'add', path: '/instance_info/image_os_hash_value', value: createHash('sha256').update(image).digest('hex') },
+    ]),
+  });
+  assert.equal(patch.status, 200, await patch.text());
+
+  const started = Date.now();
+  await provision(nodeUuid, 'deploy');
+  const seen = new Set<string>();
+  const active = await waitFor(nodeUuid, 'active', 300_000, seen);
+  process.stderr.write(`# direct deploy → active: ${((Date.now() - started) / 1000).toFixed(1)} s (TCG)\n`);
+  assert.ok(seen.has('wait call-back'));
+  assert.equal(active.driver_internal_info.is_whole_disk_image, true);
+  const record = (await new DirMachineStore(bmcState).get(system.id))!;
+  assert.equal(record.power, 'On');
+  assert.equal(record.lastBootTarget, 'Hdd', 'the instance boots from its disk');
+
+  await provision(nodeUuid, 'undeploy');
+  await waitFor(nodeUuid, 'available', 120_000);
+  // With the VM stopped, read the disk the BMC gave it.
+  const raw = join(dir, 'disk0.raw');
+  const conv = spawnSync('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', join(bmcState, 'systems', system.id, 'disk0.qcow2'), raw], { encoding: 'utf8' });
+  assert.equal(conv.status, 0, conv.stderr);
+  const fd = openSync(raw, 'r');
+  const head = Buffer.alloc(image.length);
+  readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  assert.ok(head.equals(image), 'the disk holds the image');
 });

@@ -27,7 +27,13 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => server.close(() => r())));
 
-const node = () => ({ uuid: 'n1', name: 'node-1', driver_internal_info: { agent_url: agentUrl, agent_secret_token: secrets.seal(TOKEN), hardware_manager_version: { generic: '1' } } });
+const node = () => ({
+  uuid: 'n1',
+  name: 'node-1',
+  driver_info: { redfish_password: 'bmc-secret' },
+  instance_info: { image_source: 'http://h/img', rescue_password: 'p' },
+  driver_internal_info: { agent_url: agentUrl, agent_secret_token: secrets.seal(TOKEN), hardware_manager_version: { generic: '1' } },
+});
 const json = (res: ServerResponse, status: number, value: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
@@ -49,6 +55,9 @@ test('a command is POSTed with wait, the token as a query parameter, and no toke
   assert.equal(body.name, 'deploy.get_deploy_steps');
   assert.ok(req.body.startsWith('{"name":'), 'the name comes first (the in-ramdisk agent reads it so)');
   assert.equal(body.params.node.driver_internal_info.agent_secret_token, undefined);
+  assert.equal(body.params.node.driver_info, undefined, 'BMC credentials stay with the conductor');
+  assert.deepEqual(body.params.node.instance_info, { image_source: 'http://h/img', rescue_password: '******' });
+  assert.ok(!req.body.includes('bmc-secret') && !req.body.includes(TOKEN));
   assert.deepEqual(body.params.ports, [{ address: '52:54:00:00:00:01' }]);
 });
 

@@ -240,10 +240,19 @@ function raiseIfTypeError(node: AgentTarget, name: string, result: CommandResult
   }
 }
 
-/** The node as the agent may see it: the token never travels in command bodies. */
+/**
+ * The node as the agent may see it (Ironic's as_dict(secure=True)): no BMC
+ * credentials (driver_info stays home), no token, secret-looking
+ * instance_info keys masked; the configdrive travels, as Ironic sends it to
+ * execute_deploy_step.
+ */
 function publicNode(node: AgentTarget & Record<string, unknown>): Record<string, unknown> {
-  const { driver_internal_info, ...rest } = node;
-  const dii = { ...(driver_internal_info ?? {}) };
+  const out: Record<string, unknown> = { uuid: node.uuid };
+  for (const k of ['name', 'properties', 'provision_state', 'instance_uuid']) if (node[k] !== undefined) out[k] = node[k];
+  const dii = { ...(node.driver_internal_info ?? {}) };
   delete dii.agent_secret_token;
-  return { ...rest, driver_internal_info: dii };
+  out.driver_internal_info = dii;
+  const ii = (node.instance_info ?? {}) as Record<string, unknown>;
+  out.instance_info = Object.fromEntries(Object.entries(ii).map(([k, v]) => [k, /pass|secret|token|private_key/i.test(k) ? '******' : v]));
+  return out;
 }

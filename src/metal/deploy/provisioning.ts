@@ -1,6 +1,6 @@
 /**
  * Network boot and the agent, wired for the metal module: the `ipxe` boot
- * and `ramdisk` deploy interfaces to register with the driver registry, the
+ * and `ramdisk` / `direct` deploy interfaces to register with the driver registry, the
  * routes to add to the Ironic-compatible API (lookup, heartbeat, boot
  * scripts, boot images), and the conductor→agent client. The module calls
  * createProvisioning once and hands the pieces to the registry and the API.
@@ -14,6 +14,7 @@ import type { AnyInterface, DriverRegistry } from '../drivers/index.js';
 import { AgentClient, AgentService, agentRoutes, ConductorHeartbeatReceiver, DbAgentNodeStore, type AgentClientOptions, type AgentConfig } from '../agent/index.js';
 import { BootImages, bootRoutes, createIpxeBoot, HttpBootStore } from '../boot/index.js';
 import { createRamdiskDeploy } from './ramdisk.js';
+import { createDirectDeploy } from './direct.js';
 
 export interface ProvisioningOptions {
   /** Where prepared boot scripts live (default <dataDir>/metal/httpboot). */
@@ -62,6 +63,8 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
   const driverFor = (n: Parameters<DriverRegistry['compose']>[0]) => deps.drivers.compose(n);
   const ipxe = createIpxeBoot({ store: bootStore, driverFor, apiUrl: deps.apiUrl, kernelAppendParams: o.kernelAppendParams, downloadTimeoutMs: o.downloadTimeoutMs });
   const ramdisk = createRamdiskDeploy({ driverFor, powerTimeoutMs: o.powerTimeoutMs });
+  const agentClient = new AgentClient(deps.secrets, o.agentClient);
+  const direct = createDirectDeploy({ driverFor, apiUrl: deps.apiUrl, agent: agentClient, powerTimeoutMs: o.powerTimeoutMs });
   let receiver: ConductorHeartbeatReceiver | undefined;
   const agent = new AgentService(
     {
@@ -75,13 +78,13 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
   const agentPlugin = agentRoutes(agent);
   const bootPlugin = bootRoutes({ store: bootStore, images: bootImages, nodes });
   return {
-    interfaces: [ipxe, ramdisk],
+    interfaces: [ipxe, ramdisk, direct],
     routes: (app) => {
       void app.register(agentPlugin);
       void app.register(bootPlugin);
     },
     agent,
-    agentClient: new AgentClient(deps.secrets, o.agentClient),
+    agentClient,
     bootStore,
     bootImages,
   };
