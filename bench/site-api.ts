@@ -122,7 +122,12 @@ try {
   });
   console.log(`server RSS: ${rssIdle.toFixed(0)} MiB idle, ${rssAfter.toFixed(0)} MiB after the run`);
 } finally {
-  server?.proc.kill('SIGTERM');
+  if (server && server.proc.exitCode === null) {
+    // Let the server close its connections before its database goes away.
+    const exited = new Promise((r) => server!.proc.once('exit', r));
+    server.proc.kill('SIGTERM');
+    await exited;
+  }
   pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
