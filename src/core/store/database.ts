@@ -44,6 +44,10 @@ async function openPostgres(url: string): Promise<Store> {
   // int8 (counts, epoch-ms times) as numbers: they stay below 2^53.
   pg.types.setTypeParser(20, (v: string) => Number(v));
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client whose connection drops (PostgreSQL restarted) emits
+  // 'error' on the pool; unhandled, that would kill the process. The pool
+  // discards the client, and the next query reconnects or fails cleanly.
+  pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);
