@@ -90,7 +90,8 @@ export function quoteString(s: string): string {
 function canBeLiteral(s: string): boolean {
   if (!s.includes('\n') || s[0] === ' ' || s[0] === '\n' || s[0] === '\t') return false;
   if (/^\n*$/.test(s)) return false;
-  return !SPECIAL.test(s) && !/[\r\x85]/.test(s);
+  // SPECIAL covers \r and \x85 too: line breaks a literal block would not keep.
+  return !SPECIAL.test(s);
 }
 
 function literal(s: string, indent: string): string {
@@ -126,41 +127,34 @@ function keyText(k: string): string {
 }
 
 class Emitter {
-  private readonly out: string[] = [];
+  // One string grown with +=: V8 builds it as a rope, cheaper than pushing
+  // thousands of small pieces and joining them.
+  out = '';
   constructor(private readonly sortKeys: boolean) {}
-
-  text(): string {
-    return this.out.join('');
-  }
 
   private keys(o: Record<string, unknown>): string[] {
     const keys = Object.keys(o);
     return this.sortKeys ? keys.sort() : keys;
   }
 
-  /** Writes `value` after something that already ended in a key's `:` or a `- ` (`inline` says which). */
+  /** Writes `value` after a key's `:` (`afterDash` false) or after a `- `. */
   private value(v: unknown, indent: string, afterDash: boolean): void {
-    const s = scalar(v);
-    if (s !== undefined) {
-      this.out.push(afterDash ? s : ' ' + s, '\n');
-      return;
-    }
     if (typeof v === 'string') {
       const lead = afterDash ? '' : ' ';
-      if (canBeLiteral(v)) this.out.push(lead, literal(v, indent + '  '));
-      else this.out.push(lead, quoteString(v), '\n');
+      if (v.includes('\n') && canBeLiteral(v)) this.out += lead + literal(v, indent + '  ');
+      else this.out += lead + quoteString(v) + '\n';
+      return;
+    }
+    const s = scalar(v);
+    if (s !== undefined) {
+      this.out += (afterDash ? s : ' ' + s) + '\n';
       return;
     }
     if (Array.isArray(v)) {
-      if (v.length === 0) {
-        this.out.push(afterDash ? '[]\n' : ' []\n');
-        return;
-      }
-      if (afterDash) {
-        // `- - a`: the first item shares the line.
-        this.sequence(v, indent + '  ', true);
-      } else {
-        this.out.push('\n');
+      if (v.length === 0) this.out += afterDash ? '[]\n' : ' []\n';
+      else if (afterDash) this.sequence(v, indent + '  ', true); // `- - a`: the first item shares the line
+      else {
+        this.out += '\n';
         this.sequence(v, indent, false);
       }
       return;
@@ -168,13 +162,10 @@ class Emitter {
     if (typeof v === 'object') {
       const o = v as Record<string, unknown>;
       const keys = this.keys(o);
-      if (keys.length === 0) {
-        this.out.push(afterDash ? '{}\n' : ' {}\n');
-        return;
-      }
-      if (afterDash) this.mapping(o, keys, indent + '  ', true);
+      if (keys.length === 0) this.out += afterDash ? '{}\n' : ' {}\n';
+      else if (afterDash) this.mapping(o, keys, indent + '  ', true);
       else {
-        this.out.push('\n');
+        this.out += '\n';
         this.mapping(o, keys, indent + '  ', false);
       }
       return;
@@ -184,7 +175,7 @@ class Emitter {
 
   private sequence(items: unknown[], indent: string, firstInline: boolean): void {
     for (let i = 0; i < items.length; i++) {
-      this.out.push(i === 0 && firstInline ? '- ' : indent + '- ');
+      this.out += i === 0 && firstInline ? '- ' : indent + '- ';
       this.value(items[i], indent, true);
     }
   }
@@ -193,34 +184,30 @@ class Emitter {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
       const pad = i === 0 && firstInline ? '' : indent;
-      if (k.length > 1000) {
-        // Implicit keys are limited to 1024 characters: use an explicit one.
-        this.out.push(pad, '? ', doubleQuoted(k), '\n', indent, ':');
-      } else {
-        this.out.push(pad, keyText(k), ':');
-      }
+      // Implicit keys are limited to 1024 characters: a longer one is explicit.
+      this.out += k.length > 1000 ? pad + '? ' + doubleQuoted(k) + '\n' + indent + ':' : pad + keyText(k) + ':';
       const v = o[k];
       // Sequences under a key are not indented (PyYAML's style).
       if (Array.isArray(v) && v.length > 0) {
-        this.out.push('\n');
+        this.out += '\n';
         this.sequence(v, indent, false);
       } else this.value(v, indent, false);
     }
   }
 
   document(v: unknown): void {
-    this.out.push('---');
+    this.out += '---';
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
-      this.out.push('\n');
+      this.out += '\n';
       const o = v as Record<string, unknown>;
       this.mapping(o, this.keys(o), '', false);
     } else if (Array.isArray(v) && v.length > 0) {
-      this.out.push('\n');
+      this.out += '\n';
       this.sequence(v, '', false);
     } else {
       this.value(v, '', false);
     }
-    this.out.push('...\n');
+    this.out += '...\n';
   }
 }
 
@@ -228,5 +215,5 @@ class Emitter {
 export function dumpYamlStream(values: readonly unknown[], opts: EmitOptions = {}): string {
   const e = new Emitter(opts.sortKeys ?? true);
   for (const v of values) e.document(v);
-  return e.text();
+  return e.out;
 }
