@@ -31,7 +31,7 @@ async function approveAll(...changes: Array<{ number: number }>): Promise<void> 
 
 test('a failing change at the head is reported; the changes behind it are retested without it and merge', async () => {
   // Slow to fail, so that the others are tested on top of it first.
-  const c1 = await f.change('org/a', { 'fail-unit': '', 'slow-unit': '6', 'h1.txt': '1\n' }, 'Head, broken');
+  const c1 = await f.change('org/a', { 'fail-unit': '', 'h1.txt': '1\n' }, 'Head, broken', { slow: { unit: 6 } });
   const c2 = await f.change('org/a', { 'h2.txt': '2\n' }, 'Behind one');
   const c3 = await f.change('org/b', { 'h3.txt': '3\n' }, 'Behind two');
   await approveAll(c1, c2, c3);
@@ -54,7 +54,7 @@ test('a failing change at the head is reported; the changes behind it are retest
 });
 
 test('a failing change in the middle waits for the head, then reports; the one behind skips it', async () => {
-  const c4 = await f.change('org/a', { 'm4.txt': '4\n', 'slow-unit': '2' }, 'Head, fine and slow');
+  const c4 = await f.change('org/a', { 'm4.txt': '4\n' }, 'Head, fine and slow', { slow: { unit: 2 } });
   const c5 = await f.change('org/a', { 'fail-unit': '', 'm5.txt': '5\n' }, 'Middle, broken');
   const c6 = await f.change('org/a', { 'm6.txt': '6\n' }, 'Tail, fine');
   await approveAll(c4, c5, c6);
@@ -103,7 +103,7 @@ test('a merge conflict reports Merge Failed on the change and dequeues it; the r
 });
 
 test('abandon mid-build: the build is aborted, the item leaves, nothing merges', async () => {
-  const c = await f.change('org/a', { 'slow-unit': '20', 'ab.txt': 'x\n' }, 'To be abandoned');
+  const c = await f.change('org/a', { 'ab.txt': 'x\n' }, 'To be abandoned', { slow: { unit: 20 } });
   const tip = await f.tip('org/a');
   await f.approve(c.number);
   const running = await f.waitRunning(c.number);
@@ -120,7 +120,7 @@ test('abandon mid-build: the build is aborted, the item leaves, nothing merges',
 
 test('a new patchset dequeues the old one and the changes that depend on it', async () => {
   const base = await f.tip('org/b');
-  const dep = await f.change('org/b', { 'slow-unit': '20', 'np.txt': 'v1\n' }, 'Needed');
+  const dep = await f.change('org/b', { 'np.txt': 'v1\n' }, 'Needed', { slow: { unit: 20 } });
   const needing = await f.change('org/b', { 'np2.txt': 'x\n' }, `Needing\n\nDepends-On: ${dep.number}`);
   await f.approve(dep.number);
   await f.approve(needing.number);

@@ -62,7 +62,11 @@ export const PIPELINES = `
           ref: ^refs/heads/.*$
 `;
 
-/** Jobs driven by files in the change: `fail-<job>` makes a job fail, `slow-<job>` makes it sleep as many seconds as the file says. */
+/**
+ * Jobs driven by files in the change: `fail-<job>` makes a job fail (in
+ * every state holding the change), `slow-<job>-<N>` makes it sleep as many
+ * seconds as the file says, only when testing change N itself.
+ */
 export const JOBS = `
 - job:
     name: base
@@ -73,7 +77,7 @@ export const JOBS = `
 
 - job:
     name: unit
-    run: 'if test -f slow-$GATE_JOB; then sleep "$(cat slow-$GATE_JOB)"; fi; echo "$GATE_JOB of $GATE_CHANGE on $GATE_CHANGES"; test ! -f fail-$GATE_JOB'
+    run: 'n=$\{GATE_CHANGE%%,*}; if test -f slow-$GATE_JOB-$n; then sleep "$(cat slow-$GATE_JOB-$n)"; fi; echo "$GATE_JOB of $GATE_CHANGE on $GATE_CHANGES"; test ! -f fail-$GATE_JOB'
 
 - job:
     name: lint
@@ -160,12 +164,23 @@ export class GateFixture {
     return JSON.parse((await this.cli(['--json', ...args])).stdout) as T;
   }
 
-  /** A commit in `project` (on its branch tip, or on `parent`) and a change for it. */
-  async change(project: string, files: Record<string, string | null>, message: string, opts: { parent?: string; branch?: string } = {}): Promise<{ number: number; patchset: number; commit: string }> {
+  /**
+   * A commit in `project` (on its branch tip, or on `parent`) and a change
+   * for it. `slow: {unit: 5}` makes job unit sleep 5 s when it tests this change.
+   */
+  async change(project: string, files: Record<string, string | null>, message: string, opts: { parent?: string; branch?: string; slow?: Record<string, number> } = {}): Promise<{ number: number; patchset: number; commit: string }> {
+    let expected: number | undefined;
+    if (opts.slow) {
+      // Change numbers are sequential: the next one is known, and names the slow file.
+      expected = (await this.get<any[]>('/gate/api/changes')).length + 1;
+      files = { ...files };
+      for (const [job, seconds] of Object.entries(opts.slow)) files[`slow-${job}-${expected}`] = String(seconds);
+    }
     const commit = await this.repos.commit(project, files, message, opts);
     const args = ['change', 'create', '--project', project, '--commit', commit];
     if (opts.branch) args.push('--branch', opts.branch);
     const r = await this.json<{ number: number; patchset: number }>(args);
+    if (expected !== undefined) assert.equal(r.number, expected, 'the change got the number its slow file names');
     return { ...r, commit };
   }
 
