@@ -28,7 +28,7 @@ import {
   chassisNotFound,
   forbidden,
 } from '../conductor/errors.js';
-import { checkNodeFields, DEFAULT_NODE_LIST_FIELDS, fieldVisible, NODE_FIELD_MIN } from './node-view.js';
+import { checkNodeFields, DEFAULT_NODE_LIST_FIELDS, fieldVisible } from './node-view.js';
 import { ctx, loadNode, nextLink, viewNode, viewNodes, type ApiDeps, type Routes } from './deps.js';
 import { checkSchema, fieldList, isValidName, optBool, sortKeyChecked, toBool, UUID_STRICT, validateLimit, validateSortDir } from './util.js';
 import { applyPatch, checkAllowedFields, parsePatch, patchValues, rootOf, touches } from './patch.js';
@@ -327,7 +327,7 @@ export const nodeRoutes: Routes = (app, deps) => {
     checkSchema('patch', NODE_PATCH_SCHEMA, patched);
     normalizeNodeBody(patched);
 
-    const changes = await nodeChanges(deps, node, doc, patched, Boolean(resetInterfaces));
+    const changes = await nodeChanges(deps, node, doc, patched, Boolean(resetInterfaces), x.minor);
     if (Object.keys(changes).length === 0) return viewNode(deps, x, node);
     try {
       node = await deps.conductor.updateNode(node, changes);
@@ -380,13 +380,15 @@ function patchableDoc(node: NodeRecord): Json {
 }
 
 /** The record changes a patched node document asks for, with Ironic's update_node checks. */
-async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after: Json, resetInterfaces: boolean): Promise<Partial<NodeRecord>> {
+async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after: Json, resetInterfaces: boolean, minor: number): Promise<Partial<NodeRecord>> {
   const changed = (f: string) => JSON.stringify(before[f] ?? null) !== JSON.stringify(after[f] ?? null);
   const changes: Record<string, unknown> = {};
   for (const f of PATCH_ALLOWED_FIELDS) if (changed(f)) changes[f] = after[f] ?? null;
   const ch = changes as Partial<NodeRecord> & Record<string, unknown>;
 
   if ('chassis_uuid' in ch) {
+    // Removing a node from its chassis needs 1.25.
+    if (node.chassis_id !== null && (ch.chassis_uuid === null || ch.chassis_uuid === undefined) && minor < 25) throw notAcceptable();
     const id = await chassisIdOf(deps, ch.chassis_uuid);
     delete ch.chassis_uuid;
     ch.chassis_id = id;
@@ -452,6 +454,5 @@ async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after:
   if ('description' in ch && typeof ch.description === 'string' && ch.description.length > NODE_DESCRIPTION_MAX) {
     throw invalid(`Cannot update node with description exceeding ${NODE_DESCRIPTION_MAX} characters`);
   }
-  void NODE_FIELD_MIN;
   return ch as Partial<NodeRecord>;
 }
