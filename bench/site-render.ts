@@ -124,7 +124,10 @@ for (const size of [1250, 2500, 5000, 10000]) {
   const [r0, cold] = time(() => render(site, opts));
   const samples: number[] = [];
   const reps = size >= 5000 ? 10 : 20;
+  const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) samples.push(time(() => render(site, opts))[1]);
+  const c = process.cpuUsage(c0);
+  const cpuPerDoc = (c.user + c.system) / reps / site.length;
   const s = stats(samples);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS);
   rows.push([
@@ -135,12 +138,13 @@ for (const size of [1250, 2500, 5000, 10000]) {
     ms(s.median),
     ms(s.p99),
     ((s.median * 1000) / site.length).toFixed(2),
+    cpuPerDoc.toFixed(2),
     Math.round(site.length / (s.median / 1000)),
   ]);
 }
 table(
   'synthetic site (4 layers, substitution chains of 25, redaction, reverse order)',
-  ['size', 'documents', 'rendered', 'cold ms', 'median ms', 'p99 ms', 'µs/document', 'documents/s'],
+  ['size', 'documents', 'rendered', 'cold ms', 'median ms', 'p99 ms', 'µs/document', 'CPU µs/document', 'documents/s'],
   rows,
 );
 console.log(`peak RSS of this process: ${(peakRss / 1024).toFixed(0)} MiB`);
