@@ -19,6 +19,7 @@ import { runCommand } from '../host/run-command.js';
 import { readTar } from '../images/tar-reader.js';
 import { SandboxError } from '../model/errors.js';
 import type { Logger } from '../runtimes/runtime.js';
+import { trimElf } from './elf-trim.js';
 
 export interface GuestKernel {
   /** e.g. 6.1.0-56-amd64 */
@@ -45,6 +46,8 @@ const MODULE_PATHS = [
 ];
 
 const KERNEL_META = 'linux-image-amd64';
+/** Bumped when what the cache folder holds changes (2: trimmed vmlinux). */
+const LAYOUT = 'l2';
 
 function unavailable(message: string): SandboxError {
   return new SandboxError('runtime_unavailable', `guest kernel: ${message}`);
@@ -96,8 +99,10 @@ async function unpackVmlinux(bzImage: string, out: string): Promise<boolean> {
     xz.stdin.on('error', () => {});
     xz.stdin.end(data.subarray(at));
     file.on('close', async () => {
-      const head = await readFile(out).then((b) => b.subarray(0, 4));
-      resolve(head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])));
+      const elf = await readFile(out);
+      if (!elf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return resolve(false);
+      await writeFile(out, trimElf(elf));
+      resolve(true);
     });
   });
 }
@@ -155,19 +160,19 @@ export async function ensureGuestKernel(cacheDir: string, opts: GuestKernelOptio
   const deb = opts.deb ?? process.env.STRATA_GUEST_KERNEL_DEB;
   if (deb) {
     if (!existsSync(deb)) throw unavailable(`${deb} does not exist`);
-    const key = safeName(basename(deb, '.deb'));
+    const key = `${safeName(basename(deb, '.deb'))}.${LAYOUT}`;
     const dir = await cachedBuild(join(root, key), (tmp) => extractKernel(deb, tmp, opts.log));
     return loadKernel(dir, key);
   }
   // A kernel already in the cache is used as is: no apt call on every start.
-  const cached = (await readdir(root).catch(() => [] as string[])).filter((d) => existsSync(join(root, d, '.complete'))).sort();
+  const cached = (await readdir(root).catch(() => [] as string[])).filter((d) => d.endsWith(`.${LAYOUT}`) && existsSync(join(root, d, '.complete'))).sort();
   if (cached.length && (opts.offline || process.env.STRATA_GUEST_KERNEL_REFRESH !== '1')) {
     const pick = cached[cached.length - 1];
     return loadKernel(join(root, pick), pick);
   }
   if (opts.offline) throw unavailable(`no kernel in ${root} and offline mode forbids fetching one`);
   const { name, version } = await currentKernelPackage();
-  const key = safeName(`${name}_${version}`);
+  const key = `${safeName(`${name}_${version}`)}.${LAYOUT}`;
   const dir = await cachedBuild(join(root, key), async (tmp) => {
     opts.log?.info(`fetching the guest kernel ${name} ${version} with apt-get download`);
     try {

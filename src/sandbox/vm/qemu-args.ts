@@ -8,6 +8,13 @@
  */
 export type Accelerator = 'kvm' | 'tcg';
 
+/**
+ * TCG's translation cache. QEMU's default is far larger; 16 MiB boots as
+ * fast as 32 on this kind of host (3.7 s vs 4.2 s measured) for 16 MiB less
+ * per VM, while 8 MiB thrashes (13 s to boot).
+ */
+export const DEFAULT_TB_MIB = 16;
+
 export interface Share {
   tag: string;
   path: string;
@@ -50,7 +57,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     'qemu-system-x86_64',
     '-M',
     'microvm,isa-serial=on,rtc=on',
-    ...(plan.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${plan.tbSizeMiB ?? 32}`, '-cpu', 'max']),
+    ...(plan.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${plan.tbSizeMiB ?? DEFAULT_TB_MIB}`, '-cpu', 'max']),
     '-m',
     `${plan.memoryMiB}M`,
     '-smp',
