@@ -29,6 +29,8 @@ export const serverOptions: ServerOption[] = [
   { flags: '--metal-task-attempts <n>', description: 'metal: attempts of a provision or power task while the BMC is unreachable', defaultValue: '3' },
   { flags: '--metal-retry-delay <s>', description: 'metal: pause before retrying a task whose BMC was unreachable', defaultValue: '2' },
   { flags: '--metal-automated-clean <bool>', description: 'metal: run automated cleaning on provide and undeploy', defaultValue: 'true' },
+  { flags: '--metal-public-url <url>', description: 'metal: the /baremetal API as booted nodes reach it (the agent\'s ipa-api-url), e.g. http://10.0.0.1:7070/baremetal (default: the server\'s URL)' },
+  { flags: '--metal-kernel-append-params <params>', description: 'metal: kernel parameters added to every deploy ramdisk' },
   { flags: '--metal-fake-delay <ms>', description: 'metal: delay of fake-hardware deploy and boot calls, "N" or "MIN-MAX" milliseconds' },
 ];
 

@@ -13,13 +13,11 @@ import { parseMetalOptions } from './conductor/settings.js';
 import { DEFAULT_CONDUCTOR_OPTIONS } from './conductor/options.js';
 import { createDriverRegistry } from './drivers/index.js';
 import { baremetalApi, type Routes } from './api/index.js';
+import { createProvisioning } from './deploy/index.js';
 
 export const METAL_API_PREFIX = '/baremetal';
 /** The name other modules (and later metal components) get the conductor by: `ctx.services.get<Conductor>(CONDUCTOR_SERVICE)`. */
 export const CONDUCTOR_SERVICE = 'metal.conductor';
-
-/** Routes other metal components add under /baremetal (the agent's lookup and heartbeat), with Ironic's negotiation and errors. */
-const API_EXTENSIONS: Routes[] = [];
 
 export const metal: StrataModule = {
   name: 'metal',
@@ -28,21 +26,36 @@ export const metal: StrataModule = {
   async create(ctx) {
     const settings = parseMetalOptions(ctx.config.options);
     const drivers = createDriverRegistry(settings.fakeDelay === undefined ? {} : { fake: { delays: { deploy: settings.fakeDelay, boot: settings.fakeDelay } } });
+    // Network boot and the agent: the ipxe boot and ramdisk/direct deploy interfaces join the
+    // registry before the conductor reads it; their routes (lookup, heartbeat, boot scripts and
+    // images) go under /baremetal with Ironic's negotiation and errors.
+    let conductor: Conductor | undefined;
+    const provisioning = createProvisioning({
+      db: ctx.store.db,
+      drivers,
+      conductor: () => conductor!,
+      secrets: ctx.secrets,
+      log: ctx.log.child({ component: 'provisioning' }),
+      dataDir: ctx.config.dataDir,
+      apiUrl: () => settings.publicUrl ?? `${ctx.url()}${METAL_API_PREFIX}`,
+      options: { powerTimeoutMs: settings.conductor.powerTimeoutMs, kernelAppendParams: settings.kernelAppendParams },
+    });
+    for (const i of provisioning.interfaces) drivers.registerInterface(i);
+    const extensions: Routes[] = [provisioning.routes];
+
     const heartbeatTimeoutMs = settings.conductor.heartbeatTimeoutMs ?? DEFAULT_CONDUCTOR_OPTIONS.heartbeatTimeoutMs;
     const name = await chooseConductorName(ctx.store.db, settings.conductor.name!, heartbeatTimeoutMs);
-    const conductor = new Conductor(
-      { store: ctx.store, tasks: ctx.tasks, secrets: ctx.secrets, drivers, log: ctx.log.child({ conductor: name }) },
-      { ...settings.conductor, name },
-    );
-    await conductor.init();
-    ctx.services.provide(CONDUCTOR_SERVICE, conductor);
+    const c = new Conductor({ store: ctx.store, tasks: ctx.tasks, secrets: ctx.secrets, drivers, log: ctx.log.child({ conductor: name }) }, { ...settings.conductor, name });
+    conductor = c;
+    await c.init();
+    ctx.services.provide(CONDUCTOR_SERVICE, c);
     return {
-      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor, drivers, db: ctx.store.db, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, API_EXTENSIONS) }],
+      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, extensions) }],
       async start() {
-        conductor.start();
+        c.start();
       },
       async stop() {
-        await conductor.stop();
+        await c.stop();
       },
     };
   },

@@ -12,6 +12,10 @@ export interface MetalSettings {
   conductor: Partial<ConductorOptions>;
   maxLimit: number;
   fakeDelay?: Delay;
+  /** The API as booted nodes reach it (the agent's ipa-api-url); default: the server's own URL. */
+  publicUrl?: string;
+  /** Kernel parameters added to every deploy ramdisk. */
+  kernelAppendParams?: string;
 }
 
 function num(options: Record<string, unknown>, key: string, flag: string, fallback: number, min = 0): number {
@@ -44,7 +48,14 @@ export function parseMetalOptions(options: Record<string, unknown>): MetalSettin
   const callback = s('metalCallbackTimeout', '--metal-callback-timeout', 1800);
   const group = options.metalConductorGroup === undefined ? '' : String(options.metalConductorGroup).toLowerCase();
   if (!/^[a-z0-9_\-.]*$/.test(group)) throw new InvalidInputError(`--metal-conductor-group may hold letters, digits, _, - and . only (got "${group}")`);
+  let publicUrl: string | undefined;
+  if (options.metalPublicUrl !== undefined) {
+    publicUrl = String(options.metalPublicUrl).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new InvalidInputError(`--metal-public-url must be an http(s) URL (got "${publicUrl}")`);
+  }
   return {
+    publicUrl,
+    kernelAppendParams: options.metalKernelAppendParams === undefined ? undefined : String(options.metalKernelAppendParams),
     maxLimit: num(options, 'metalApiMaxLimit', '--metal-api-max-limit', 1000, 1),
     fakeDelay: parseDelay(options.metalFakeDelay),
     conductor: {
