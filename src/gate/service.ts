@@ -152,7 +152,7 @@ export class GateService {
   async isIdle(): Promise<boolean> {
     if (this.executor.activeCount > 0 || this.executor.queuedCount > 0) return false;
     const last = await this.events.lastId();
-    for (const s of this.schedulers.values()) if (!s.isIdle(last)) return false;
+    for (const s of this.schedulers.values()) if (!(await s.isIdle(last))) return false;
     return this.executor.activeCount === 0 && this.executor.queuedCount === 0;
   }
 

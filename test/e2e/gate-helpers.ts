@@ -93,6 +93,8 @@ export interface GateFixtureOptions {
   bare?: boolean;
   /** Default projects run `unit` in check too (default true); false keeps them to the gate, for speed. */
   check?: boolean;
+  /** A postgres:// URL: run the server on PostgreSQL. */
+  database?: string;
 }
 
 export function projectConfig(jobs: Record<string, string[]>, extra = ''): string {
@@ -106,8 +108,10 @@ export class GateFixture {
   readonly tenantFile: string;
   server!: StrataServer;
   private readonly concurrency: number;
+  private readonly database?: string;
 
   private constructor(opts: GateFixtureOptions) {
+    this.database = opts.database;
     this.repos = new TestRepos();
     this.dir = mkdtempSync(path.join(tmpdir(), 'strata-gate-e2e-'));
     this.tenantFile = path.join(this.dir, 'main.yaml');
@@ -142,7 +146,10 @@ export class GateFixture {
   async startServer(dataDir?: string): Promise<StrataServer> {
     return startServer({
       dataDir,
-      args: ['--gate-tenant-config', this.tenantFile, '--gate-git-root', this.repos.root, '--gate-executor-concurrency', String(this.concurrency)],
+      args: [
+        '--gate-tenant-config', this.tenantFile, '--gate-git-root', this.repos.root, '--gate-executor-concurrency', String(this.concurrency),
+        ...(this.database ? ['--database', this.database] : []),
+      ],
     });
   }
 

@@ -7,6 +7,7 @@
 // store); after a crash the next one resumes from the persisted state.
 
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import {
   changedFiles, isAncestor, type Merger, type RepoCache,
@@ -117,8 +118,13 @@ export class TenantScheduler {
     const now = Date.now();
     const db = this.deps.db;
     const name = this.leaseName();
+    // A holder that was a process on this host which no longer exists (a crash) need not be waited for.
+    const held = await db.selectFrom('gate_leases').select(['owner', 'expires_at']).where('name', '=', name).executeTakeFirst();
+    const deadHolder = held && held.owner !== this.deps.owner && isDeadLocalProcess(held.owner) ? held.owner : null;
     const r = await db.updateTable('gate_leases').set({ owner: this.deps.owner, expires_at: now + LEASE_MS })
-      .where('name', '=', name).where((eb) => eb.or([eb('owner', '=', this.deps.owner), eb('expires_at', '<', now)])).executeTakeFirst();
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('owner', '=', this.deps.owner), eb('expires_at', '<', now), ...(deadHolder ? [eb('owner', '=', deadHolder)] : [])]))
+      .executeTakeFirst();
     let ours = Number(r.numUpdatedRows) === 1;
     if (!ours) {
       try {
@@ -227,10 +233,19 @@ export class TenantScheduler {
   }
 
   /** Idle: nothing pending, nothing in any queue, nothing being prepared or started. */
-  isIdle(lastEventId: number): boolean {
-    if (!this.leader) return true;
+  async isIdle(lastEventId: number): Promise<boolean> {
+    if (!this.leader) return this.storeIdle(lastEventId);
     return !this.busy && this.inbox.length === 0 && this.effects.length === 0 && this.preparing === 0 &&
       this.cursor >= lastEventId && this.itemCount() === 0;
+  }
+
+  /** What a standby (another process leads this tenant) can tell from the store. */
+  private async storeIdle(lastEventId: number): Promise<boolean> {
+    const db = this.deps.db;
+    const cursor = await db.selectFrom('gate_cursors').select(['event_id']).where('tenant', '=', this.name).executeTakeFirst();
+    if (!cursor || Number(cursor.event_id) < lastEventId) return false;
+    const item = await db.selectFrom('gate_items').select(['id']).where('tenant', '=', this.name).limit(1).executeTakeFirst();
+    return item === undefined;
   }
 
   private itemCount(): number {
@@ -665,6 +680,18 @@ export class TenantScheduler {
     const out: Array<{ pipeline: string; item: QueueItem }> = [];
     for (const [pipeline, s] of this.states) for (const q of s.queues) for (const item of q.items) out.push({ pipeline, item });
     return out;
+  }
+}
+
+/** `host:pid:…` naming a process of this host that is gone. */
+export function isDeadLocalProcess(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
