@@ -24,7 +24,9 @@ const CreateBody = Type.Object({
 }, { additionalProperties: false });
 const UpdateBody = Type.Object({ commit: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 const ReviewBody = Type.Object({
-  labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]*$' }), Type.Integer({ minimum: -2, maximum: 2 }))),
+  labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]*$' }), Type.Integer({ minimum: -2, maximum: 2 }), {
+    propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9-]*$' },
+  })),
   message: Type.Optional(Type.String({ maxLength: 65_536 })),
 }, { additionalProperties: false });
 const MessageBody = Type.Union([Type.Object({ message: Type.Optional(Type.String({ maxLength: 65_536 })) }, { additionalProperties: false }), Type.Null()]);
