@@ -285,6 +285,8 @@ interface Phase {
   rate: number;
   p50?: number;
   p99?: number;
+  /** The server's RSS right after the phase, MiB. */
+  rss?: number;
 }
 
 async function listAll(c: Client, path: string): Promise<{ items: number; requests: number }> {
@@ -321,15 +323,16 @@ async function waitAll(c: Client, uuids: string[], state: string): Promise<void>
   }
 }
 
-async function workload(t: Target): Promise<{ phases: Phase[]; rss: number; peak: number }> {
+async function workload(t: Target): Promise<{ phases: Phase[]; idle: number; rss: number; peak: number }> {
   const c = t.client;
   const phases: Phase[] = [];
   process.stderr.write(`${t.name}: creating ${NODES} nodes…\n`);
+  const idle = memory(t.pid).rss;
   const uuids: string[] = new Array(NODES);
   const create = await run(NODES, CONCURRENCY, async (i) => {
     uuids[i] = (await c.ok('POST', '/v1/nodes', { driver: 'fake-hardware', name: `bench-${i}`, properties: { cpus: 4, memory_mb: 8192, local_gb: 100, cpu_arch: 'x86_64' } })).uuid;
   });
-  phases.push({ name: `create ${NODES} nodes`, unit: 'nodes/s', rate: (NODES * 1000) / create.wallMs, p50: quantile(create.latencies, 0.5), p99: quantile(create.latencies, 0.99) });
+  phases.push({ name: `create ${NODES} nodes`, unit: 'nodes/s', rate: (NODES * 1000) / create.wallMs, p50: quantile(create.latencies, 0.5), p99: quantile(create.latencies, 0.99), rss: memory(t.pid).rss });
 
   process.stderr.write(`${t.name}: listing…\n`);
   for (const [label, path] of [
@@ -346,7 +349,7 @@ async function workload(t: Target): Promise<{ phases: Phase[]; rss: number; peak
       lat.push(performance.now() - s);
     }
     if (items !== NODES) throw new Error(`${t.name}: ${label} returned ${items} nodes`);
-    phases.push({ name: `${label}, ${NODES} nodes`, unit: 'lists/s', rate: (reps * 1000) / (performance.now() - t0), p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) });
+    phases.push({ name: `${label}, ${NODES} nodes`, unit: 'lists/s', rate: (reps * 1000) / (performance.now() - t0), p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), rss: memory(t.pid).rss });
   }
 
   process.stderr.write(`${t.name}: driving ${DRIVE} nodes to active…\n`);
@@ -364,7 +367,7 @@ async function workload(t: Target): Promise<{ phases: Phase[]; rss: number; peak
     reqLat.push(...r.latencies);
     await waitAll(c, driven, state);
   }
-  phases.push({ name: `${DRIVE} nodes manage → provide → active`, unit: 'nodes/s', rate: (DRIVE * 1000) / (performance.now() - t0), p50: quantile(reqLat, 0.5), p99: quantile(reqLat, 0.99) });
+  phases.push({ name: `${DRIVE} nodes manage → provide → active`, unit: 'nodes/s', rate: (DRIVE * 1000) / (performance.now() - t0), p50: quantile(reqLat, 0.5), p99: quantile(reqLat, 0.99), rss: memory(t.pid).rss });
 
   process.stderr.write(`${t.name}: ${GETS} GETs…\n`);
   let seed = 42;
@@ -372,9 +375,9 @@ async function workload(t: Target): Promise<{ phases: Phase[]; rss: number; peak
   const gets = await run(GETS, CONCURRENCY, async () => {
     await c.ok('GET', `/v1/nodes/${uuids[Math.floor(rnd() * NODES)]}`);
   });
-  phases.push({ name: `${GETS} GET /v1/nodes/{uuid}`, unit: 'req/s', rate: (GETS * 1000) / gets.wallMs, p50: quantile(gets.latencies, 0.5), p99: quantile(gets.latencies, 0.99) });
+  phases.push({ name: `${GETS} GET /v1/nodes/{uuid}`, unit: 'req/s', rate: (GETS * 1000) / gets.wallMs, p50: quantile(gets.latencies, 0.5), p99: quantile(gets.latencies, 0.99), rss: memory(t.pid).rss });
   const mem = memory(t.pid);
-  return { phases, ...mem };
+  return { phases, idle, ...mem };
 }
 
 // ---------------------------------------------------------------------------
@@ -384,7 +387,7 @@ function pad(s: string, n: number, right = false): string {
 }
 
 async function main(): Promise<void> {
-  const results: { target: string; phases: Phase[]; rss: number; peak: number }[] = [];
+  const results: { target: string; phases: Phase[]; idle: number; rss: number; peak: number }[] = [];
   const starters: [string, () => Promise<Target>][] = [
     ['strata', () => startStrata('all-in-one')],
     ['metal-only', () => startStrata('metal-only')],
@@ -424,12 +427,14 @@ async function main(): Promise<void> {
       c ? `${fmt(c.p50)} / ${fmt(c.p99)}` : '-',
     ]);
   }
+  rows.push(['RSS before the workload', 'MiB', fmt(s?.idle), fmt(m?.idle), fmt(i?.idle), ratio(s?.idle, i?.idle), '', '']);
   rows.push(['RSS after the workload', 'MiB', fmt(s?.rss), fmt(m?.rss), fmt(i?.rss), ratio(s?.rss, i?.rss), '', '']);
   rows.push(['peak RSS (VmHWM)', 'MiB', fmt(s?.peak), fmt(m?.peak), fmt(i?.peak), ratio(s?.peak, i?.peak), '', '']);
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   console.log(head.map((h, k) => pad(h, widths[k], k >= 2)).join('  '));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(r.map((c, k) => pad(c, widths[k], k >= 2)).join('  '));
+  console.log(`\nRSS after each phase, MiB: ${results.map((r) => `${r.target}: ${r.phases.map((p) => fmt(p.rss, 0)).join(' → ')}`).join('; ')}`);
 }
 
 main().catch((err) => {

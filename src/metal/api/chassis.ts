@@ -72,8 +72,12 @@ export const chassisRoutes: Routes = (app, deps) => {
     const c = await load(uuid);
     return listNodesResponse(deps, x, q, { resource: `chassis/${c.uuid}/nodes${detailRoute ? '/detail' : ''}`, detailRoute, extraFilters: { chassis_id: c.id } });
   };
-  app.get('/v1/chassis/:uuid/nodes', admin, async (req) => chassisNodes(ctx(req, deps), (req.params as { uuid: string }).uuid, req.query as Query, false));
-  app.get('/v1/chassis/:uuid/nodes/detail', admin, async (req) => chassisNodes(ctx(req, deps), (req.params as { uuid: string }).uuid, req.query as Query, true));
+  app.get('/v1/chassis/:uuid/nodes', admin, async (req, reply) =>
+    reply.type('application/json').send(await chassisNodes(ctx(req, deps), (req.params as { uuid: string }).uuid, req.query as Query, false)),
+  );
+  app.get('/v1/chassis/:uuid/nodes/detail', admin, async (req, reply) =>
+    reply.type('application/json').send(await chassisNodes(ctx(req, deps), (req.params as { uuid: string }).uuid, req.query as Query, true)),
+  );
 
   app.post('/v1/chassis', admin, async (req, reply) => {
     const x = ctx(req, deps);

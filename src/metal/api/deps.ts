@@ -43,12 +43,15 @@ export async function loadNode(deps: ApiDeps, x: ApiContext, ident: string, acti
   return node;
 }
 
-/** Renders nodes with their traits, chassis and allocation UUIDs fetched in one query each. */
-export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<Json[]> {
+/**
+ * Fetches what rendering these nodes needs besides their rows (traits,
+ * chassis and allocation UUIDs: one query each) and returns the renderer.
+ */
+async function nodeRenderer(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<(n: NodeRecord) => Json> {
   const want = (f: string) => fields === undefined || fields.includes(f);
   const traits = want('traits') && x.minor >= 37 ? await traitsOf(deps.db, list.map((n) => n.id)) : undefined;
-  const chassisIds = want('chassis_uuid') ? [...new Set(list.map((n) => n.chassis_id).filter((v): v is number => v !== null))] : [];
-  const allocIds = want('allocation_uuid') ? [...new Set(list.map((n) => n.allocation_id).filter((v): v is number => v !== null))] : [];
+  const chassisIds = want('chassis_uuid') ? [...new Set(list.map((n) => n.chassis_id).filter((v): v is number => v !== null && v !== undefined))] : [];
+  const allocIds = want('allocation_uuid') ? [...new Set(list.map((n) => n.allocation_id).filter((v): v is number => v !== null && v !== undefined))] : [];
   const chassisUuids = new Map<number, string>();
   const allocUuids = new Map<number, string>();
   if (chassisIds.length) {
@@ -58,19 +61,49 @@ export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[]
     for (const r of await deps.db.selectFrom(allocationsTable.name).select(['id', 'uuid']).where('id', 'in', allocIds).execute()) allocUuids.set(Number(r.id), r.uuid);
   }
   const secretKeys = deps.conductor.secretKeys;
-  return list.map((n) =>
+  const withConductor = want('conductor');
+  return (n) =>
     renderNode(n, {
       minor: x.minor,
       base: x.base,
       fields,
       traits: traits?.get(n.id) ?? [],
-      chassisUuid: n.chassis_id !== null ? (chassisUuids.get(n.chassis_id) ?? null) : null,
-      allocationUuid: n.allocation_id !== null ? (allocUuids.get(n.allocation_id) ?? null) : null,
-      conductor: want('conductor') ? deps.conductor.conductorOf(n) : null,
+      chassisUuid: n.chassis_id ? (chassisUuids.get(n.chassis_id) ?? null) : null,
+      allocationUuid: n.allocation_id ? (allocUuids.get(n.allocation_id) ?? null) : null,
+      conductor: withConductor ? deps.conductor.conductorOf(n) : null,
       secretKeys,
       redact: relationTo(x, n) === 'lessee',
-    }),
-  );
+    });
+}
+
+/** Renders nodes with their traits, chassis and allocation UUIDs. */
+export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<Json[]> {
+  const render = await nodeRenderer(deps, x, list, fields);
+  return list.map(render);
+}
+
+/**
+ * The same as JSON array elements, one node at a time: a 1,000-node page
+ * never holds 1,000 rendered objects at once, only their text.
+ */
+export async function viewNodesJson(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<string> {
+  const render = await nodeRenderer(deps, x, list, fields);
+  const parts = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i++) parts[i] = JSON.stringify(render(list[i]));
+  return parts.join(',');
+}
+
+/** The columns a node view needs from the store for these API fields (all of them when undefined). */
+export function nodeColumns(fields: readonly string[] | undefined): string[] | undefined {
+  if (fields === undefined) return undefined;
+  const cols = new Set(['id', 'uuid', 'owner', 'lessee', 'conductor_group']);
+  for (const f of fields) {
+    if (f === 'traits' || f === 'links') continue;
+    if (f === 'chassis_uuid') cols.add('chassis_id');
+    else if (f === 'allocation_uuid') cols.add('allocation_id');
+    else if (f !== 'conductor') cols.add(f);
+  }
+  return [...cols];
 }
 
 export async function viewNode(deps: ApiDeps, x: ApiContext, node: NodeRecord, fields?: readonly string[]): Promise<Json> {

@@ -29,7 +29,7 @@ import {
   forbidden,
 } from '../conductor/errors.js';
 import { checkNodeFields, DEFAULT_NODE_LIST_FIELDS, fieldVisible } from './node-view.js';
-import { ctx, loadNode, nextLink, viewNode, viewNodes, type ApiDeps, type Routes } from './deps.js';
+import { ctx, loadNode, nextLink, nodeColumns, viewNode, viewNodesJson, type ApiDeps, type Routes } from './deps.js';
 import { checkSchema, fieldList, isValidName, optBool, sortKeyChecked, toBool, UUID_STRICT, validateLimit, validateSortDir } from './util.js';
 import { applyPatch, checkAllowedFields, parsePatch, patchValues, rootOf, touches } from './patch.js';
 import {
@@ -94,13 +94,13 @@ export function nodeFiltersFrom(q: Query, x: ApiContext): NodeFilters & { conduc
   return f;
 }
 
-/** The node list, shared by /v1/nodes, /v1/nodes/detail and /v1/chassis/{id}/nodes. */
+/** The node list as JSON text, shared by /v1/nodes, /v1/nodes/detail and /v1/chassis/{id}/nodes. */
 export async function listNodesResponse(
   deps: ApiDeps,
   x: ApiContext,
   q: Query,
   opts: { resource: string; detailRoute: boolean; extraFilters?: NodeFilters },
-): Promise<Json> {
+): Promise<string> {
   let fields = fieldList(q.fields);
   const detailParam = optBool('detail', q.detail);
   if (!opts.detailRoute) {
@@ -127,19 +127,19 @@ export async function listNodesResponse(
     filters.chassis_id = c.id;
   }
   if (q.marker !== undefined && !(await nodes.byUuid(deps.db, q.marker))) throw nodeNotFound(q.marker);
-  let list = await listNodes(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } });
+  let list = await listNodes(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } }, nodeColumns(fields && [...fields, sortKey]));
   // Like Ironic, the conductor filter applies to the page after the query.
   const full = list.length;
   if (conductor !== undefined) list = list.filter((n) => deps.conductor.conductorOf(n) === conductor);
-  const body: Json = { nodes: await viewNodes(deps, x, list, fields) };
+  let json = `{"nodes":[${await viewNodesJson(deps, x, list, fields)}]`;
   // A lookup by instance_uuid is unique: no next page (Ironic sets limit 0).
   if (full === limit && full > 0 && q.instance_uuid === undefined) {
     const params: Record<string, unknown> = { ...q };
     params.sort_key = sortKey;
     params.sort_dir = sortDir;
-    body.next = nextLink(x.base, opts.resource, params, limit, list.length ? list[list.length - 1].uuid : q.marker!);
+    json += `,"next":${JSON.stringify(nextLink(x.base, opts.resource, params, limit, list.length ? list[list.length - 1].uuid : q.marker!))}`;
   }
-  return body;
+  return json + '}';
 }
 
 /** Applies Ironic's boolean reading and UUID checks to a create or patched body. */
@@ -201,8 +201,10 @@ async function chassisIdOf(deps: ApiDeps, uuid: unknown): Promise<number | null>
 }
 
 export const nodeRoutes: Routes = (app, deps) => {
-  app.get('/v1/nodes', async (req) => listNodesResponse(deps, ctx(req, deps), req.query as Query, { resource: 'nodes', detailRoute: false }));
-  app.get('/v1/nodes/detail', async (req) => listNodesResponse(deps, ctx(req, deps), req.query as Query, { resource: 'nodes/detail', detailRoute: true }));
+  app.get('/v1/nodes', async (req, reply) => reply.type('application/json').send(await listNodesResponse(deps, ctx(req, deps), req.query as Query, { resource: 'nodes', detailRoute: false })));
+  app.get('/v1/nodes/detail', async (req, reply) =>
+    reply.type('application/json').send(await listNodesResponse(deps, ctx(req, deps), req.query as Query, { resource: 'nodes/detail', detailRoute: true })),
+  );
 
   app.get('/v1/nodes/:ident', async (req) => {
     const x = ctx(req, deps);
