@@ -5,7 +5,8 @@
  * out. Which YAML files count follows Pegleg's `files.search`: `*.yaml`,
  * skipping hidden files and directories and anything under `tools/`.
  */
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, relative } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
@@ -74,10 +75,12 @@ class DirectoryTree implements SourceTree {
   async yamlFiles(dir: string): Promise<string[]> {
     const out: string[] = [];
     // Like os.walk, top-down: a directory's files, then its subdirectories.
-    const walk = async (rel: string): Promise<void> => {
+    // Synchronous: a site is a few hundred small files, read faster in a row
+    // than through the thread pool.
+    const walk = (rel: string): void => {
       let entries;
       try {
-        entries = await readdir(join(this.root, rel), { withFileTypes: true });
+        entries = readdirSync(join(this.root, rel), { withFileTypes: true });
       } catch {
         return;
       }
@@ -87,7 +90,12 @@ class DirectoryTree implements SourceTree {
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
-          const s = await stat(join(this.root, rel, e.name)).catch(() => undefined);
+          let s;
+          try {
+            s = statSync(join(this.root, rel, e.name));
+          } catch {
+            s = undefined;
+          }
           // os.walk lists linked files but does not descend into linked directories.
           isFile = Boolean(s?.isFile());
           isDir = false;
@@ -99,20 +107,19 @@ class DirectoryTree implements SourceTree {
         const p = rel ? `${rel}/${f}` : f;
         if (isSiteYaml(p)) out.push(p);
       }
-      for (const d of dirs.sort(byName)) await walk(rel ? `${rel}/${d}` : d);
+      for (const d of dirs.sort(byName)) walk(rel ? `${rel}/${d}` : d);
     };
-    await walk(dir.replace(/\/+$/, ''));
+    walk(dir.replace(/\/+$/, ''));
     return out;
   }
 
   async read(paths: readonly string[]): Promise<SourceFile[]> {
-    return Promise.all(
-      paths.map(async (path) => {
-        const full = join(this.root, path);
-        const rel = relative(process.cwd(), full);
-        return { path, label: rel && !rel.startsWith('..') ? rel : full, text: await readFile(full, 'utf8') };
-      }),
-    );
+    const cwd = process.cwd();
+    return paths.map((path) => {
+      const full = join(this.root, path);
+      const rel = relative(cwd, full);
+      return { path, label: rel && !rel.startsWith('..') ? rel : full, text: readFileSync(full, 'utf8') };
+    });
   }
 
   async exists(path: string): Promise<boolean> {

@@ -183,8 +183,44 @@ const unknownTags = (['scalar', 'sequence', 'mapping'] as const).map(
   (kind) => new yaml.Type('', { kind, multi: true, construct: () => null }),
 );
 
-/** PyYAML SafeLoader resolution, in PyYAML's resolver order. */
+const NOT_RESOLVED = Symbol('string');
+
+/**
+ * All of PyYAML's implicit resolvers but merge in one function, dispatching
+ * on the first character as PyYAML does: js-yaml would otherwise call seven
+ * resolvers for every plain scalar, keys included. Same results, same order.
+ */
+function resolvePlain(s: string): unknown {
+  const c = s.charCodeAt(0);
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) {
+    if (FLOAT_RE.test(s)) return constructFloat(s);
+    if (c !== 0x2e && INT_RE.test(s)) return constructInt(s);
+    if (c >= 0x30 && c <= 0x39 && TIMESTAMP_RE.test(s)) return s;
+    return NOT_RESOLVED;
+  }
+  if (s.length <= 5 && BOOL_FIRST.has(s[0]) && BOOL_RE.test(s)) return constructBool(s);
+  if (s.length <= 4 && (c === 0x7e || c === 0x6e || c === 0x4e) && NULL_RE.test(s)) return null;
+  if (s === '=') return null;
+  return NOT_RESOLVED;
+}
+
+// js-yaml calls resolve and then construct on the same scalar, back to back.
+let resolved: unknown;
+const plainType = new yaml.Type('tag:strata,2024:yaml11-plain', {
+  kind: 'scalar',
+  resolve: (d: unknown) => {
+    if (typeof d !== 'string' || d === '') return false;
+    resolved = resolvePlain(d);
+    return resolved !== NOT_RESOLVED;
+  },
+  construct: () => resolved,
+});
+
+/**
+ * PyYAML SafeLoader resolution, in PyYAML's resolver order. The single
+ * types stay registered for explicit tags (`!!int "0644"`).
+ */
 export const PYYAML_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
-  implicit: [boolType, floatType, intType, mergeType, nullType, timestampType, valueType],
-  explicit: [binaryType, ...unknownTags],
+  implicit: [mergeType, plainType],
+  explicit: [boolType, floatType, intType, nullType, timestampType, valueType, binaryType, ...unknownTags],
 });
