@@ -55,7 +55,7 @@ test('gate config check: invalid YAML, an unknown job and a job cycle, each with
   // The same over HTTP.
   const http = await api(f.server, '/gate/api/config/check', { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: '- job:\n    name: x\n    parent: nope\n    run: "true"\n' });
   assert.equal(http.status, 200);
-  const body = await http.json();
+  const body: any = await http.json();
   assert.equal(body.ok, false);
   assert.match(body.errors[0].message, /request body:\d+/);
   assert.match(body.errors[0].reason, /nope/);
@@ -118,7 +118,7 @@ test('malformed API bodies answer 4xx in the API\'s error format, never 500', as
     [await api(f.server, '/gate/api/status?tenant=nope'), 404],
   ];
   for (const [res, status] of cases) {
-    const body = await res.json();
+    const body: any = await res.json();
     assert.equal(res.status, status, JSON.stringify(body));
     assert.equal(typeof body.error.message, 'string');
   }

@@ -122,7 +122,7 @@ export class GateFixture {
     const f = new GateFixture(opts);
     const config = opts.config ?? { 'zuul.d/pipelines.yaml': PIPELINES, 'zuul.d/jobs.yaml': JOBS };
     await f.repos.create('org/config', config, { bare: opts.bare });
-    const jobs = opts.check === false ? { gate: ['unit'] } : { check: ['unit'], gate: ['unit'] };
+    const jobs: Record<string, string[]> = opts.check === false ? { gate: ['unit'] } : { check: ['unit'], gate: ['unit'] };
     const projects = opts.projects ?? {
       'org/a': { 'README': 'a\n', '.zuul.yaml': projectConfig(jobs, '    queue: integrated\n') },
       'org/b': { 'README': 'b\n', '.zuul.yaml': projectConfig(jobs, '    queue: integrated\n') },

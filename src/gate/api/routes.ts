@@ -40,6 +40,14 @@ const BuildsQuery = Type.Object({
 const WaitQuery = Type.Object({ timeout: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })) });
 const LogQuery = Type.Object({ follow: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')])) });
 
+/**
+ * Token projects cannot hold a slash, gate projects usually do: a token of
+ * project `org` covers the gate projects `org` and `org/…`.
+ */
+export function canSeeGateProject(p: Principal, project: string): boolean {
+  return canSeeProject(p, project) || (p.role !== 'admin' && project.startsWith(`${p.project}/`));
+}
+
 function account(p: Principal): Account {
   return { username: p.name, name: p.name };
 }
@@ -75,13 +83,13 @@ export function gateRoutes(gate: GateService): FastifyPluginAsync {
 
     const visibleChange = async (req: FastifyRequest, number: number) => {
       const view = await gate.source.show(number);
-      if (!canSeeProject(req.principal, view.project)) throw new NotFoundError(`change ${number} not found`);
+      if (!canSeeGateProject(req.principal, view.project)) throw new NotFoundError(`change ${number} not found`);
       return view;
     };
 
     // ---------------------------------------------------------- changes
     app.post<{ Body: Static<typeof CreateBody> }>('/api/changes', { schema: { body: CreateBody } }, async (req, reply) => {
-      if (!canSeeProject(req.principal, req.body.project)) throw new NotFoundError(`project ${req.body.project} not found`);
+      if (!canSeeGateProject(req.principal, req.body.project)) throw new NotFoundError(`project ${req.body.project} not found`);
       const created = await gate.source.createChange({ ...req.body, uploader: account(req.principal) });
       return reply.status(201).send(created);
     });
@@ -90,7 +98,7 @@ export function gateRoutes(gate: GateService): FastifyPluginAsync {
       schema: { querystring: Type.Object({ status: Type.Optional(Type.String({ pattern: '^([Nn][Ee][Ww]|[Mm][Ee][Rr][Gg][Ee][Dd]|[Aa][Bb][Aa][Nn][Dd][Oo][Nn][Ee][Dd])$' })), project: Type.Optional(Type.String()) }) },
     }, async (req) => {
       const list = await gate.source.list(req.query);
-      return list.filter((c) => canSeeProject(req.principal, c.project));
+      return list.filter((c) => canSeeGateProject(req.principal, c.project));
     });
 
     app.get<{ Params: Static<typeof Params> }>('/api/changes/:number', { schema: { params: Params } }, async (req) => visibleChange(req, Number(req.params.number)));
@@ -133,7 +141,7 @@ export function gateRoutes(gate: GateService): FastifyPluginAsync {
         ...s,
         pipelines: s.pipelines.map((p) => ({
           ...p,
-          change_queues: p.change_queues.map((q) => ({ ...q, heads: q.heads.map((h) => h.filter((i) => canSeeProject(req.principal, i.project))).filter((h) => h.length) })),
+          change_queues: p.change_queues.map((q) => ({ ...q, heads: q.heads.map((h) => h.filter((i) => canSeeGateProject(req.principal, i.project))).filter((h) => h.length) })),
         })),
       };
     };
@@ -147,12 +155,12 @@ export function gateRoutes(gate: GateService): FastifyPluginAsync {
         tenant: q.tenant, pipeline: q.pipeline, project: q.project, change: q.change === undefined ? undefined : Number(q.change),
         limit: q.limit === undefined ? undefined : Number(q.limit),
       });
-      return builds.filter((b) => canSeeProject(req.principal, b.project)).map((b) => buildView(b, gate.logUrl(b)));
+      return builds.filter((b) => canSeeGateProject(req.principal, b.project)).map((b) => buildView(b, gate.logUrl(b)));
     });
 
     const findBuild = async (req: FastifyRequest, id: string) => {
       const [b] = await gate.builds({ id });
-      if (!b || !canSeeProject(req.principal, b.project)) throw new NotFoundError(`build ${id} not found`);
+      if (!b || !canSeeGateProject(req.principal, b.project)) throw new NotFoundError(`build ${id} not found`);
       return b;
     };
     app.get<{ Params: Static<typeof BuildParams> }>('/api/builds/:id', { schema: { params: BuildParams } }, async (req) => {
