@@ -233,6 +233,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await t.stop();
     });
 
+    test('a deploy records the requested steps: the user\'s, then those of deploy templates named by the instance traits', async () => {
+      const store = await stores[kind]();
+      const t = await testConductor(store);
+      const steps = [{ interface: 'bios', step: 'apply_configuration', args: { settings: [] }, priority: 150 }];
+      await store.db.insertInto('metal_deploy_templates').values({ uuid: 'tpl-1', name: 'CUSTOM_BIOS', steps: JSON.stringify(steps), extra: '{}', created_at: Date.now() }).execute();
+      const n = await t.addNode({ provision_state: 'available', power_state: 'power off', instance_info: { traits: ['CUSTOM_BIOS'] } });
+      const user = { interface: 'deploy', step: 'deploy', args: {}, priority: 100 };
+      await t.conductor.requestProvision(n, { verb: 'active', minor: M, deploy_steps: [user] });
+      const done = await t.until(n.uuid, (x) => x.provision_state === 'active' && !x.reservation);
+      assert.deepEqual(done.driver_internal_info.user_deploy_steps, [user, { ...steps[0], template: 'CUSTOM_BIOS' }]);
+      await t.stop();
+    });
+
     test('driver_info secrets are sealed at rest and opened only for drivers', async () => {
       const store = await stores[kind]();
       const t = await testConductor(store);

@@ -314,7 +314,9 @@ export class Conductor {
     if (deployVerb) {
       args.rebuild = check.rebuild;
       if (req.configdrive !== undefined && req.configdrive !== null) changes.instance_info = { ...node.instance_info, configdrive: req.configdrive };
-      if (req.deploy_steps) args.deploy_steps = req.deploy_steps as Json[];
+      // The deploy's step plan: the user's steps, then those of deploy templates named by the instance's traits.
+      const steps = [...((req.deploy_steps as Json[] | undefined) ?? []), ...(await this.templateSteps(node))];
+      if (steps.length) args.deploy_steps = steps;
     }
     if (verb === 'clean') {
       args.clean_steps = req.clean_steps as ProvisionArgs['clean_steps'];
@@ -347,6 +349,14 @@ export class Conductor {
       return moved;
     }
     return this.startWork(node, { to, target: check.target, changes: { ...changes, last_error: verb === 'abort' ? changes.last_error : null }, args, phase: 'start', verb: req.verb });
+  }
+
+  /** Deploy steps of the deploy templates whose names are among instance_info.traits (Ironic's get_deploy_templates). */
+  private async templateSteps(node: NodeRecord): Promise<Json[]> {
+    const traits = node.instance_info.traits;
+    if (!Array.isArray(traits) || traits.length === 0) return [];
+    const rows = await this.db.selectFrom('metal_deploy_templates').select(['name', 'steps']).where('name', 'in', traits.map(String)).orderBy('name').execute();
+    return rows.flatMap((r) => (JSON.parse(r.steps as string) as Json[]).map((st) => ({ ...st, template: r.name })));
   }
 
   private checkProvisionArgs(req: ProvisionRequest, deployVerb: boolean): void {

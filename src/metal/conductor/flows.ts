@@ -60,8 +60,11 @@ const verify: Flow = async ({ driver, dctx, cacheBios }) => {
   return { event: 'done', changes: { power_state } };
 };
 
-const deploy: Flow = async ({ driver, dctx, phase, save }) => {
+const deploy: Flow = async ({ driver, dctx, phase, save, args }) => {
   if (phase === 'start') {
+    // The requested plan (user steps and deploy templates) for deploy interfaces that run steps.
+    if (args.deploy_steps?.length) dctx.node.driver_internal_info!.user_deploy_steps = args.deploy_steps;
+    else delete dctx.node.driver_internal_info!.user_deploy_steps;
     await driver.deploy.prepare(dctx);
     await save({ deploy_step: { interface: 'deploy', step: 'deploy', priority: 100, args: {} } });
   }
@@ -78,7 +81,7 @@ const teardown: Flow = async ({ driver, dctx }) => {
   await driver.deploy.tearDown(dctx);
   await driver.deploy.cleanUp(dctx);
   const internal = { ...dctx.node.driver_internal_info };
-  for (const k of ['deploy_steps', 'deploy_step_index', 'deploy_boot_mode', 'is_whole_disk_image', 'instance']) delete internal[k];
+  for (const k of ['deploy_steps', 'deploy_step_index', 'user_deploy_steps', 'deploy_boot_mode', 'is_whole_disk_image', 'instance']) delete internal[k];
   dctx.node.driver_internal_info = internal;
   // The instance is gone: its association and its instance_info go with it (Ironic's _do_teardown).
   return { event: 'clean', changes: { instance_info: {}, instance_uuid: null, deploy_step: null } };
