@@ -25,3 +25,4 @@ export async function createSandbox(spec: SandboxSpec, opts: SandboxManagerOptio
   const manager = await SandboxManager.open(opts);
   return manager.create(spec);
 }
+export { sandboxModule } from './module.js';

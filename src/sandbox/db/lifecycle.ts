@@ -17,7 +17,7 @@ export const sandboxMachine = defineMachine<RecordState, RecordEvent>({
     running: { stable: true, description: 'The agent answers: commands can be executed, files copied in and out.' },
     stopping: { stable: false, description: 'Processes are being killed and mounts, namespaces, cgroups and state released.' },
     stopped: { stable: true, description: 'Nothing of it is left on the host (kept in the list until removed when its timeout stopped it).' },
-    failed: { stable: true, description: 'The agent, runtime process or VM went away; the error says how. Removing it releases what is left.' },
+    failed: { stable: true, description: 'The agent, runtime process or VM went away; the error says how. The server releases what it left at once; the record stays until removed.' },
     lost: { stable: true, description: 'Its server died; the next server on the host released what it left. Nothing of it runs.' },
   },
   transitions: [

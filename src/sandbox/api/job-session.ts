@@ -1,0 +1,150 @@
+/**
+ * Sandboxes for the gate's jobs: a session is one sandbox of a runtime class
+ * with the job's workspace mounted read-write, in which each step runs as
+ * `/bin/sh -c COMMAND` with its env and cwd, its output streamed to the
+ * caller, a timeout and a cancel that kill the step's whole process group
+ * (SIGTERM, then SIGKILL after a grace period), and a close that destroys the
+ * sandbox. The shapes match the gate's BuildRuntime / RuntimeSession, so the
+ * gate plugs `sandboxBuildRuntime(service)` in without this module knowing it.
+ *
+ * The workspace appears at the same path inside the sandbox as on the host
+ * by default, so the host paths the gate puts in commands, cwd and env keep
+ * working unchanged.
+ */
+import type { CreateRequest, SandboxService } from './service.js';
+
+export interface JobSandboxOptions {
+  /** a runtime name; or */
+  runtime?: string;
+  /** a runtime class (default: the first of the job's labels that names a class, else the server's default class) */
+  runtimeClass?: string;
+  image?: string;
+  memory?: string | number;
+  cpus?: string | number;
+  network?: boolean;
+  /** the sandbox's whole lifetime */
+  timeout?: string | number;
+  /** the project its record is listed under (default "gate") */
+  project?: string;
+  /** where the workspace appears in the sandbox (default: its host path) */
+  workspaceTarget?: string;
+  /** SIGTERM to SIGKILL, ms (default 2000) */
+  graceMs?: number;
+}
+
+export interface JobStep {
+  /** a shell command line, run with /bin/sh -c */
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** null: no limit */
+  timeoutMs: number | null;
+  signal: AbortSignal;
+  onOutput(chunk: Buffer): void;
+}
+
+export interface JobStepResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** the step could not be started at all */
+  error?: string;
+}
+
+export interface JobSession {
+  /** the sandbox's API id (what `strata sandbox ls` shows) */
+  readonly id: string;
+  run(step: JobStep): Promise<JobStepResult>;
+  close(): Promise<void>;
+}
+
+export interface JobSessionSpec extends JobSandboxOptions {
+  /** names the sandbox's creator in its record, e.g. the build id */
+  name: string;
+  workspace: string;
+  env?: Record<string, string>;
+  labels?: string[];
+}
+
+export async function openJobSession(service: SandboxService, spec: JobSessionSpec): Promise<JobSession> {
+  const target = spec.workspaceTarget ?? spec.workspace;
+  const classes = new Set(service.manager.classes.list().map((c) => c.name));
+  const runtimeClass = spec.runtime ? undefined : (spec.runtimeClass ?? spec.labels?.find((l) => classes.has(l)));
+  const input: CreateRequest = {
+    ...(spec.runtime ? { runtime: spec.runtime } : runtimeClass ? { runtimeClass } : {}),
+    ...(spec.image ? { image: spec.image } : {}),
+    ...(spec.memory !== undefined ? { memory: spec.memory } : {}),
+    ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
+    ...(spec.network !== undefined ? { network: spec.network } : {}),
+    ...(spec.timeout !== undefined ? { timeout: spec.timeout } : {}),
+    mounts: [{ source: spec.workspace, target }],
+    workdir: target,
+    env: spec.env ?? {},
+    labels: { job: spec.name.replace(/[^\w.-]/g, '_').slice(0, 63) },
+  };
+  const created = await service.createFor(spec.project ?? 'gate', spec.name, input);
+  const grace = spec.graceMs ?? 2000;
+  let closed: Promise<void> | undefined;
+  return {
+    id: created.id,
+    async run(step: JobStep): Promise<JobStepResult> {
+      if (step.signal.aborted) return { exitCode: null, signal: null, timedOut: false, aborted: true };
+      let exec;
+      try {
+        exec = await created.sandbox.exec(['/bin/sh', '-c', step.command], { cwd: step.cwd, env: step.env });
+      } catch (err) {
+        return { exitCode: null, signal: null, timedOut: false, aborted: false, error: (err as Error).message };
+      }
+      exec.stdin.end();
+      exec.stdout.on('data', (c: Buffer) => step.onOutput(c));
+      exec.stderr.on('data', (c: Buffer) => step.onOutput(c));
+      let timedOut = false;
+      let aborted = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        exec.signal('SIGTERM', { group: true });
+        killTimer ??= setTimeout(() => exec.signal('SIGKILL', { group: true }), grace);
+      };
+      const timer =
+        step.timeoutMs === null
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              stop();
+            }, Math.max(0, step.timeoutMs));
+      const onAbort = () => {
+        aborted = true;
+        stop();
+      };
+      step.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const r = await exec.wait();
+        return { exitCode: r.exitCode, signal: r.signal, timedOut, aborted };
+      } catch (err) {
+        return { exitCode: null, signal: null, timedOut, aborted, error: (err as Error).message };
+      } finally {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        step.signal.removeEventListener('abort', onAbort);
+      }
+    },
+    close() {
+      closed ??= created.remove();
+      return closed;
+    },
+  };
+}
+
+/**
+ * A build runtime for the gate: each build's session is a sandbox of the
+ * class its nodeset labels name (or the class given here).
+ */
+export function sandboxBuildRuntime(service: SandboxService, opts: JobSandboxOptions = {}) {
+  return {
+    name: opts.runtime ? `sandbox:${opts.runtime}` : opts.runtimeClass ? `sandbox:${opts.runtimeClass}` : 'sandbox',
+    open(spec: { buildId: string; workspace: string; env: Record<string, string>; labels: string[] }): Promise<JobSession> {
+      return openJobSession(service, { ...opts, name: spec.buildId, workspace: spec.workspace, env: spec.env, labels: spec.labels });
+    },
+  };
+}
