@@ -5,7 +5,10 @@
  *
  *   node --import tsx bench/site-render.ts [--runs N] [--cli-runs N]
  *
- * Measures, each printed as a table:
+ * Everything is measured on the code as it ships: this script compiles
+ * itself, bench/site-cli.ts and src/cli/main.ts with `npx tsc` into a
+ * temporary directory and runs the compiled copies (tsx's transpiled code
+ * runs measurably slower). Measures, each printed as a table:
  *  1. seaworthy (global + foundry + site): parse of its ~350 files, render
  *     alone (cold first run, then warm median and p99), validation;
  *  2. a synthetic site of 1,250 to 10,000 documents (bench/site-synthetic.ts:
@@ -26,8 +29,10 @@ import type { Document } from '../src/site/documents/index.js';
 import { render } from '../src/site/render/index.js';
 import { syntheticSite } from './site-synthetic.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+// The compiled copy runs from a temporary directory: it is told the root.
+const ROOT = process.env.STRATA_BENCH_ROOT ?? resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TREASUREMAP = resolve(ROOT, '../shared/fixtures/treasuremap-v1.9');
+const IN_PROCESS = process.env.STRATA_BENCH_IN_PROCESS === '1';
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -76,80 +81,86 @@ function siteFiles(site: string, type: string): string[] {
 
 const ms = (n: number) => n.toFixed(2);
 
-// 1. seaworthy in process.
-const files = siteFiles('seaworthy', 'foundry');
-const texts = files.map((f) => readFileSync(f, 'utf8'));
-const [docs, parseCold] = time(() => texts.flatMap((t, i) => parseDocuments(t, files[i])));
-const [, parseWarm] = time(() => texts.flatMap((t, i) => parseDocuments(t, files[i])));
-const opts = { failOnMissingSubSrc: false };
-const [first, renderCold] = time(() => render(docs, opts));
-for (let i = 0; i < 20; i++) render(docs, opts);
-const warm: number[] = [];
-const cpu0 = process.cpuUsage();
-for (let i = 0; i < RUNS; i++) warm.push(time(() => render(docs, opts))[1]);
-const cpuPerRender = (() => {
-  const d = process.cpuUsage(cpu0);
-  return (d.user + d.system) / 1000 / RUNS;
-})();
-const w = stats(warm);
-const [, preCold] = time(() => validateDocuments(docs, { phase: 'pre' }));
-const [, postCold] = time(() => validateDocuments(first.documents, { phase: 'post' }));
-const pre: number[] = [];
-const post: number[] = [];
-for (let i = 0; i < 30; i++) {
-  pre.push(time(() => validateDocuments(docs, { phase: 'pre' }))[1]);
-  post.push(time(() => validateDocuments(first.documents, { phase: 'post' }))[1]);
-}
-table(
-  `seaworthy: ${files.length} files, ${docs.length} documents in, ${first.documents.length} rendered (node ${process.version})`,
-  ['step', 'cold ms', 'warm median ms', 'warm p99 ms', 'documents/s (warm)'],
-  [
-    ['parse YAML (all files)', ms(parseCold), ms(parseWarm), '', ''],
-    ['render', ms(renderCold), ms(w.median), ms(w.p99), Math.round(docs.length / (w.median / 1000))],
-    ['validate before render', ms(preCold), ms(stats(pre).median), ms(stats(pre).p99), ''],
-    ['validate after render', ms(postCold), ms(stats(post).median), ms(stats(post).p99), ''],
-    ["Deckhand's engine (fixtures README)", '2500-2900', '53-70', '', Math.round(docs.length / 0.06)],
-  ],
-);
-console.log(
-  `render alone, warm: median ${ms(w.median)} ms wall, ${ms(cpuPerRender)} ms CPU per render (target ≤ 6 ms; ${(60 / w.median).toFixed(1)}× Deckhand's ~60 ms)`,
-);
-console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+function inProcess(): void {
+  // 1. seaworthy in process.
+  const files = siteFiles('seaworthy', 'foundry');
+  const texts = files.map((f) => readFileSync(f, 'utf8'));
+  const [docs, parseCold] = time(() => texts.flatMap((t, i) => parseDocuments(t, files[i])));
+  const [, parseWarm] = time(() => texts.flatMap((t, i) => parseDocuments(t, files[i])));
+  const opts = { failOnMissingSubSrc: false };
+  const [first, renderCold] = time(() => render(docs, opts));
+  for (let i = 0; i < 20; i++) render(docs, opts);
+  const warm: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < RUNS; i++) warm.push(time(() => render(docs, opts))[1]);
+  const cpuPerRender = (() => {
+    const d = process.cpuUsage(cpu0);
+    return (d.user + d.system) / 1000 / RUNS;
+  })();
+  const w = stats(warm);
+  const [, preCold] = time(() => validateDocuments(docs, { phase: 'pre' }));
+  const [, postCold] = time(() => validateDocuments(first.documents, { phase: 'post' }));
+  const pre: number[] = [];
+  const post: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    pre.push(time(() => validateDocuments(docs, { phase: 'pre' }))[1]);
+    post.push(time(() => validateDocuments(first.documents, { phase: 'post' }))[1]);
+  }
+  table(
+    `seaworthy: ${files.length} files, ${docs.length} documents in, ${first.documents.length} rendered (node ${process.version})`,
+    ['step', 'cold ms', 'warm median ms', 'warm p99 ms', 'documents/s (warm)'],
+    [
+      ['parse YAML (all files)', ms(parseCold), ms(parseWarm), '', ''],
+      ['render', ms(renderCold), ms(w.median), ms(w.p99), Math.round(docs.length / (w.median / 1000))],
+      ['validate before render', ms(preCold), ms(stats(pre).median), ms(stats(pre).p99), ''],
+      ['validate after render', ms(postCold), ms(stats(post).median), ms(stats(post).p99), ''],
+      ["Deckhand's engine (fixtures README)", '2500-2900', '53-70', '', Math.round(docs.length / 0.06)],
+    ],
+  );
+  console.log(
+    `render alone, warm: median ${ms(w.median)} ms wall, ${ms(cpuPerRender)} ms CPU per render (target ≤ 6 ms; ${(60 / w.median).toFixed(1)}× Deckhand's ~60 ms)`,
+  );
+  console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
 
-// 2. Synthetic sites: linear in the number of documents?
-const rows: (string | number)[][] = [];
-let peakRss = process.resourceUsage().maxRSS;
-for (const size of [1250, 2500, 5000, 10000]) {
-  const site: Document[] = syntheticSite(size);
-  const [r0, cold] = time(() => render(site, opts));
-  const samples: number[] = [];
-  const reps = size >= 5000 ? 10 : 20;
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < reps; i++) samples.push(time(() => render(site, opts))[1]);
-  const c = process.cpuUsage(c0);
-  const cpuPerDoc = (c.user + c.system) / reps / site.length;
-  const s = stats(samples);
-  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS);
-  rows.push([
-    size,
-    site.length,
-    r0.documents.length,
-    ms(cold),
-    ms(s.median),
-    ms(s.p99),
-    ((s.median * 1000) / site.length).toFixed(2),
-    cpuPerDoc.toFixed(2),
-    Math.round(site.length / (s.median / 1000)),
-  ]);
+  // 2. Synthetic sites: linear in the number of documents?
+  const rows: (string | number)[][] = [];
+  let peakRss = process.resourceUsage().maxRSS;
+  for (const size of [1250, 2500, 5000, 10000]) {
+    const site: Document[] = syntheticSite(size);
+    const [r0, cold] = time(() => render(site, opts));
+    const samples: number[] = [];
+    const reps = size >= 5000 ? 10 : 20;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) samples.push(time(() => render(site, opts))[1]);
+    const c = process.cpuUsage(c0);
+    const cpuPerDoc = (c.user + c.system) / reps / site.length;
+    const s = stats(samples);
+    peakRss = Math.max(peakRss, process.resourceUsage().maxRSS);
+    rows.push([
+      size,
+      site.length,
+      r0.documents.length,
+      ms(cold),
+      ms(s.median),
+      ms(s.p99),
+      ((s.median * 1000) / site.length).toFixed(2),
+      cpuPerDoc.toFixed(2),
+      Math.round(site.length / (s.median / 1000)),
+    ]);
+  }
+  table(
+    'synthetic site (4 layers, substitution chains of 25, redaction, reverse order)',
+    ['size', 'documents', 'rendered', 'cold ms', 'median ms', 'p99 ms', 'µs/document', 'CPU µs/document', 'documents/s'],
+    rows,
+  );
+  console.log(`peak RSS of this process: ${(peakRss / 1024).toFixed(0)} MiB`);
 }
-table(
-  'synthetic site (4 layers, substitution chains of 25, redaction, reverse order)',
-  ['size', 'documents', 'rendered', 'cold ms', 'median ms', 'p99 ms', 'µs/document', 'CPU µs/document', 'documents/s'],
-  rows,
-);
-console.log(`peak RSS of this process: ${(peakRss / 1024).toFixed(0)} MiB`);
 
 // 3. The whole command, as a fresh process each time.
+if (IN_PROCESS) {
+  inProcess();
+  process.exit(0);
+}
 const build = mkdtempSync(join(tmpdir(), 'strata-bench-'));
 try {
   const t0 = performance.now();
@@ -160,6 +171,7 @@ try {
     execFileSync(
       join(ROOT, 'node_modules/.bin/tsc'),
       [
+        join(ROOT, 'bench/site-render.ts'),
         join(ROOT, 'bench/site-cli.ts'),
         join(ROOT, 'src/cli/main.ts'),
         '--outDir', build, '--rootDir', ROOT,
@@ -172,7 +184,13 @@ try {
     console.log(`(tsc reported errors; measuring what it emitted)`);
   }
   symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'));
-  console.log(`\ncompiled bench/site-cli.ts and src/cli/main.ts with npx tsc in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`compiled the benchmark, bench/site-cli.ts and src/cli/main.ts with npx tsc in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Sections 1 and 2, compiled, in a process of their own.
+  const inproc = spawnSync(process.execPath, [join(build, 'bench/site-render.js'), ...process.argv.slice(2)], {
+    env: { ...process.env, STRATA_BENCH_IN_PROCESS: '1', STRATA_BENCH_ROOT: ROOT },
+    stdio: 'inherit',
+  });
+  if (inproc.status !== 0) throw new Error('the in-process benchmark failed');
   const entry = join(build, 'bench/site-cli.js');
   const mainEntry = join(build, 'src/cli/main.js');
   const cliRows: (string | number)[][] = [];
