@@ -13,7 +13,7 @@ export * from './manager/index.js';
 export { RuntimeRegistry, builtinRuntimes, BUILTIN_RUNTIME_NAMES } from './runtimes/index.js';
 export type { Runtime, RuntimeInstance, RuntimeStartContext, LimitPlan, LimitEnforcement, HostCheck, Isolation, Logger } from './runtimes/index.js';
 export { parseImageRef, formatImageRef, type ImageRef, type ResolvedImage, type ImageConfig } from './images/index.js';
-export { prepareSandboxAssets, type PreparedAssets } from './vm/prepare-assets.js';
+export { prepareSandboxAssets, type PreparedAssets } from './vm/prepare.js';
 export { detectCgroups } from './limits/index.js';
 
 import { SandboxManager, type SandboxManagerOptions } from './manager/index.js';

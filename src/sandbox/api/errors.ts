@@ -32,12 +32,19 @@ export function toApiError(err: unknown): StrataError {
   return classify(err);
 }
 
+/** Drops the library's "sandbox <local id> (runtime): " prefix: API callers know the sandbox by its API id. */
+export function plain(message: string): string {
+  return message.replace(/^sandbox [0-9a-f]+ \([a-z]+\): /, '');
+}
+
 function fromSandboxError(err: SandboxError): StrataError {
   let status = STATUS[err.code] ?? 500;
   // a copy of a path that is not there is a 404, whatever side reported it
   if (err.code === 'copy_failed' && (err.details.errno === 'ENOENT' || /no such file or directory/i.test(err.message))) status = 404;
-  const details = Object.keys(err.details).length ? { ...err.details } : undefined;
-  return new StrataError(err.message, { status, code: err.code, details, cause: err });
+  // the library's details name its local sandbox id; callers know the API id
+  const { sandbox: _local, ...rest } = err.details as Record<string, unknown>;
+  const details = Object.keys(rest).length ? rest : undefined;
+  return new StrataError(plain(err.message), { status, code: err.code, details, cause: err });
 }
 
 export function sandboxErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {

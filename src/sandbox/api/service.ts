@@ -40,6 +40,7 @@ import {
 } from '../index.js';
 import { LIVE_STATES } from '../db/lifecycle.js';
 import { SandboxRecords, type SandboxRecord, type StoredSpec } from '../db/records.js';
+import { plain } from './errors.js';
 import { FrameStream } from './exec-stream.js';
 import { CANNOT_RUN_EXIT, NOT_FOUND_EXIT, signalNumberOf, type ExecFrame, type ExitFrame } from './frames.js';
 import { isId, newId } from './ids.js';
@@ -142,10 +143,6 @@ function startTicks(pid: number): string | undefined {
   }
 }
 
-/** Drops the library's "sandbox <local id> (runtime): " prefix: callers know the API id. */
-function plain(message: string): string {
-  return message.replace(/^sandbox [0-9a-f]+ \([a-z]+\): /, '');
-}
 
 export class SandboxService {
   readonly host = hostname();
@@ -454,15 +451,14 @@ export class SandboxService {
       void this.sync(live).catch(() => undefined);
     });
     const stream = new FrameStream([{ sandbox: live.record.id, exec: execId, pid: exec.pid }], { stdout: exec.stdout, stderr: exec.stderr, last });
-    return {
-      stream,
-      execId,
-      abandon: () => {
-        if (entry.done) return;
-        exec.signal('SIGKILL', { group: true });
-        exec.stdin.end();
-      },
+    const abandon = () => {
+      if (entry.done) return;
+      exec.signal('SIGKILL', { group: true });
+      exec.stdin.end();
     };
+    // the stream closes before the command ended only when its client went away
+    stream.once('close', abandon);
+    return { stream, execId, abandon };
   }
 
   private liveExec(id: string, execId: string): LiveExec {

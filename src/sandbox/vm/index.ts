@@ -2,4 +2,4 @@ export { ensureGuestKernel, type GuestKernel, type GuestKernelOptions } from './
 export { ensureInitramfs, GUEST_MODULES } from './initramfs.js';
 export { qemuArgs, kernelCmdline, type QemuPlan, type Accelerator } from './qemu-args.js';
 export { detectAccelerator } from './accel.js';
-export { prepareSandboxAssets, type PreparedAssets } from './prepare-assets.js';
+export { prepareSandboxAssets, type PreparedAssets } from './prepare.js';

@@ -121,7 +121,7 @@ export class VmRuntime implements Runtime {
 
   async start(ctx: RuntimeStartContext): Promise<RuntimeInstance> {
     const { accel, why } = await detectAccelerator();
-    if (!this.announced || accel === 'tcg') {
+    if (!this.announced) {
       ctx.log.info(`vm: accelerator ${accel.toUpperCase()} (${why})${accel === 'tcg' ? '; VMs boot in seconds, not milliseconds' : ''}`);
       this.announced = true;
     }

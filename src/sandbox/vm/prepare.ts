@@ -4,7 +4,7 @@
  * initramfs. The setup script calls prepareSandboxAssets(); run as a program
  * it does the same and prints what it prepared:
  *
- *   node --import tsx src/sandbox/vm/prepare-assets.ts [--cache DIR] [--kernel-deb FILE]
+ *   node --import tsx src/sandbox/vm/prepare.ts [--cache DIR] [--kernel-deb FILE]
  */
 import { pathToFileURL } from 'node:url';
 import { ensureAgentBinary } from '../agent/agent-build.js';
@@ -42,7 +42,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   prepareSandboxAssets({ cacheDir: opt('--cache'), kernelDeb: opt('--kernel-deb'), log }).then(
     (a) => process.stdout.write(`${JSON.stringify(a, null, 2)}\n`),
     (err) => {
-      process.stderr.write(`prepare-assets: ${(err as Error).message}\n`);
+      process.stderr.write(`prepare: ${(err as Error).message}\n`);
       process.exit(1);
     },
   );
