@@ -1,5 +1,6 @@
 /**
- * The /baremetal API in process (the real composition root, SQLite, Fastify
+ * The /baremetal API in process (the real composition root on SQLite and
+ * PostgreSQL, Fastify
  * inject): negotiation, Ironic's error body, bad input of every kind,
  * secrets, paging, field hiding per version, scoping, and the sub-resources.
  */

@@ -233,6 +233,35 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await t.stop();
     });
 
+    test('abort of a clean wait: clean failed at once, then the deploy interface tears cleaning down under the lock', async () => {
+      const store = await stores[kind]();
+      const t = await testConductor(store);
+      const fakeDeploy = t.drivers.implementation('deploy', 'fake')!;
+      const tornDown: string[] = [];
+      t.drivers.registerInterface({
+        ...fakeDeploy,
+        name: 'clean-waits',
+        prepareCleaning: async () => 'wait',
+        tearDownCleaning: async (ctx) => void tornDown.push(ctx.node.uuid),
+        getCleanSteps: async () => [{ interface: 'deploy', step: 'erase_devices', priority: 10 }],
+      });
+      const n = await t.addNode({ provision_state: 'manageable', power_state: 'power off', deploy_interface: 'clean-waits' });
+      await t.conductor.requestProvision(n, { verb: 'provide', minor: M });
+      const waiting = await t.until(n.uuid, (x) => x.provision_state === 'clean wait');
+      assert.equal(waiting.reservation, null);
+      assert.equal(waiting.target_provision_state, 'available');
+      const aborted = await t.conductor.requestProvision(waiting, { verb: 'abort', minor: M });
+      assert.equal(aborted.provision_state, 'clean failed');
+      assert.equal(aborted.last_error, 'By request, the clean operation was aborted.');
+      const done = await t.until(n.uuid, (x) => !x.reservation);
+      assert.deepEqual(tornDown, [n.uuid]);
+      assert.equal(done.provision_state, 'clean failed');
+      assert.equal(done.driver_internal_info.cleaning_prepared, undefined);
+      const manageable = await t.conductor.requestProvision(done, { verb: 'manage', minor: M });
+      assert.equal(manageable.provision_state, 'manageable');
+      await t.stop();
+    });
+
     test('a deploy records the requested steps: the user\'s, then those of deploy templates named by the instance traits', async () => {
       const store = await stores[kind]();
       const t = await testConductor(store);

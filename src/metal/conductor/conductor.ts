@@ -330,6 +330,12 @@ export class Conductor {
     if (verb === 'abort') changes.last_error = abortMessage(node.provision_state);
 
     const to = check.to;
+    if (verb === 'abort') {
+      // The node leaves its wait at once; a task then undoes what the wait prepared (Ironic's clean/inspect abort).
+      const moved = await this.startWork(node, { to, target: check.target, changes, args: { abort_from: node.provision_state }, phase: 'start', verb });
+      await this.history(moved, moved.last_error ?? 'aborted', historyTypeOf(node.provision_state), 'INFO');
+      return moved;
+    }
     if (STATE_INFO[to].kind !== 'working') {
       // A move the conductor completes at once: manage from available, abort of a wait, …
       const moved = await this.patiently(node, async (n) => {
@@ -345,10 +351,9 @@ export class Conductor {
           { reservation: null, provision_state: node.provision_state },
         );
       });
-      if (verb === 'abort') await this.history(moved, moved.last_error ?? 'aborted', historyTypeOf(node.provision_state), 'INFO');
       return moved;
     }
-    return this.startWork(node, { to, target: check.target, changes: { ...changes, last_error: verb === 'abort' ? changes.last_error : null }, args, phase: 'start', verb: req.verb });
+    return this.startWork(node, { to, target: check.target, changes: { ...changes, last_error: null }, args, phase: 'start', verb: req.verb });
   }
 
   /** Deploy steps of the deploy templates whose names are among instance_info.traits (Ironic's get_deploy_templates). */
@@ -536,6 +541,7 @@ export class Conductor {
     let node = await this.adopt(task.payload.node, task.id);
     if (!node) return { skipped: 'the node no longer waits for this task' };
     if (ctx.takeover) return this.takeOverNode(node, task.id);
+    if (task.payload.args?.abort_from) return this.cleanUpAbort(node, task.payload.args.abort_from, ctx);
 
     let phase = task.payload.phase;
     for (;;) {
@@ -602,6 +608,32 @@ export class Conductor {
       const done = await this.finish(current, task.id, changes);
       return { state: done?.provision_state ?? next.provision_state };
     }
+  }
+
+  /**
+   * After an abort of a wait: the interface undoes what the wait prepared
+   * (tear down cleaning, stop an asynchronous inspection) while the node,
+   * already in its failed state, stays locked; a failure is recorded.
+   */
+  private async cleanUpAbort(node: NodeRecord, from: ProvisionState, ctx: TaskContext<ProvisionPayload>): Promise<unknown> {
+    const { driver, dctx } = this.driverFor(node, ctx.signal);
+    const changes: Partial<NodeRecord> = {};
+    try {
+      if (from === 'clean wait') {
+        await driver.deploy.tearDownCleaning(dctx);
+        const internal = { ...dctx.node.driver_internal_info };
+        for (const k of ['clean_steps', 'clean_step_index', 'cleaning_prepared']) delete internal[k];
+        Object.assign(changes, { clean_step: null, driver_internal_info: internal });
+      } else if (from === 'inspect wait') {
+        await driver.inspect.abort?.(dctx);
+      }
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const what = from === 'clean wait' ? 'tear down cleaning' : 'stop the inspection';
+      changes.last_error = `Failed to ${what} after aborting the operation: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    await this.finish(node, ctx.task.id, changes);
+    return { aborted: from };
   }
 
   /** The task's owner died mid-work: do what the table says for the state it left the node in. */

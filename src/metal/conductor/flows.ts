@@ -14,6 +14,8 @@ import type { Json, NodeRecord } from '../db/records.js';
 
 export interface ProvisionArgs {
   rebuild?: boolean;
+  /** An abort task: the waiting state the node was aborted from. */
+  abort_from?: ProvisionState;
   configdrive?: unknown;
   clean_steps?: CleanStep[];
   deploy_steps?: Json[];
