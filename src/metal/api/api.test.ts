@@ -1,8 +1,8 @@
 /**
  * The /baremetal API in process (the real composition root on SQLite and
- * PostgreSQL, Fastify
- * inject): negotiation, Ironic's error body, bad input of every kind,
- * secrets, paging, field hiding per version, scoping, and the sub-resources.
+ * PostgreSQL, Fastify inject): negotiation, Ironic's error body, bad input
+ * of every kind, secrets, paging, field hiding per version, scoping, and the
+ * sub-resources.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
