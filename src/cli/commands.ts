@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ServerOption } from '../core/cli/index.js';
 import * as siteCli from '../site/cli.js';
 import * as metalCli from '../metal/cli.js';
+import * as sandboxCli from '../sandbox/cli.js';
 import * as gateCli from '../gate/cli.js';
 
 /**
@@ -17,5 +18,6 @@ export interface ModuleCli {
 export const moduleClis: ModuleCli[] = [
   siteCli,
   metalCli,
+  sandboxCli,
   gateCli,
 ];
