@@ -54,6 +54,27 @@ export function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * A copy of an item deep enough for the core to change it: the item, its
+ * build set and its builds. The rest (changes, frozen jobs, commits, files)
+ * is never modified once made, so copies share it.
+ */
+export function cloneItem(item: QueueItem): QueueItem {
+  const bs = item.buildSet;
+  const builds: Record<string, QueueItem['buildSet']['builds'][string]> = {};
+  for (const k in bs.builds) builds[k] = { ...bs.builds[k]! };
+  return { ...item, buildSet: { ...bs, builds } };
+}
+
+/** A private copy of a pipeline state for one call of the core (see cloneItem). */
+export function cloneState(state: PipelineState): PipelineState {
+  return {
+    ...state,
+    queues: state.queues.map((q) => ({ ...q, items: q.items.map(cloneItem) })),
+    ...(state.waiting ? { waiting: [...state.waiting] } : {}),
+  };
+}
+
 export function itemHas(item: QueueItem, key: string): boolean {
   return item.changes.some((c) => c.key === key);
 }
@@ -110,7 +131,7 @@ export abstract class PipelineManager {
   }
 
   private begin(state: PipelineState, env: ManagerEnv): Run {
-    return { state: clone(state), env, actions: [], enqueued: [] };
+    return { state: cloneState(state), env, actions: [], enqueued: [] };
   }
 
   /** Enqueues a change (Zuul's addChange): with what it needs ahead of it, as one item with its cycle if allowed. */
@@ -144,7 +165,7 @@ export abstract class PipelineManager {
         if (!item.live || !item.changes.some(matches)) continue;
         this.cancelBuilds(run, item);
         this.dequeue(run, queue, item, false, reason);
-        run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'dequeue', final: false, submit: false, item: clone(item), message: reason });
+        run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'dequeue', final: false, submit: false, item: cloneItem(item), message: reason });
       }
     }
     this.dropEmptyDynamicQueues(run);
@@ -311,7 +332,7 @@ export abstract class PipelineManager {
     queue.items.push(item);
     run.enqueued.push(...bundle);
     if (opts.live && !opts.quiet) {
-      run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'enqueue', final: false, submit: false, item: clone(item) });
+      run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'enqueue', final: false, submit: false, item: cloneItem(item) });
     }
     this.afterEnqueue(run, queue, item);
     return { ok: true };
@@ -350,7 +371,7 @@ export abstract class PipelineManager {
           if (this.windowMoves()) queue.window = decreaseWindow(queue.window, this.settings.window);
           run.actions.push({
             type: 'report', pipeline: this.settings.name, itemId: item.id, kind: run.state.disabled ? 'disabled' : 'failure', final: false,
-            submit: false, item: clone(item), message: `This change depends on a change that failed to merge: ${problem}.`,
+            submit: false, item: cloneItem(item), message: `This change depends on a change that failed to merge: ${problem}.`,
           });
         }
         return { nnfi, stayed: false };
@@ -450,7 +471,7 @@ export abstract class PipelineManager {
       }
       if (!item.startReported && !item.quiet) {
         item.startReported = true;
-        run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'start', final: false, submit: false, item: clone(item) });
+        run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'start', final: false, submit: false, item: cloneItem(item) });
       }
       if (!ready.some((j) => j.playbooks.length > 0 && j.run.length === 0)) return;
     }
@@ -504,7 +525,7 @@ export abstract class PipelineManager {
     this.countReport(run, kind);
     run.actions.push({
       type: 'report', pipeline: this.settings.name, itemId: item.id, kind: wasDisabled ? 'disabled' : kind, final: true,
-      submit: kind === 'success' && this.settings.changesMerge && !wasDisabled, item: clone(item),
+      submit: kind === 'success' && this.settings.changesMerge && !wasDisabled, item: cloneItem(item),
     });
   }
 
@@ -525,7 +546,7 @@ export abstract class PipelineManager {
     b.result = 'ABORTED' satisfies BuildResult;
     b.endTime = run.env.now;
     b.message = message;
-    run.actions.push({ type: 'cancel', pipeline: this.settings.name, itemId: item.id, buildId, item: clone(item) });
+    run.actions.push({ type: 'cancel', pipeline: this.settings.name, itemId: item.id, buildId, item: cloneItem(item) });
   }
 
   protected cancelBuilds(run: Run, item: QueueItem): void {
@@ -554,7 +575,7 @@ export abstract class PipelineManager {
       behind.aheadId = item.aheadId;
       if (merged && behind.buildSet.aheadBuildSet === item.buildSet.id) behind.buildSet.aheadBuildSet = item.buildSet.aheadBuildSet;
     }
-    run.actions.push({ type: 'dequeued', pipeline: this.settings.name, item: clone(item), merged, reason });
+    run.actions.push({ type: 'dequeued', pipeline: this.settings.name, item: cloneItem(item), merged, reason });
   }
 
   private dropEmptyDynamicQueues(run: Run): void {
