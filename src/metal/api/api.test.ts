@@ -167,6 +167,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           ['bad name', { driver: 'fake-hardware', name: 'a b' }, 400, /Cannot create node with invalid name 'a b'/],
           ['bad interface', { driver: 'ipmi', power_interface: 'fake' }, 400, /Interface "fake" of kind power is not supported by hardware type ipmi/],
           ['long description', { driver: 'fake-hardware', description: 'x'.repeat(4097) }, 400, /is too long/],
+          ['unserved group', { driver: 'fake-hardware', conductor_group: 'rack9' }, 400, /No valid host was found\. Reason: No conductor service registered which supports driver fake-hardware for conductor group "rack9"/],
         ];
         for (const [what, body, status, re] of cases) {
           const res = typeof body === 'string' ? await call('POST', '/v1/nodes', { raw: body }) : await call('POST', '/v1/nodes', { body });

@@ -7,7 +7,7 @@ import { findNode, traitsOf } from '../db/nodes.js';
 import type { Json, NodeRecord } from '../db/records.js';
 import { nodeNotFound, invalid, notAcceptable } from '../conductor/errors.js';
 import { apiContext, authorizeNode, relationTo, type ApiContext, type NodeAction } from './context.js';
-import { renderNode } from './node-view.js';
+import { renderNode, renderNodeJson, type NodeViewContext } from './node-view.js';
 import { isUuid } from '../db/table.js';
 import { isValidName } from './util.js';
 
@@ -32,24 +32,32 @@ export const ctx = (req: FastifyRequest, deps: ApiDeps): ApiContext => apiContex
  * `action` on it. Ironic: an identifier that is neither a UUID nor a valid
  * name is a 400; a name before 1.5 is a 406.
  */
-export async function loadNode(deps: ApiDeps, x: ApiContext, ident: string, action: NodeAction = 'get'): Promise<NodeRecord> {
+export function checkIdent(x: ApiContext, ident: string): void {
   if (!isUuid(ident)) {
     if (x.minor < 5) throw notAcceptable();
     if (!isValidName(ident)) throw invalid(`Expected a logical name or UUID but received ${ident}.`);
   }
+}
+
+export async function loadNode(deps: ApiDeps, x: ApiContext, ident: string, action: NodeAction = 'get'): Promise<NodeRecord> {
+  checkIdent(x, ident);
   const node = await findNode(deps.db, ident);
   if (!node) throw nodeNotFound(ident);
   authorizeNode(x, node, action, ident);
   return node;
 }
 
+type NodeLike = Pick<NodeRecord, 'id' | 'uuid' | 'chassis_id' | 'allocation_id' | 'owner' | 'lessee' | 'conductor_group'>;
+
 /**
  * Fetches what rendering these nodes needs besides their rows (traits,
- * chassis and allocation UUIDs: one query each) and returns the renderer.
+ * chassis and allocation UUIDs: one query each) and returns the view
+ * context of each node.
  */
-async function nodeRenderer(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<(n: NodeRecord) => Json> {
+async function viewContexts(deps: ApiDeps, x: ApiContext, list: NodeLike[], fields?: readonly string[]): Promise<(n: NodeLike) => NodeViewContext> {
   const want = (f: string) => fields === undefined || fields.includes(f);
-  const traits = want('traits') && x.minor >= 37 ? await traitsOf(deps.db, list.map((n) => n.id)) : undefined;
+  const ids = list.map((n) => Number(n.id));
+  const traits = want('traits') && x.minor >= 37 ? await traitsOf(deps.db, ids) : undefined;
   const chassisIds = want('chassis_uuid') ? [...new Set(list.map((n) => n.chassis_id).filter((v): v is number => v !== null && v !== undefined))] : [];
   const allocIds = want('allocation_uuid') ? [...new Set(list.map((n) => n.allocation_id).filter((v): v is number => v !== null && v !== undefined))] : [];
   const chassisUuids = new Map<number, string>();
@@ -62,34 +70,34 @@ async function nodeRenderer(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fi
   }
   const secretKeys = deps.conductor.secretKeys;
   const withConductor = want('conductor');
-  return (n) =>
-    renderNode(n, {
-      minor: x.minor,
-      base: x.base,
-      fields,
-      traits: traits?.get(n.id) ?? [],
-      chassisUuid: n.chassis_id ? (chassisUuids.get(n.chassis_id) ?? null) : null,
-      allocationUuid: n.allocation_id ? (allocUuids.get(n.allocation_id) ?? null) : null,
-      conductor: withConductor ? deps.conductor.conductorOf(n) : null,
-      secretKeys,
-      redact: relationTo(x, n) === 'lessee',
-    });
+  return (n) => ({
+    minor: x.minor,
+    base: x.base,
+    fields,
+    traits: traits?.get(Number(n.id)) ?? [],
+    chassisUuid: n.chassis_id ? (chassisUuids.get(Number(n.chassis_id)) ?? null) : null,
+    allocationUuid: n.allocation_id ? (allocUuids.get(Number(n.allocation_id)) ?? null) : null,
+    conductor: withConductor ? deps.conductor.conductorOf(n) : null,
+    secretKeys,
+    redact: relationTo(x, n) === 'lessee',
+  });
 }
 
 /** Renders nodes with their traits, chassis and allocation UUIDs. */
 export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<Json[]> {
-  const render = await nodeRenderer(deps, x, list, fields);
-  return list.map(render);
+  const contextOf = await viewContexts(deps, x, list, fields);
+  return list.map((n) => renderNode(n, contextOf(n)));
 }
 
 /**
- * The same as JSON array elements, one node at a time: a 1,000-node page
- * never holds 1,000 rendered objects at once, only their text.
+ * Stored rows rendered as the elements of a JSON array, one node at a time,
+ * copying stored JSON through where nothing needs masking: a 1,000-node page
+ * is neither parsed nor held as objects.
  */
-export async function viewNodesJson(deps: ApiDeps, x: ApiContext, list: NodeRecord[], fields?: readonly string[]): Promise<string> {
-  const render = await nodeRenderer(deps, x, list, fields);
-  const parts = new Array<string>(list.length);
-  for (let i = 0; i < list.length; i++) parts[i] = JSON.stringify(render(list[i]));
+export async function viewNodeRowsJson(deps: ApiDeps, x: ApiContext, rows: Record<string, unknown>[], fields?: readonly string[]): Promise<string> {
+  const contextOf = await viewContexts(deps, x, rows as unknown as NodeLike[], fields);
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) parts[i] = renderNodeJson(rows[i], contextOf(rows[i] as unknown as NodeLike));
   return parts.join(',');
 }
 

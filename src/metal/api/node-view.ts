@@ -5,10 +5,11 @@
  * the lookups (traits, chassis and allocation UUIDs, the serving conductor).
  */
 import { provisionStateForMinor } from '../states.js';
-import { INTERFACE_FIELDS, type Json, type NodeRecord } from '../db/records.js';
+import { NODE_CODEC, type Json, type NodeRecord } from '../db/records.js';
+import { decode } from '../db/codec.js';
 import { maskSecrets } from '../conductor/secrets.js';
 import { MASK } from '../../core/index.js';
-import { isoTime, selfLinks, makeLink } from './util.js';
+import { isoTime, selfLinks } from './util.js';
 import { invalid, notAcceptable } from '../conductor/errors.js';
 
 /** The lowest minor version that shows each node field (fields absent here exist since 1.1). */
@@ -239,4 +240,73 @@ export function renderNodeStates(node: NodeRecord, minor: number): Json {
   return out;
 }
 
-export { makeLink, INTERFACE_FIELDS };
+
+// ---------------------------------------------------------------------------
+// The same view as JSON text, straight from a store row (the list and GET hot path)
+// ---------------------------------------------------------------------------
+
+/** JSON columns shown as stored (an object; `{}` when empty). */
+const RAW_DICTS = new Set(['properties', 'extra', 'clean_step', 'deploy_step', 'raid_config', 'target_raid_config', 'network_data']);
+const BOOLS = new Set(NODE_CODEC.bool);
+const TIMES = new Set(['created_at', 'updated_at', 'provision_updated_at', 'inspection_started_at', 'inspection_finished_at']);
+/** Text that may hold something to mask: a sealed value or a secret-looking key. */
+const MAYBE_SECRET = /enc:v1:|pass|secret|token|private_key|encrypted_key|fernetkey|sslkey|configdrive|image_url/i;
+
+const linksJson = (base: string, args: string) => JSON.stringify(selfLinks(base, 'nodes', args));
+
+/**
+ * `renderNode` as JSON text, from a raw row of metal_nodes (JSON columns as
+ * stored text, booleans as 0/1): JSON columns that need no masking are
+ * copied as they are, so a page of 1,000 nodes is neither parsed nor
+ * re-serialized. Anything that may need masking (and every redacted view)
+ * goes through renderNode, so the two cannot disagree on what is hidden.
+ */
+export function renderNodeJson(row: Record<string, unknown>, x: NodeViewContext): string {
+  const text = (k: string) => row[k] as string | null | undefined;
+  const wanted = x.fields ?? NODE_FIELDS;
+  const needsObject =
+    x.redact ||
+    (x.secretKeys && x.secretKeys.size > 0 && [...x.secretKeys].some((k) => ['driver_info', 'instance_info'].some((c) => wanted.includes(c) && (text(c) ?? '').includes(k)))) ||
+    ['driver_info', 'instance_info', 'driver_internal_info'].some((c) => wanted.includes(c) && MAYBE_SECRET.test(text(c) ?? ''));
+  if (needsObject) return JSON.stringify(renderNode(decode<NodeRecord>(row, NODE_CODEC), x));
+  let out = '{';
+  let first = true;
+  const put = (k: string, json: string) => {
+    out += (first ? '"' : ',"') + k + '":' + json;
+    first = false;
+  };
+  for (const f of wanted) {
+    if (!fieldVisible(f, x.minor)) continue;
+    if (RAW_DICTS.has(f) || f === 'driver_info' || f === 'instance_info' || f === 'driver_internal_info') {
+      const t = text(f);
+      put(f, t === null || t === undefined || t === '' || t === 'null' ? '{}' : t);
+    } else if (BOOLS.has(f)) {
+      const v = row[f];
+      put(f, v === null || v === undefined ? 'null' : Number(v) === 1 ? 'true' : 'false');
+    } else if (TIMES.has(f)) {
+      const v = row[f];
+      put(f, JSON.stringify(isoTime(v === null || v === undefined ? null : Number(v))));
+    } else if (f === 'provision_state') {
+      put(f, JSON.stringify(provisionStateForMinor(row.provision_state as NodeRecord['provision_state'], x.minor)));
+    } else if (f === 'traits') {
+      put(f, JSON.stringify(x.traits ?? []));
+    } else if (f === 'chassis_uuid') {
+      put(f, JSON.stringify(x.chassisUuid ?? null));
+    } else if (f === 'allocation_uuid') {
+      put(f, JSON.stringify(x.allocationUuid ?? null));
+    } else if (f === 'conductor') {
+      put(f, JSON.stringify(x.conductor ?? null));
+    } else {
+      put(f, JSON.stringify(row[f] ?? null));
+    }
+  }
+  const uuid = row.uuid as string;
+  put('links', linksJson(x.base, uuid));
+  if (x.fields === undefined) {
+    put('ports', linksJson(x.base, `${uuid}/ports`));
+    if (x.minor >= 14) put('states', linksJson(x.base, `${uuid}/states`));
+    if (x.minor >= 24) put('portgroups', linksJson(x.base, `${uuid}/portgroups`));
+    if (x.minor >= 32) put('volume', linksJson(x.base, `${uuid}/volume`));
+  }
+  return out + '}';
+}

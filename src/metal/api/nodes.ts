@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../core/index.js';
 import { DriverError, INTERFACE_KINDS } from '../drivers/index.js';
 import { DELETE_ALLOWED_STATES, FAULTS, initialProvisionState, isProvisionState, UPDATE_ALLOWED_STATES } from '../states.js';
-import { listNodes, type NodeFilters } from '../db/nodes.js';
+import { findNodeRow, listNodeRows, type NodeFilters } from '../db/nodes.js';
 import { nodes, chassis as chassisTable } from '../db/tables.js';
 import { INTERFACE_FIELDS, type Json, type NodeRecord } from '../db/records.js';
 import { isUuid } from '../db/table.js';
@@ -29,7 +29,7 @@ import {
   forbidden,
 } from '../conductor/errors.js';
 import { checkNodeFields, DEFAULT_NODE_LIST_FIELDS, fieldVisible } from './node-view.js';
-import { ctx, loadNode, nextLink, nodeColumns, viewNode, viewNodesJson, type ApiDeps, type Routes } from './deps.js';
+import { checkIdent, ctx, loadNode, nextLink, nodeColumns, viewNode, viewNodeRowsJson, type ApiDeps, type Routes } from './deps.js';
 import { checkSchema, fieldList, isValidName, optBool, sortKeyChecked, toBool, UUID_STRICT, validateLimit, validateSortDir } from './util.js';
 import { applyPatch, checkAllowedFields, parsePatch, patchValues, rootOf, touches } from './patch.js';
 import {
@@ -42,7 +42,7 @@ import {
   PATCH_ALLOWED_FIELDS,
   RESERVED_NODE_NAMES,
 } from './node-schema.js';
-import type { ApiContext } from './context.js';
+import { relationTo, type ApiContext } from './context.js';
 
 /** Node fields that cannot be sort keys (Ironic's invalid_sort_key_list plus computed ones). */
 const UNSORTABLE = ['properties', 'driver_info', 'extra', 'instance_info', 'driver_internal_info', 'clean_step', 'deploy_step', 'raid_config', 'target_raid_config', 'traits', 'network_data'];
@@ -127,17 +127,17 @@ export async function listNodesResponse(
     filters.chassis_id = c.id;
   }
   if (q.marker !== undefined && !(await nodes.byUuid(deps.db, q.marker))) throw nodeNotFound(q.marker);
-  let list = await listNodes(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } }, nodeColumns(fields && [...fields, sortKey]));
+  let list = await listNodeRows(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } }, nodeColumns(fields && [...fields, sortKey]));
   // Like Ironic, the conductor filter applies to the page after the query.
   const full = list.length;
-  if (conductor !== undefined) list = list.filter((n) => deps.conductor.conductorOf(n) === conductor);
-  let json = `{"nodes":[${await viewNodesJson(deps, x, list, fields)}]`;
+  if (conductor !== undefined) list = list.filter((n) => deps.conductor.conductorOf(n as { uuid: string; conductor_group: string }) === conductor);
+  let json = `{"nodes":[${await viewNodeRowsJson(deps, x, list, fields)}]`;
   // A lookup by instance_uuid is unique: no next page (Ironic sets limit 0).
   if (full === limit && full > 0 && q.instance_uuid === undefined) {
     const params: Record<string, unknown> = { ...q };
     params.sort_key = sortKey;
     params.sort_dir = sortDir;
-    json += `,"next":${JSON.stringify(nextLink(x.base, opts.resource, params, limit, list.length ? list[list.length - 1].uuid : q.marker!))}`;
+    json += `,"next":${JSON.stringify(nextLink(x.base, opts.resource, params, limit, list.length ? String(list[list.length - 1].uuid) : q.marker!))}`;
   }
   return json + '}';
 }
@@ -180,7 +180,7 @@ function resolveInterfaces(deps: ApiDeps, driver: string, chosen: Partial<Record
 }
 
 function checkDriver(deps: ApiDeps, driver: string, group: string): void {
-  if (!deps.drivers.hardwareTypes().some((h) => h.name === driver)) {
+  if (!deps.drivers.hardwareTypes().some((h) => h.name === driver) || !deps.conductor.servesGroup(group)) {
     throw new MetalError(400, 'NoValidHost', `No valid host was found. Reason: No conductor service registered which supports driver ${driver} for conductor group "${group}".`);
   }
 }
@@ -206,13 +206,16 @@ export const nodeRoutes: Routes = (app, deps) => {
     reply.type('application/json').send(await listNodesResponse(deps, ctx(req, deps), req.query as Query, { resource: 'nodes/detail', detailRoute: true })),
   );
 
-  app.get('/v1/nodes/:ident', async (req) => {
+  app.get('/v1/nodes/:ident', async (req, reply) => {
     const x = ctx(req, deps);
     const { ident } = req.params as { ident: string };
     const fields = fieldList((req.query as Query).fields);
     checkNodeFields(fields, x.minor);
-    const node = await loadNode(deps, x, ident);
-    return viewNode(deps, x, node, fields);
+    checkIdent(x, ident);
+    // The hot path: the stored row goes to the text renderer without a parse/serialize round trip.
+    const row = await findNodeRow(deps.db, ident);
+    if (!row || relationTo(x, row as { owner: string | null; lessee: string | null }) === 'none') throw nodeNotFound(ident);
+    return reply.type('application/json').send(`${await viewNodeRowsJson(deps, x, [row], fields)}`);
   });
 
   app.post('/v1/nodes', { config: { role: 'admin' } }, async (req, reply) => {
@@ -402,6 +405,7 @@ async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after:
     const g = String(ch.conductor_group ?? '').toLowerCase();
     if (!CONDUCTOR_GROUP_RE.test(g)) throw invalid(`Expected a conductor group but received ${g}.`);
     ch.conductor_group = g;
+    checkDriver(deps, (ch.driver as string | undefined) ?? node.driver, g);
   }
   if ('instance_uuid' in ch && ch.instance_uuid) {
     ch.instance_uuid = String(ch.instance_uuid).toLowerCase();
@@ -441,7 +445,7 @@ async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after:
       const f = INTERFACE_FIELDS.find((i) => i in ch)!;
       throw invalidState(`Node ${node.uuid} can not have ${f} updated unless it is in one of allowed (${updatable.join(', ')}) states or in maintenance mode.`);
     }
-    checkDriver(deps, driver, node.conductor_group);
+    checkDriver(deps, driver, (ch.conductor_group as string | undefined) ?? node.conductor_group);
     const chosen: Record<string, string | null> = {};
     for (const f of INTERFACE_FIELDS) {
       if (f in ch) chosen[f] = (ch[f] as string | null) ?? null;

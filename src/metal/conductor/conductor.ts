@@ -201,6 +201,11 @@ export class Conductor {
     return this.members.map((m) => m.hostname);
   }
 
+  /** Whether a live conductor serves this conductor group (Ironic answers NoValidHost otherwise). */
+  servesGroup(group: string): boolean {
+    return this.members.some((m) => m.conductor_group === group);
+  }
+
   // -------------------------------------------------------------------------
   // Drivers
   // -------------------------------------------------------------------------

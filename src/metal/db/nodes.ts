@@ -75,6 +75,21 @@ export async function listNodes(db: Db, filters: NodeFilters, page: PageRequest,
   return nodes.page(db, nodeWhere(filters), page, marker, columns);
 }
 
+/** `listNodes` without decoding: rows as stored, for the API's text renderer. */
+export async function listNodeRows(db: Db, filters: NodeFilters, page: PageRequest, columns?: readonly string[]): Promise<Record<string, unknown>[]> {
+  const marker = page.marker ? await nodes.byUuid(db, page.marker) : undefined;
+  return nodes.pageRows(db, nodeWhere(filters), page, marker, columns);
+}
+
+/** A node's stored row by UUID or name. */
+export async function findNodeRow(db: Db, ident: string): Promise<Record<string, unknown> | undefined> {
+  if (isUuid(ident)) {
+    const n = await nodes.rawBy(db, 'uuid', ident.toLowerCase());
+    if (n) return n;
+  }
+  return nodes.rawBy(db, 'name', ident);
+}
+
 // ---------------------------------------------------------------------------
 // Traits
 // ---------------------------------------------------------------------------

@@ -52,6 +52,11 @@ export class Table<R extends { id: number; uuid?: string }> {
     return row ? this.decode(row) : undefined;
   }
 
+  /** The row as stored (JSON as text, booleans as 0/1): for renderers that copy stored JSON through. */
+  async rawBy(db: Db, column: string, value: unknown): Promise<Record<string, unknown> | undefined> {
+    return db.selectFrom(this.name).selectAll().where(column, '=', value).executeTakeFirst();
+  }
+
   async byColumn(db: Db, column: string, value: unknown): Promise<R | undefined> {
     const row = await db.selectFrom(this.name).selectAll().where(column, '=', value).executeTakeFirst();
     return row ? this.decode(row) : undefined;
@@ -97,6 +102,17 @@ export class Table<R extends { id: number; uuid?: string }> {
     markerRow: R | undefined,
     columns?: readonly string[],
   ): Promise<R[]> {
+    return (await this.pageRows(db, where, page, markerRow, columns)).map((r) => this.decode(r));
+  }
+
+  /** `page` without decoding: the rows as stored. */
+  async pageRows(
+    db: Db,
+    where: (q: SelectQueryBuilder<any, any, any>) => SelectQueryBuilder<any, any, any>,
+    page: PageRequest,
+    markerRow: R | undefined,
+    columns?: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
     const { key, dir } = page.sort;
     const cmp = dir === 'asc' ? '>' : '<';
     let q = where(db.selectFrom(this.name));
@@ -114,7 +130,6 @@ export class Table<R extends { id: number; uuid?: string }> {
     }
     if (key !== 'id') q = q.orderBy(this.sortExpr(key) as any, dir);
     q = q.orderBy('id', dir).limit(page.limit);
-    const rows = await q.execute();
-    return rows.map((r) => this.decode(r));
+    return q.execute();
   }
 }
