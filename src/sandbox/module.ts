@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, type ModuleContext, type StrataModule } from '../core/index.js';
 import { SandboxService, sandboxRoutes } from './api/index.js';
-import { sandboxMachine } from './db/lifecycle.js';
+import { recordMachine } from './db/lifecycle.js';
 import { sandboxMigrations } from './db/migrations.js';
-import { BUILTIN_RUNTIME_NAMES, parseRuntimeClasses, type RuntimeClass } from './index.js';
+import { BUILTIN_RUNTIME_NAMES, parseRuntimeClasses, sandboxMachineSpec, type RuntimeClass } from './index.js';
 
 const GiB = 1024 ** 3;
 
@@ -41,7 +41,8 @@ async function loadClasses(file: string): Promise<RuntimeClass[]> {
 export const sandboxModule: StrataModule = {
   name: 'sandbox',
   migrations: sandboxMigrations,
-  machines: [sandboxMachine.spec],
+  // the library's lifecycle of a live sandbox, and the server's of its record (which adds lost)
+  machines: [sandboxMachineSpec, recordMachine.spec],
   async create(ctx) {
     const limit = option(ctx, 'sandboxCopyLimit');
     const copyLimit = limit === undefined ? GiB : Number(limit);

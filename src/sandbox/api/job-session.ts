@@ -9,7 +9,10 @@
  *
  * The workspace appears at the same path inside the sandbox as on the host
  * by default, so the host paths the gate puts in commands, cwd and env keep
- * working unchanged.
+ * working unchanged. Where that path lies under a directory the sandbox
+ * has its own of (/tmp, /dev, /proc, /sys, /run) it appears at /workspace
+ * instead, and the host path is rewritten to it in each step's command, cwd
+ * and env.
  */
 import type { CreateRequest, SandboxService } from './service.js';
 
@@ -26,7 +29,7 @@ export interface JobSandboxOptions {
   timeout?: string | number;
   /** the project its record is listed under (default "gate") */
   project?: string;
-  /** where the workspace appears in the sandbox (default: its host path) */
+  /** where the workspace appears in the sandbox (default: its host path, or /workspace when that is below /tmp and the like) */
   workspaceTarget?: string;
   /** SIGTERM to SIGKILL, ms (default 2000) */
   graceMs?: number;
@@ -67,10 +70,24 @@ export interface JobSessionSpec extends JobSandboxOptions {
   labels?: string[];
 }
 
+/** Directories a sandbox has its own of: a workspace below one would be hidden. */
+const PRIVATE_DIRS = ['/tmp', '/dev', '/proc', '/sys', '/run'];
+
+/** Rewrites a host path to its place in the sandbox wherever it appears as a whole path (prefix). */
+function pathMapper(from: string, to: string): (text: string) => string {
+  if (from === to) return (t) => t;
+  const re = new RegExp(`${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$|[^\\w.-])`, 'g');
+  return (t) => t.replace(re, to);
+}
+
 export async function openJobSession(service: SandboxService, spec: JobSessionSpec): Promise<JobSession> {
-  const target = spec.workspaceTarget ?? spec.workspace;
   const classes = new Set(service.manager.classes.list().map((c) => c.name));
   const runtimeClass = spec.runtime ? undefined : (spec.runtimeClass ?? spec.labels?.find((l) => classes.has(l)));
+  const hostPaths = service.runtimeOf({ runtime: spec.runtime, runtimeClass }).hostFilesystem;
+  const hidden = PRIVATE_DIRS.some((d) => spec.workspace === d || spec.workspace.startsWith(`${d}/`));
+  // host processes see host paths: the process runtime needs the workspace where it is
+  const target = spec.workspaceTarget ?? (hidden && !hostPaths ? '/workspace' : spec.workspace);
+  const map = pathMapper(spec.workspace, target);
   const input: CreateRequest = {
     ...(spec.runtime ? { runtime: spec.runtime } : runtimeClass ? { runtimeClass } : {}),
     ...(spec.image ? { image: spec.image } : {}),
@@ -80,7 +97,7 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
     ...(spec.timeout !== undefined ? { timeout: spec.timeout } : {}),
     mounts: [{ source: spec.workspace, target }],
     workdir: target,
-    env: spec.env ?? {},
+    env: Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, map(v)])),
     labels: { job: spec.name.replace(/[^\w.-]/g, '_').slice(0, 63) },
   };
   const created = await service.createFor(spec.project ?? 'gate', spec.name, input);
@@ -92,7 +109,8 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
       if (step.signal.aborted) return { exitCode: null, signal: null, timedOut: false, aborted: true };
       let exec;
       try {
-        exec = await created.sandbox.exec(['/bin/sh', '-c', step.command], { cwd: step.cwd, env: step.env });
+        const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)]));
+        exec = await created.sandbox.exec(['/bin/sh', '-c', map(step.command)], { cwd: map(step.cwd), env });
       } catch (err) {
         return { exitCode: null, signal: null, timedOut: false, aborted: false, error: (err as Error).message };
       }

@@ -34,6 +34,7 @@ import {
   type Exec,
   type LimitEnforcement,
   type Logger,
+  type Runtime,
   type RuntimeClass,
   type Sandbox,
   type SandboxSpec,
@@ -149,6 +150,8 @@ export class SandboxService {
   readonly owner: string;
   private readonly live = new Map<string, LiveSandbox>();
   private readonly execs = new Map<string, LiveExec>();
+  /** sandboxes being created right now (their records say creating) */
+  private readonly starting = new Set<string>();
   private readonly records: SandboxRecords;
   private readonly defaultClass: string;
   private readonly transfers: string;
@@ -205,6 +208,11 @@ export class SandboxService {
 
   // ------------------------------------------------------------ sandboxes
 
+  /** The runtime a spec would get (its own, or its class's, or the default class's). */
+  runtimeOf(spec: { runtime?: string; runtimeClass?: string }): Runtime {
+    return this.manager.registry.get(this.resolveRuntime(spec).runtime);
+  }
+
   private resolveRuntime(spec: { runtime?: string; runtimeClass?: string }): { runtime: string; runtimeClass: string | null } {
     if (spec.runtime) return { runtime: this.manager.registry.get(spec.runtime).name, runtimeClass: null };
     const cls = this.manager.classes.get(spec.runtimeClass ?? this.defaultClass);
@@ -254,6 +262,7 @@ export class SandboxService {
       oneShot,
     });
     let sandbox: Sandbox;
+    this.starting.add(record.id);
     try {
       sandbox = await this.manager.create({ ...input, labels: { ...input.labels } });
     } catch (err) {
@@ -261,6 +270,8 @@ export class SandboxService {
       await this.records.move(record.id, 'start_failed', { error: (err as Error).message }).catch(() => undefined);
       await this.records.remove(record.id).catch(() => undefined);
       throw err;
+    } finally {
+      this.starting.delete(record.id);
     }
     const moved = await this.records.move(record.id, 'started', { localId: sandbox.id });
     if (!moved) {
@@ -298,11 +309,12 @@ export class SandboxService {
       await this.records.remove(id);
       return;
     }
-    const elsewhere = rec.owner !== this.owner && this.ownerAlive(rec);
-    if (LIVE_STATES.includes(rec.state) && (rec.owner === this.owner || elsewhere) && !(opts.force && caller.role === 'admin')) {
-      if (rec.owner === this.owner) throw new ConflictError(`sandbox ${id} is still ${rec.state}; remove it once it runs`);
+    if (this.starting.has(id)) throw new ConflictError(`sandbox ${id} is still starting; remove it once it runs`);
+    // a live record of another server that still runs: its sandbox is there, not here
+    const elsewhere = rec.owner !== this.owner && LIVE_STATES.includes(rec.state) && this.ownerAlive(rec);
+    if (elsewhere && !(opts.force && caller.role === 'admin'))
       throw new ConflictError(`sandbox ${id} runs on another server (${rec.ownerUrl ?? rec.host}); remove it there (admins may drop the record with force=true)`);
-    }
+    // nothing of it runs here any more (ended, failed and released, or lost)
     await this.records.remove(id);
   }
 

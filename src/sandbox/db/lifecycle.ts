@@ -1,7 +1,7 @@
 /**
  * The lifecycle of a sandbox record as the server keeps it (what `strata
- * sandbox ls` shows), as one table. It follows the library's own lifecycle
- * (model/states.ts) and adds `lost`: the server that owned the sandbox died,
+ * sandbox ls` shows), as one table. It follows the library's lifecycle of a
+ * live sandbox (model/states.ts, the `sandbox` machine) and adds `lost`: the server that owned the sandbox died,
  * so its processes died with it and a restarted server reaped what they left.
  */
 import { defineMachine } from '../../core/index.js';
@@ -9,14 +9,14 @@ import { defineMachine } from '../../core/index.js';
 export type RecordState = 'creating' | 'running' | 'stopping' | 'stopped' | 'failed' | 'lost';
 export type RecordEvent = 'started' | 'start_failed' | 'died' | 'destroy' | 'timeout' | 'cleaned' | 'lost';
 
-export const sandboxMachine = defineMachine<RecordState, RecordEvent>({
-  name: 'sandbox',
+export const recordMachine = defineMachine<RecordState, RecordEvent>({
+  name: 'sandbox-record',
   initial: 'creating',
   states: {
     creating: { stable: false, description: 'Image resolved, limits planned, runtime starting; waits for the agent to answer.' },
     running: { stable: true, description: 'The agent answers: commands can be executed, files copied in and out.' },
     stopping: { stable: false, description: 'Processes are being killed and mounts, namespaces, cgroups and state released.' },
-    stopped: { stable: true, description: 'Nothing of it is left on the host (kept in the list until removed when its timeout stopped it).' },
+    stopped: { stable: true, description: 'Nothing of it is left on the host. One its timeout or its server\'s shutdown stopped stays listed, saying so, until removed.' },
     failed: { stable: true, description: 'The agent, runtime process or VM went away; the error says how. The server releases what it left at once; the record stays until removed.' },
     lost: { stable: true, description: 'Its server died; the next server on the host released what it left. Nothing of it runs.' },
   },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { storesUnderTest } from '../../core/testing/index.js';
 import { sandboxMigrations } from './migrations.js';
 import { SandboxRecords, type NewRecord } from './records.js';
-import { sandboxMachine } from './lifecycle.js';
+import { recordMachine } from './lifecycle.js';
 
 const stores = storesUnderTest({ sandbox: sandboxMigrations });
 after(() => stores.close());
@@ -79,10 +79,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 }
 
 it('every lifecycle event leads to one state, and lost is reachable from every live state', () => {
-  for (const t of sandboxMachine.spec.transitions) {
-    const targets = new Set(sandboxMachine.sources(t.event).map((s) => sandboxMachine.next(s, t.event)));
+  for (const t of recordMachine.spec.transitions) {
+    const targets = new Set(recordMachine.sources(t.event).map((s) => recordMachine.next(s, t.event)));
     assert.equal(targets.size, 1, t.event);
   }
-  for (const s of ['creating', 'running', 'stopping', 'failed'] as const) assert.equal(sandboxMachine.next(s, 'lost'), 'lost');
-  for (const s of ['stopped', 'lost'] as const) assert.deepEqual(sandboxMachine.events(s), []);
+  for (const s of ['creating', 'running', 'stopping', 'failed'] as const) assert.equal(recordMachine.next(s, 'lost'), 'lost');
+  for (const s of ['stopped', 'lost'] as const) assert.deepEqual(recordMachine.events(s), []);
 });

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { json, parseJson } from '../../core/index.js';
-import { LIVE_STATES, sandboxMachine, type RecordEvent, type RecordState } from './lifecycle.js';
+import { LIVE_STATES, recordMachine, type RecordEvent, type RecordState } from './lifecycle.js';
 
 /** The spec as stored and shown: environment values are never stored. */
 export interface StoredSpec {
@@ -91,7 +91,7 @@ function fromRow(r: Row): SandboxRecord {
 
 /** The state an event leads to (every event of the table has one target). */
 function target(event: RecordEvent): RecordState {
-  const targets = new Set(sandboxMachine.sources(event).map((s) => sandboxMachine.next(s, event)));
+  const targets = new Set(recordMachine.sources(event).map((s) => recordMachine.next(s, event)));
   if (targets.size !== 1) throw new Error(`sandbox lifecycle: event ${event} leads to ${[...targets].join(' or ')}`);
   return [...targets][0]!;
 }
@@ -109,7 +109,7 @@ export class SandboxRecords {
       runtime_class: rec.runtimeClass,
       image: rec.image,
       spec: json(rec.spec),
-      state: sandboxMachine.spec.initial,
+      state: recordMachine.spec.initial,
       error: null,
       host: rec.host,
       owner: rec.owner,
@@ -161,7 +161,7 @@ export class SandboxRecords {
       .updateTable('sandboxes')
       .set(set)
       .where('id', '=', id)
-      .where('state', 'in', sandboxMachine.sources(event))
+      .where('state', 'in', recordMachine.sources(event))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return undefined;
     return this.get(id);
