@@ -125,6 +125,12 @@ async function streamLikeCommand(ctx: CliContext, path: string, body: Record<str
     }
     void control.signal(sig);
   };
+  // whoever reads our stdout went away (`… | head -1`): end as a writer to a closed pipe does, by SIGPIPE
+  // (the server kills the command when we disconnect)
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    restore();
+    process.exit(err.code === 'EPIPE' ? 128 + 13 : FAILED);
+  });
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of forwarded) process.on(s, onSignal);
   const raw = tty && process.stdin.isTTY;

@@ -108,6 +108,28 @@ for (const runtime of ['process', 'namespaces']) {
   });
 }
 
+describe('strata sandbox run: a reader that goes away', () => {
+  it('ends like a writer to a closed pipe (141), and the command is killed with its sandbox', async () => {
+    const child = spawn(process.execPath, [CLI, 'sandbox', 'run', '--runtime', 'namespaces', '--', 'sh', '-c', 'while :; do echo yes-forever; done'], {
+      env: { ...process.env, ...server.env },
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('close', (c) => resolve(c));
+    });
+    assert.equal(code, 141);
+    let left: unknown[] = [];
+    for (let i = 0; i < 100; i++) {
+      left = JSON.parse((await sb(['--json', 'ls'])).stdout) as unknown[];
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(left, [], 'the one-shot sandbox is gone');
+  });
+});
+
 describe('strata sandbox run: bad input', () => {
   it('says what is wrong in one line on stderr and exits 125', async () => {
     const r = await sb(['run', '--runtime', 'docker', '--', 'true']);
