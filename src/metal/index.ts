@@ -50,7 +50,7 @@ export const metal: StrataModule = {
     await c.init();
     ctx.services.provide(CONDUCTOR_SERVICE, c);
     return {
-      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, extensions) }],
+      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, dialect: ctx.store.dialect, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, extensions) }],
       async start() {
         c.start();
       },

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../../core/index.js';
 import type { DriverRegistry } from '../drivers/index.js';
 import type { Conductor } from '../conductor/index.js';
 import { nodes as nodesTable, chassis as chassisTable, allocations as allocationsTable } from '../db/tables.js';
-import { findNode, traitsOf } from '../db/nodes.js';
+import { findNode, traitsOf, traitsOfRow } from '../db/nodes.js';
 import type { Json, NodeRecord } from '../db/records.js';
 import { nodeNotFound, invalid, notAcceptable } from '../conductor/errors.js';
 import { apiContext, authorizeNode, relationTo, type ApiContext, type NodeAction } from './context.js';
-import { renderNode, renderNodeJson, type NodeViewContext } from './node-view.js';
+import { nodeJsonRenderer, renderNode, type NodeViewContext } from './node-view.js';
 import { isUuid } from '../db/table.js';
 import { isValidName } from './util.js';
 
@@ -20,6 +21,8 @@ export interface ApiDeps {
   maxLimit: number;
   /** Where the API is mounted, e.g. /baremetal. */
   prefix: string;
+  /** The store's dialect, for the few queries that differ (trait aggregation). */
+  dialect: Dialect;
 }
 
 /** A route registrar: each resource file exports one. */
@@ -57,7 +60,9 @@ type NodeLike = Pick<NodeRecord, 'id' | 'uuid' | 'chassis_id' | 'allocation_id' 
 async function viewContexts(deps: ApiDeps, x: ApiContext, list: NodeLike[], fields?: readonly string[]): Promise<(n: NodeLike) => NodeViewContext> {
   const want = (f: string) => fields === undefined || fields.includes(f);
   const ids = list.map((n) => Number(n.id));
-  const traits = want('traits') && x.minor >= 37 ? await traitsOf(deps.db, ids) : undefined;
+  // Rows fetched with their traits_csv column need no traits query.
+  const haveCsv = list.length > 0 && 'traits_csv' in list[0];
+  const traits = want('traits') && x.minor >= 37 && !haveCsv ? await traitsOf(deps.db, ids) : undefined;
   const chassisIds = want('chassis_uuid') ? [...new Set(list.map((n) => n.chassis_id).filter((v): v is number => v !== null && v !== undefined))] : [];
   const allocIds = want('allocation_uuid') ? [...new Set(list.map((n) => n.allocation_id).filter((v): v is number => v !== null && v !== undefined))] : [];
   const chassisUuids = new Map<number, string>();
@@ -74,7 +79,7 @@ async function viewContexts(deps: ApiDeps, x: ApiContext, list: NodeLike[], fiel
     minor: x.minor,
     base: x.base,
     fields,
-    traits: traits?.get(Number(n.id)) ?? [],
+    traits: haveCsv ? traitsOfRow(n as unknown as Record<string, unknown>) : (traits?.get(Number(n.id)) ?? []),
     chassisUuid: n.chassis_id ? (chassisUuids.get(Number(n.chassis_id)) ?? null) : null,
     allocationUuid: n.allocation_id ? (allocUuids.get(Number(n.allocation_id)) ?? null) : null,
     conductor: withConductor ? deps.conductor.conductorOf(n) : null,
@@ -96,8 +101,9 @@ export async function viewNodes(deps: ApiDeps, x: ApiContext, list: NodeRecord[]
  */
 export async function viewNodeRowsJson(deps: ApiDeps, x: ApiContext, rows: Record<string, unknown>[], fields?: readonly string[]): Promise<string> {
   const contextOf = await viewContexts(deps, x, rows as unknown as NodeLike[], fields);
+  const render = nodeJsonRenderer(x.minor, fields, x.base);
   const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) parts[i] = renderNodeJson(rows[i], contextOf(rows[i] as unknown as NodeLike));
+  for (let i = 0; i < rows.length; i++) parts[i] = render(rows[i], contextOf(rows[i] as unknown as NodeLike));
   return parts.join(',');
 }
 

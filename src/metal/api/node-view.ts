@@ -252,61 +252,99 @@ const TIMES = new Set(['created_at', 'updated_at', 'provision_updated_at', 'insp
 /** Text that may hold something to mask: a sealed value or a secret-looking key. */
 const MAYBE_SECRET = /enc:v1:|pass|secret|token|private_key|encrypted_key|fernetkey|sslkey|configdrive|image_url/i;
 
-const linksJson = (base: string, args: string) => JSON.stringify(selfLinks(base, 'nodes', args));
+type FieldKind = 'dict' | 'secret-dict' | 'bool' | 'time' | 'provision_state' | 'traits' | 'chassis_uuid' | 'allocation_uuid' | 'conductor' | 'plain';
+
+function kindOf(f: string): FieldKind {
+  if (RAW_DICTS.has(f)) return 'dict';
+  if (f === 'driver_info' || f === 'instance_info' || f === 'driver_internal_info') return 'secret-dict';
+  if (BOOLS.has(f)) return 'bool';
+  if (TIMES.has(f)) return 'time';
+  if (f === 'provision_state' || f === 'traits' || f === 'chassis_uuid' || f === 'allocation_uuid' || f === 'conductor') return f;
+  return 'plain';
+}
 
 /**
- * `renderNode` as JSON text, from a raw row of metal_nodes (JSON columns as
- * stored text, booleans as 0/1): JSON columns that need no masking are
- * copied as they are, so a page of 1,000 nodes is neither parsed nor
- * re-serialized. Anything that may need masking (and every redacted view)
- * goes through renderNode, so the two cannot disagree on what is hidden.
+ * A renderer of stored rows to JSON text for one request: the visible
+ * fields, their kinds and the escaped link base are worked out once, not per
+ * node. JSON columns that need no masking are copied as they are, so a page
+ * of 1,000 nodes is neither parsed nor re-serialized. Anything that may need
+ * masking (and every redacted view) goes through renderNode, so the two
+ * cannot disagree on what is hidden.
  */
-export function renderNodeJson(row: Record<string, unknown>, x: NodeViewContext): string {
-  const text = (k: string) => row[k] as string | null | undefined;
-  const wanted = x.fields ?? NODE_FIELDS;
-  const needsObject =
-    x.redact ||
-    (x.secretKeys && x.secretKeys.size > 0 && [...x.secretKeys].some((k) => ['driver_info', 'instance_info'].some((c) => wanted.includes(c) && (text(c) ?? '').includes(k)))) ||
-    ['driver_info', 'instance_info', 'driver_internal_info'].some((c) => wanted.includes(c) && MAYBE_SECRET.test(text(c) ?? ''));
-  if (needsObject) return JSON.stringify(renderNode(decode<NodeRecord>(row, NODE_CODEC), x));
-  let out = '{';
-  let first = true;
-  const put = (k: string, json: string) => {
-    out += (first ? '"' : ',"') + k + '":' + json;
-    first = false;
-  };
-  for (const f of wanted) {
-    if (!fieldVisible(f, x.minor)) continue;
-    if (RAW_DICTS.has(f) || f === 'driver_info' || f === 'instance_info' || f === 'driver_internal_info') {
-      const t = text(f);
-      put(f, t === null || t === undefined || t === '' || t === 'null' ? '{}' : t);
-    } else if (BOOLS.has(f)) {
-      const v = row[f];
-      put(f, v === null || v === undefined ? 'null' : Number(v) === 1 ? 'true' : 'false');
-    } else if (TIMES.has(f)) {
-      const v = row[f];
-      put(f, JSON.stringify(isoTime(v === null || v === undefined ? null : Number(v))));
-    } else if (f === 'provision_state') {
-      put(f, JSON.stringify(provisionStateForMinor(row.provision_state as NodeRecord['provision_state'], x.minor)));
-    } else if (f === 'traits') {
-      put(f, JSON.stringify(x.traits ?? []));
-    } else if (f === 'chassis_uuid') {
-      put(f, JSON.stringify(x.chassisUuid ?? null));
-    } else if (f === 'allocation_uuid') {
-      put(f, JSON.stringify(x.allocationUuid ?? null));
-    } else if (f === 'conductor') {
-      put(f, JSON.stringify(x.conductor ?? null));
-    } else {
-      put(f, JSON.stringify(row[f] ?? null));
+export function nodeJsonRenderer(minor: number, fields: readonly string[] | undefined, base: string): (row: Record<string, unknown>, x: NodeViewContext) => string {
+  const plan = (fields ?? NODE_FIELDS).filter((f) => fieldVisible(f, minor)).map((f) => ({ f, kind: kindOf(f), key: JSON.stringify(f) }));
+  const secretCols = plan.filter((p) => p.kind === 'secret-dict').map((p) => p.f);
+  const b = JSON.stringify(base).slice(1, -1);
+  const links = (args: string) => `[{"href":"${b}/v1/nodes/${args}","rel":"self"},{"href":"${b}/nodes/${args}","rel":"bookmark"}]`;
+  let keysOf: ReadonlySet<string> | undefined;
+  let keys: string[] = [];
+  return (row, x) => {
+    const text = (k: string) => row[k] as string | null | undefined;
+    if (x.secretKeys !== keysOf) {
+      keysOf = x.secretKeys;
+      keys = x.secretKeys ? [...x.secretKeys] : [];
     }
-  }
-  const uuid = row.uuid as string;
-  put('links', linksJson(x.base, uuid));
-  if (x.fields === undefined) {
-    put('ports', linksJson(x.base, `${uuid}/ports`));
-    if (x.minor >= 14) put('states', linksJson(x.base, `${uuid}/states`));
-    if (x.minor >= 24) put('portgroups', linksJson(x.base, `${uuid}/portgroups`));
-    if (x.minor >= 32) put('volume', linksJson(x.base, `${uuid}/volume`));
-  }
-  return out + '}';
+    const needsObject =
+      x.redact ||
+      secretCols.some((c) => {
+        const t = text(c) ?? '';
+        return MAYBE_SECRET.test(t) || keys.some((k) => t.includes(k));
+      });
+    if (needsObject) return JSON.stringify(renderNode(decode<NodeRecord>(row, NODE_CODEC), x));
+    let out = '{';
+    for (let i = 0; i < plan.length; i++) {
+      const { f, kind, key } = plan[i];
+      let v: string;
+      switch (kind) {
+        case 'dict':
+        case 'secret-dict': {
+          const t = text(f);
+          v = t === null || t === undefined || t === '' || t === 'null' ? '{}' : t;
+          break;
+        }
+        case 'bool': {
+          const r = row[f];
+          v = r === null || r === undefined ? 'null' : Number(r) === 1 ? 'true' : 'false';
+          break;
+        }
+        case 'time': {
+          const r = row[f];
+          v = r === null || r === undefined ? 'null' : `"${isoTime(Number(r))}"`;
+          break;
+        }
+        case 'provision_state':
+          v = JSON.stringify(provisionStateForMinor(row.provision_state as NodeRecord['provision_state'], minor));
+          break;
+        case 'traits':
+          v = JSON.stringify(x.traits ?? []);
+          break;
+        case 'chassis_uuid':
+          v = JSON.stringify(x.chassisUuid ?? null);
+          break;
+        case 'allocation_uuid':
+          v = JSON.stringify(x.allocationUuid ?? null);
+          break;
+        case 'conductor':
+          v = JSON.stringify(x.conductor ?? null);
+          break;
+        default:
+          v = JSON.stringify(row[f] ?? null);
+      }
+      out += (i === 0 ? '' : ',') + key + ':' + v;
+    }
+    const uuid = row.uuid as string;
+    out += (plan.length ? ',' : '') + `"links":${links(uuid)}`;
+    if (fields === undefined) {
+      out += `,"ports":${links(`${uuid}/ports`)}`;
+      if (minor >= 14) out += `,"states":${links(`${uuid}/states`)}`;
+      if (minor >= 24) out += `,"portgroups":${links(`${uuid}/portgroups`)}`;
+      if (minor >= 32) out += `,"volume":${links(`${uuid}/volume`)}`;
+    }
+    return out + '}';
+  };
+}
+
+/** `renderNode` as JSON text, from a stored row (see nodeJsonRenderer). */
+export function renderNodeJson(row: Record<string, unknown>, x: NodeViewContext): string {
+  return nodeJsonRenderer(x.minor, x.fields, x.base)(row, x);
 }

@@ -127,7 +127,8 @@ export async function listNodesResponse(
     filters.chassis_id = c.id;
   }
   if (q.marker !== undefined && !(await nodes.byUuid(deps.db, q.marker))) throw nodeNotFound(q.marker);
-  let list = await listNodeRows(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } }, nodeColumns(fields && [...fields, sortKey]));
+  const wantTraits = x.minor >= 37 && (fields === undefined || fields.includes('traits'));
+  let list = await listNodeRows(deps.db, filters, { limit, marker: q.marker, sort: { key: sortKey, dir: sortDir } }, nodeColumns(fields && [...fields, sortKey]), wantTraits ? deps.dialect : undefined);
   // Like Ironic, the conductor filter applies to the page after the query.
   const full = list.length;
   if (conductor !== undefined) list = list.filter((n) => deps.conductor.conductorOf(n as { uuid: string; conductor_group: string }) === conductor);
@@ -213,7 +214,7 @@ export const nodeRoutes: Routes = (app, deps) => {
     checkNodeFields(fields, x.minor);
     checkIdent(x, ident);
     // The hot path: the stored row goes to the text renderer without a parse/serialize round trip.
-    const row = await findNodeRow(deps.db, ident);
+    const row = await findNodeRow(deps.db, ident, x.minor >= 37 && (fields === undefined || fields.includes('traits')) ? deps.dialect : undefined);
     if (!row || relationTo(x, row as { owner: string | null; lessee: string | null }) === 'none') throw nodeNotFound(ident);
     return reply.type('application/json').send(`${await viewNodeRowsJson(deps, x, [row], fields)}`);
   });

@@ -116,6 +116,8 @@ export class Conductor {
   readonly opts: ConductorOptions;
   readonly db: Store['db'];
   private members: RingMember[] = [];
+  private membersKey = '';
+  private readonly ring = new Map<string, string | null>();
   private readonly periodic: Periodic;
   /** Declared secret keys of every driver, masked and sealed like the name patterns. */
   readonly secretKeys: ReadonlySet<string>;
@@ -183,13 +185,27 @@ export class Conductor {
   async refreshMembers(): Promise<RingMember[]> {
     const all = await allConductors(this.db);
     const now = Date.now();
-    this.members = all.filter((c) => c.hostname === this.name || isAlive(c, this.opts.heartbeatTimeoutMs, now));
+    const members = all.filter((c) => c.hostname === this.name || isAlive(c, this.opts.heartbeatTimeoutMs, now));
+    const key = members.map((m) => `${m.hostname}\u0000${m.conductor_group}`).join('\u0001');
+    if (key !== this.membersKey) {
+      this.membersKey = key;
+      this.ring.clear();
+    }
+    this.members = members;
     return this.members;
   }
 
   /** The conductor that serves this node, or null when none of its group is alive. */
   conductorOf(node: Pick<NodeRecord, 'uuid' | 'conductor_group'>): string | null {
-    return conductorFor(node.uuid, node.conductor_group, this.members);
+    // Memoized per membership: listing 1,000 nodes should not hash 1,000 times a page.
+    const k = `${node.uuid}\u0000${node.conductor_group}`;
+    let c = this.ring.get(k);
+    if (c === undefined) {
+      c = conductorFor(node.uuid, node.conductor_group, this.members);
+      if (this.ring.size > 100_000) this.ring.clear();
+      this.ring.set(k, c);
+    }
+    return c;
   }
 
   /** Whether periodic work on this node (power sync) is this conductor's. */

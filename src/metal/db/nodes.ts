@@ -4,6 +4,7 @@
  * taken and released with conditional UPDATEs so it holds across processes.
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Dialect } from '../../core/index.js';
 import { isUuid, type Db, type PageRequest } from './table.js';
 import { nodes } from './tables.js';
 import type { NodeRecord } from './records.js';
@@ -75,19 +76,40 @@ export async function listNodes(db: Db, filters: NodeFilters, page: PageRequest,
   return nodes.page(db, nodeWhere(filters), page, marker, columns);
 }
 
-/** `listNodes` without decoding: rows as stored, for the API's text renderer. */
-export async function listNodeRows(db: Db, filters: NodeFilters, page: PageRequest, columns?: readonly string[]): Promise<Record<string, unknown>[]> {
-  const marker = page.marker ? await nodes.byUuid(db, page.marker) : undefined;
-  return nodes.pageRows(db, nodeWhere(filters), page, marker, columns);
+/**
+ * A node's traits as one computed column, `traits_csv` (traits are
+ * upper-case words and underscores, so a comma separates them safely):
+ * a view needs no second query.
+ */
+export function withTraitsColumn(dialect: Dialect) {
+  const agg = dialect === 'postgres' ? sql`string_agg(t.trait, ',')` : sql`group_concat(t.trait, ',')`;
+  return (q: SelectQueryBuilder<any, any, any>) => q.select(sql<string | null>`(select ${agg} from metal_node_traits t where t.node_id = metal_nodes.id)`.as('traits_csv'));
 }
 
-/** A node's stored row by UUID or name. */
-export async function findNodeRow(db: Db, ident: string): Promise<Record<string, unknown> | undefined> {
+/** The traits of a row fetched with withTraitsColumn, sorted. */
+export function traitsOfRow(row: Record<string, unknown>): string[] {
+  const csv = row.traits_csv as string | null | undefined;
+  return csv ? csv.split(',').sort() : [];
+}
+
+/** `listNodes` without decoding: rows as stored, for the API's text renderer (with `traits_csv` when asked). */
+export async function listNodeRows(db: Db, filters: NodeFilters, page: PageRequest, columns?: readonly string[], traits?: Dialect): Promise<Record<string, unknown>[]> {
+  const marker = page.marker ? await nodes.byUuid(db, page.marker) : undefined;
+  return nodes.pageRows(db, nodeWhere(filters), page, marker, columns, traits ? withTraitsColumn(traits) : undefined);
+}
+
+/** A node's stored row (with `traits_csv` when asked) by UUID or name. */
+export async function findNodeRow(db: Db, ident: string, traits?: Dialect): Promise<Record<string, unknown> | undefined> {
+  const by = async (column: string, value: string) => {
+    let q = db.selectFrom('metal_nodes').selectAll('metal_nodes').where(`metal_nodes.${column}`, '=', value);
+    if (traits) q = withTraitsColumn(traits)(q);
+    return q.executeTakeFirst();
+  };
   if (isUuid(ident)) {
-    const n = await nodes.rawBy(db, 'uuid', ident.toLowerCase());
+    const n = await by('uuid', ident.toLowerCase());
     if (n) return n;
   }
-  return nodes.rawBy(db, 'name', ident);
+  return by('name', ident);
 }
 
 // ---------------------------------------------------------------------------

@@ -87,7 +87,8 @@ export class Table<R extends { id: number; uuid?: string }> {
 
   private sortExpr(key: string): Expression<unknown> {
     const nullAs = this.sortable[key];
-    return nullAs === null || nullAs === undefined ? sql.ref(key) : sql`coalesce(${sql.ref(key)}, ${nullAs})`;
+    const ref = sql.ref(`${this.name}.${key}`);
+    return nullAs === null || nullAs === undefined ? ref : sql`coalesce(${ref}, ${nullAs})`;
   }
 
   /**
@@ -112,24 +113,27 @@ export class Table<R extends { id: number; uuid?: string }> {
     page: PageRequest,
     markerRow: R | undefined,
     columns?: readonly string[],
+    /** Extra selections (computed columns). */
+    extra?: (q: SelectQueryBuilder<any, any, any>) => SelectQueryBuilder<any, any, any>,
   ): Promise<Record<string, unknown>[]> {
     const { key, dir } = page.sort;
     const cmp = dir === 'asc' ? '>' : '<';
     let q = where(db.selectFrom(this.name));
-    q = columns ? q.select(columns as string[]) : q.selectAll();
+    q = columns ? q.select(columns.map((c) => `${this.name}.${c}`)) : q.selectAll(this.name);
+    if (extra) q = extra(q);
     if (markerRow) {
       if (key === 'id') {
-        q = q.where('id', cmp, markerRow.id);
+        q = q.where(`${this.name}.id`, cmp, markerRow.id);
       } else {
         const raw = (markerRow as Record<string, unknown>)[key];
         const nullAs = this.sortable[key];
         const mv = raw === null || raw === undefined ? nullAs : this.encode({ [key]: raw } as Partial<R>)[key];
         const expr = this.sortExpr(key);
-        q = q.where((eb) => eb.or([eb(expr, cmp, mv), eb.and([eb(expr, '=', mv), eb('id', cmp, markerRow.id)])]) as Expression<SqlBool>);
+        q = q.where((eb) => eb.or([eb(expr, cmp, mv), eb.and([eb(expr, '=', mv), eb(`${this.name}.id`, cmp, markerRow.id)])]) as Expression<SqlBool>);
       }
     }
     if (key !== 'id') q = q.orderBy(this.sortExpr(key) as any, dir);
-    q = q.orderBy('id', dir).limit(page.limit);
+    q = q.orderBy(`${this.name}.id`, dir).limit(page.limit);
     return q.execute();
   }
 }
