@@ -5,20 +5,26 @@
  * as Ironic's conductor start-up would (_fail_transient_state): nodes caught
  * `deploying` end `deploy failed` with Ironic's message, nodes already
  * `active` stay active, no reservation survives and no task is left running.
+ * Then the same with two conductor processes on PostgreSQL: the survivor
+ * notices the other's silence and takes its nodes over.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { openStore } from '../../src/core/index.js';
+import { startPostgres, type PostgresCluster } from '../../src/core/testing/index.js';
 import { api, startServer, type StrataServer } from '../helpers/strata.js';
 
 const N = 100;
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-takeover-'));
 const servers: StrataServer[] = [];
+let pg: PostgresCluster | undefined;
 after(async () => {
   for (const s of servers) await s.stop('SIGKILL', true).catch(() => {});
+  pg?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -128,4 +134,74 @@ test('SIGKILL during 100 concurrent deploys: a restart fails what was in flight,
   const retry = caughtDeploying[0].uuid;
   await json(s, `/nodes/${retry}/states/provision`, { method: 'PUT', body: JSON.stringify({ target: 'active' }) });
   await until('redeploy', async () => ((await json(s, `/nodes/${retry}?fields=provision_state`)).provision_state === 'active' ? true : undefined), 30_000);
+});
+
+test('two conductors on PostgreSQL: when one dies mid-deploy, the other takes its nodes over', { timeout: 240_000 }, async () => {
+  pg = await startPostgres();
+  // Both processes share the store and the key that seals secrets at rest.
+  const env = { STRATA_SECRET_KEY: randomBytes(32).toString('base64') };
+  const common = ['--noauth', '--database', pg.url, '--metal-power-sync-interval', '0', '--metal-heartbeat-interval', '1', '--metal-heartbeat-timeout', '4', '--metal-check-provision-state-interval', '1'];
+  const a = await startServer({ env, args: [...common, '--metal-conductor', 'cond-a', '--metal-fake-delay', '1500-3000'] });
+  servers.push(a);
+
+  const uuids: string[] = [];
+  for (let i = 0; i < 20; i++) uuids.push((await json(a, '/nodes', { method: 'POST', body: JSON.stringify({ driver: 'fake-hardware', name: `pg-${i}`, automated_clean: false }) })).uuid);
+  for (const target of ['manage', 'provide']) {
+    await Promise.all(uuids.map((u) => json(a, `/nodes/${u}/states/provision`, { method: 'PUT', body: JSON.stringify({ target }) })));
+    const want = target === 'manage' ? 'manageable' : 'available';
+    await until(want, async () => ((await all(a)).every((n) => n.provision_state === want && !n.reservation) ? true : undefined), 60_000);
+  }
+  // A deploys them (its fake deploys are slow); B joins while A works.
+  await Promise.all(uuids.map((u) => json(a, `/nodes/${u}/states/provision`, { method: 'PUT', body: JSON.stringify({ target: 'active' }) })));
+  await until(
+    'A deploying',
+    async () => {
+      const st = await openStore(pg!.url);
+      try {
+        const running = await st.db.selectFrom('tasks').select('id').where('kind', '=', 'metal.provision').where('state', '=', 'running').execute();
+        return running.length > 0 ? true : undefined;
+      } finally {
+        await st.close();
+      }
+    },
+    30_000,
+  );
+  const b = await startServer({ env, args: [...common, '--metal-conductor', 'cond-b'] });
+  servers.push(b);
+  const conductors = (await json(b, '/conductors')).conductors.map((c: any) => [c.hostname, c.alive]).sort();
+  assert.deepEqual(conductors, [['cond-a', true], ['cond-b', true]]);
+  a.proc.kill('SIGKILL');
+  await new Promise((r) => a.proc.once('exit', r));
+  servers.splice(servers.indexOf(a), 1);
+
+  // B notices A's silence, clears its reservations and fails what A was deploying.
+  const settled = await until(
+    'every node settled',
+    async () => {
+      const nodes = await all(b);
+      return nodes.every((n) => !n.reservation && (n.provision_state === 'active' || n.provision_state === 'deploy failed')) ? nodes : undefined;
+    },
+    60_000,
+  );
+  const failed = settled.filter((n) => n.provision_state === 'deploy failed');
+  assert.ok(failed.length > 0, 'some deploys were A\'s and in flight');
+  for (const n of failed) assert.equal(n.last_error, "The deploying state can't be resumed by conductor cond-b. Moving to fail state.");
+  const after = (await json(b, '/conductors')).conductors.find((c: any) => c.hostname === 'cond-a');
+  assert.equal(after.alive, false);
+  // A's tasks: their leases run out, B claims them and finds nothing left to do.
+  await until(
+    'no metal task left unfinished',
+    async () => {
+      const st = await openStore(pg!.url);
+      try {
+        const left = await st.db.selectFrom('tasks').select('id').where('kind', 'like', 'metal.%').where('state', 'in', ['running', 'pending']).execute();
+        return left.length === 0 ? true : undefined;
+      } finally {
+        await st.close();
+      }
+    },
+    90_000,
+  );
+  const final = await all(b);
+  assert.deepEqual(final.map((n) => n.provision_state).sort(), settled.map((n) => n.provision_state).sort(), 'the stale tasks changed nothing');
 });
