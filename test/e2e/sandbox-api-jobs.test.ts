@@ -99,7 +99,7 @@ for (const [labels, runtime] of [
       setTimeout(() => ac.abort(), 500);
       const a = await session.run(step('trap "" TERM; sleep 7772 & sleep 7772', workspace, { signal: ac.signal }));
       assert.equal(a.aborted, true, 'cancelled, with SIGKILL after the grace period when TERM is ignored');
-      const left = step('for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done | grep "^sleep 777" || echo none-left', workspace);
+      const left = step('for p in /proc/[0-9]*; do { tr "\\0" " " < $p/cmdline; } 2>/dev/null; echo; done | grep "^sleep 777" || echo none-left', workspace);
       await session.run(left);
       assert.equal(left.output(), 'none-left\n');
     });
