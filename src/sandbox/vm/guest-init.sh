@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of a Strata VM sandbox (runs from the initramfs the host builds).
 # Loads the virtio drivers, brings up the network the host put on the kernel
-# command line, finds the agent's virtio-serial port and hands over to the
+# command line (loading the network drivers only then), finds the agent's virtio-serial port and hands over to the
 # agent, which mounts the shared root and runs the workload in its own
 # namespaces. If anything here fails, init exits: the kernel panics, and with
 # panic=-1 and QEMU's -no-reboot the VM ends, which the host reports.
@@ -20,6 +20,9 @@ for arg in $($B cat /proc/cmdline); do
   esac
 done
 if [ -n "$addr" ]; then
+  for m in $($B cat /lib/modules/load-order-network); do
+    $B insmod /lib/modules/$m.ko || echo "strata-init: insmod $m failed"
+  done
   $B ip link set eth0 up && $B ip addr add "$addr" dev eth0 || echo "strata-init: eth0 setup failed"
   [ -n "$gw" ] && $B ip route add default via "$gw"
 fi

@@ -13,8 +13,10 @@ import { writeCpio, type CpioEntry } from './cpio.js';
 import type { GuestKernel } from './guest-kernel.js';
 import { loadOrder, moduleDepends } from './kernel-modules.js';
 
-/** What the guest loads: transports (mmio for microvm, pci for q35), console, 9p, network. */
-export const GUEST_MODULES = ['virtio_mmio', 'virtio_pci', 'virtio_console', '9pnet_virtio', '9p', 'virtio_net'];
+/** What every guest loads: virtio over MMIO (microvm has no PCI), the agent's console port, 9p. */
+export const GUEST_MODULES = ['virtio_mmio', 'virtio_console', '9pnet_virtio', '9p'];
+/** Loaded only when the sandbox has network on (each module costs boot time under TCG). */
+export const NETWORK_MODULES = ['virtio_net'];
 
 export async function ensureInitramfs(cacheDir: string, kernel: GuestKernel, agentBinary: string): Promise<string> {
   const depends = new Map<string, string[]>();
@@ -25,8 +27,10 @@ export async function ensureInitramfs(cacheDir: string, kernel: GuestKernel, age
     depends.set(name, moduleDepends(data));
   }
   let order: string[];
+  let netOrder: string[];
   try {
     order = loadOrder(GUEST_MODULES, depends);
+    netOrder = loadOrder([...GUEST_MODULES, ...NETWORK_MODULES], depends).filter((m) => !order.includes(m));
   } catch (err) {
     throw new SandboxError('runtime_unavailable', `guest kernel ${kernel.release}: ${(err as Error).message}`);
   }
@@ -47,7 +51,8 @@ export async function ensureInitramfs(cacheDir: string, kernel: GuestKernel, age
     { type: 'file', path: '/sbin/strata-agent', data: agent, mode: 0o755 },
     { type: 'file', path: '/init', data: init, mode: 0o755 },
     { type: 'file', path: '/lib/modules/load-order', data: Buffer.from(order.join('\n') + '\n') },
-    ...order.map((m) => ({ type: 'file' as const, path: `/lib/modules/${m}.ko`, data: moduleData.get(m)! })),
+    { type: 'file', path: '/lib/modules/load-order-network', data: Buffer.from(netOrder.join('\n') + '\n') },
+    ...[...order, ...netOrder].map((m) => ({ type: 'file' as const, path: `/lib/modules/${m}.ko`, data: moduleData.get(m)! })),
   ];
   const archive = writeCpio(entries);
   const key = createHash('sha256').update(kernel.release).update(archive).digest('hex').slice(0, 16);
