@@ -27,7 +27,7 @@ after(async () => {
 
 test('status (Zuul\'s shape) while an item runs; builds as flat objects; a bare repository branch advances', async () => {
   const base = await f.tip('org/a');
-  const c = await f.change('org/a', { 'api.txt': 'x\n' }, 'Seen in the status', { slow: { unit: 4 } });
+  const c = await f.change('org/a', { 'api.txt': 'x\n' }, 'Seen in the status', { slow: { unit: 12 } });
   await f.approve(c.number);
   await f.waitRunning(c.number);
   const status = await f.status();

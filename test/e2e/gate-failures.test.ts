@@ -31,7 +31,7 @@ async function approveAll(...changes: Array<{ number: number }>): Promise<void> 
 
 test('a failing change at the head is reported; the changes behind it are retested without it and merge', async () => {
   // Slow to fail, so that the others are tested on top of it first.
-  const c1 = await f.change('org/a', { 'fail-unit': '', 'h1.txt': '1\n' }, 'Head, broken', { slow: { unit: 6 } });
+  const c1 = await f.change('org/a', { 'fail-unit': '', 'h1.txt': '1\n' }, 'Head, broken', { slow: { unit: 12 } });
   const c2 = await f.change('org/a', { 'h2.txt': '2\n' }, 'Behind one');
   const c3 = await f.change('org/b', { 'h3.txt': '3\n' }, 'Behind two');
   await approveAll(c1, c2, c3);

@@ -12,7 +12,8 @@ after(async () => {
 
 test('three approved changes all merge, in order, each tested on everything ahead of it', async () => {
   const base = await f.tip('org/a');
-  const c1 = await f.change('org/a', { 'one.txt': '1\n' }, 'One', { slow: { unit: 2 } });
+  // Slow enough that all three are approved while it runs, even on a busy machine.
+  const c1 = await f.change('org/a', { 'one.txt': '1\n' }, 'One', { slow: { unit: 10 } });
   const c2 = await f.change('org/b', { 'two.txt': '2\n' }, 'Two');
   const c3 = await f.change('org/a', { 'three.txt': '3\n' }, 'Three');
   await f.wait();

@@ -32,7 +32,7 @@ function buildProcesses(dataDir: string): number[] {
 }
 
 async function crashMidQueue(f: GateFixture): Promise<void> {
-  const c1 = await f.change('org/a', { 'r1.txt': '1\n' }, 'Restart one', { slow: { unit: 8 } });
+  const c1 = await f.change('org/a', { 'r1.txt': '1\n' }, 'Restart one', { slow: { unit: 20 } });
   const c2 = await f.change('org/b', { 'r2.txt': '2\n' }, 'Restart two');
   const c3 = await f.change('org/a', { 'fail-unit': '', 'r3.txt': '3\n' }, 'Restart three, broken');
   const c4 = await f.change('org/a', { 'r4.txt': '4\n' }, 'Restart four');

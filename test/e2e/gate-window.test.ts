@@ -21,7 +21,7 @@ after(async () => {
 test('the window limits how many items are tested at once, and grows after each merge', async () => {
   const changes: Array<{ number: number }> = [];
   // The first is slow, so that the approvals are all in while it runs.
-  for (let i = 1; i <= 5; i++) changes.push(await f.change('org/a', { [`w${i}.txt`]: `${i}\n` }, `Windowed ${i}`, { slow: { unit: i === 1 ? 15 : 2 } }));
+  for (let i = 1; i <= 5; i++) changes.push(await f.change('org/a', { [`w${i}.txt`]: `${i}\n` }, `Windowed ${i}`, { slow: { unit: i === 1 ? 20 : 2 } }));
   for (const c of changes) await f.approve(c.number);
   // While the first two run, the others wait outside the window.
   const status = await f.status();
