@@ -608,11 +608,6 @@ export class SandboxService {
     }
   }
 
-  /** Sandboxes this server runs now (for the gate's bookkeeping and tests). */
-  localCount(): number {
-    return this.live.size;
-  }
-
   /** A sandbox for one of the gate's jobs (see job-session.ts). */
   openJobSession(spec: JobSessionSpec): Promise<JobSession> {
     return openJobSession(this, spec);
