@@ -204,7 +204,16 @@ function registerGate(program: Command): void {
     .option('--timeout <seconds>', 'give up after this long (exit 1)', '300')
     .action(action(async (ctx: CliContext, opts: { timeout: string }) => {
       if (!/^[0-9]+(\.[0-9]+)?$/.test(opts.timeout)) throw new Error(`--timeout must be a number of seconds (got "${opts.timeout}")`);
-      const r = await ctx.client().get<{ idle: boolean; waited_ms: number }>('/gate/api/wait', { timeout: opts.timeout });
+      // Long waits are asked for in slices, so that no HTTP request outlives client or proxy timeouts.
+      const deadline = Date.now() + Number(opts.timeout) * 1000;
+      let r: { idle: boolean; waited_ms: number } = { idle: false, waited_ms: 0 };
+      const t0 = Date.now();
+      for (;;) {
+        const slice = Math.max(0, Math.min(60, (deadline - Date.now()) / 1000));
+        r = await ctx.client().get<{ idle: boolean; waited_ms: number }>('/gate/api/wait', { timeout: slice.toFixed(3) });
+        if (r.idle || Date.now() >= deadline) break;
+      }
+      r = { ...r, waited_ms: Date.now() - t0 };
       if (!r.idle) throw new Error(`the gate is still busy after ${opts.timeout} s`);
       ctx.out(r, () => '');
     }));

@@ -164,7 +164,7 @@ export class GateService {
       if (signal?.aborted) return false;
       streak = (await this.isIdle()) ? streak + 1 : 0;
       if (streak >= 2) return true;
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline && streak === 0) return false;
       await new Promise((r) => setTimeout(r, streak ? 20 : 50));
     }
   }
