@@ -3,6 +3,7 @@
 // file. Other modules reach it through the `gate` service.
 
 import { readFileSync } from 'node:fs';
+import { Counter, Gauge } from 'prom-client';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError, type Logger, type ModuleContext } from '../core/index.js';
@@ -70,6 +71,8 @@ export class GateService {
     this.source = new LocalSource(ctx.store, this.repos, this.events, () => ctx.url());
     this.merger = new Merger(this.repos);
     this.runtimes = { process: new ProcessRuntime() };
+    const builds = new Counter({ name: 'strata_gate_builds_total', help: 'Builds finished, by result', labelNames: ['result'], registers: [ctx.metrics] });
+
     this.executor = new Executor({
       concurrency: options.executorConcurrency,
       repos: this.repos,
@@ -80,9 +83,28 @@ export class GateService {
       listener: {
         started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),
         finished: (id, outcome) => {
+          builds.inc({ result: outcome.result });
           this.buildOwners.get(id)?.onBuildFinished(id, outcome);
           this.buildOwners.delete(id);
         },
+      },
+    });
+    const executorGauge: Gauge = new Gauge({
+      name: 'strata_gate_executor_builds', help: 'Builds the executor runs or holds queued', labelNames: ['state'], registers: [ctx.metrics],
+      collect: () => {
+        executorGauge.set({ state: 'running' }, this.executor.activeCount);
+        executorGauge.set({ state: 'queued' }, this.executor.queuedCount);
+      },
+    });
+    const itemsGauge: Gauge = new Gauge({
+      name: 'strata_gate_queue_items', help: 'Items in the pipelines of each tenant', labelNames: ['tenant', 'pipeline'], registers: [ctx.metrics],
+      collect: () => {
+        itemsGauge.reset();
+        for (const [tenant, s] of this.schedulers) {
+          const counts = new Map<string, number>();
+          for (const { pipeline } of s.items()) counts.set(pipeline, (counts.get(pipeline) ?? 0) + 1);
+          for (const [pipeline, n] of counts) itemsGauge.set({ tenant, pipeline }, n);
+        }
       },
     });
     this.reporter = new Reporter({

@@ -58,6 +58,9 @@ test('status (Zuul\'s shape) while an item runs; builds as flat objects; a bare 
     assert.equal(b.result, 'SUCCESS');
   }
   assert.ok(builds[0].start_time <= builds[1].start_time, 'in start order');
+  const metrics = await (await api(f.server, '/metrics')).text();
+  assert.match(metrics, /strata_gate_builds_total\{result="SUCCESS"\} \d+/);
+  assert.match(metrics, /strata_gate_executor_builds\{state="running"\} 0/);
   // The bare repository's branch advanced to what was tested.
   assert.notEqual(await f.tip('org/a'), base);
   assert.equal(await f.fileAtTip('org/a', 'api.txt'), 'x\n');
