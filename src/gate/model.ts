@@ -84,8 +84,6 @@ export interface RefUpdate {
 
 export type Changeish = Change | RefUpdate;
 
-export const ZERO_SHA = '0000000000000000000000000000000000000000';
-
 export function changeKey(number: number, patchset: number): string {
   return `${number},${patchset}`;
 }
@@ -97,15 +95,6 @@ export function refKey(project: string, ref: string, newrev: string): string {
 /** Gerrit's change ref: refs/changes/<last two digits>/<number>/<patchset>. */
 export function changeRef(number: number, patchset: number): string {
   return `refs/changes/${String(number % 100).padStart(2, '0')}/${number}/${patchset}`;
-}
-
-export function branchOf(c: Changeish): string | null {
-  return c.kind === 'change' ? c.branch : c.branch;
-}
-
-/** A short human name: `1,2` for a change, `org/a refs/heads/main` for a ref. */
-export function describeChangeish(c: Changeish): string {
-  return c.kind === 'change' ? `${c.number},${c.patchset}` : `${c.project} ${c.ref} ${c.newrev.slice(0, 10)}`;
 }
 
 // ---------------------------------------------------------------- jobs

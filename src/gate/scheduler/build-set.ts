@@ -118,35 +118,3 @@ export function syntheticBuild(id: string, job: FrozenJob, result: BuildResult, 
     launchTime: now, startTime: null, endTime: now, message,
   };
 }
-
-/** Cycle check over the job graph's dependencies (by name, within each change); returns one cycle or null. */
-export function findJobCycle(jobs: FrozenJob[]): string[] | null {
-  const byKey = new Map<string, FrozenJob>();
-  for (const j of jobs) byKey.set(`${j.change}\u0000${j.name}`, j);
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (key: string): string[] | null => {
-    state.set(key, 1);
-    stack.push(key);
-    const job = byKey.get(key)!;
-    for (const d of job.dependencies) {
-      const k = `${job.change}\u0000${d.name}`;
-      if (!byKey.has(k)) continue;
-      if (state.get(k) === 1) return [...stack.slice(stack.indexOf(k)), k].map((x) => x.split('\u0000')[1]);
-      if (!state.has(k)) {
-        const c = visit(k);
-        if (c) return c;
-      }
-    }
-    stack.pop();
-    state.set(key, 2);
-    return null;
-  };
-  for (const k of byKey.keys()) {
-    if (!state.has(k)) {
-      const c = visit(k);
-      if (c) return c;
-    }
-  }
-  return null;
-}
