@@ -53,6 +53,18 @@ test('a recheck comment runs the check pipeline again; other comments do not', a
   assert.equal(verdicts.filter((m) => /Build failed \(check pipeline\)/.test(m)).length, 2);
 });
 
+test('check: a change is tested together with the open change it depends on, which is not reported on', async () => {
+  const dep = await f.change('org/a', { 'dep.txt': 'd\n' }, 'Dependency');
+  await f.wait();
+  const before = gateMessages(await f.show(dep.number)).length;
+  const c = await f.change('org/a', { 'user.txt': 'u\n' }, `Uses it\n\nDepends-On: ${dep.number}`);
+  await f.wait();
+  const builds = await f.builds(['--change', String(c.number), '--pipeline', 'check']);
+  assert.deepEqual(builds.map((b) => [b.change, b.changes, b.result]), [[`${c.number},1`, [`${dep.number},1`, `${c.number},1`], 'SUCCESS']]);
+  assert.equal(gateMessages(await f.show(dep.number)).length, before, 'the dependency, a non-live item here, got no report');
+  assert.match(gateMessages(await f.show(c.number)).at(-1)!, /Build succeeded \(check pipeline\)/);
+});
+
 test('post: a merge updates the branch, and the ref-updated event runs the post pipeline on the new commit', async () => {
   const c = await f.change('org/a', { 'post.txt': 'x\n' }, 'To be published');
   await f.approve(c.number);
