@@ -134,7 +134,7 @@ export class GateService {
           reporter: this.reporter,
           reader,
           log: ctx.log.child({ tenant: tenantConfig.name }),
-          runtimes: Object.keys(this.runtimes),
+          runtimes: () => Object.keys(this.runtimes),
           claimBuild: (id) => this.buildOwners.set(id, scheduler),
           logUrl: (b) => this.logUrl(b),
           owner,
@@ -142,6 +142,15 @@ export class GateService {
         this.schedulers.set(tenantConfig.name, scheduler);
       }
     }
+  }
+
+  /**
+   * Adds a build runtime (the sandbox module's `vm`, …): jobs whose nodeset
+   * label names it run there from then on.
+   */
+  registerRuntime(runtime: BuildRuntime): void {
+    if (this.runtimes[runtime.name]) throw new InvalidInputError(`a build runtime named ${runtime.name} is already registered`);
+    this.runtimes[runtime.name] = runtime;
   }
 
   logUrl(b: Pick<Build, 'id'>): string {

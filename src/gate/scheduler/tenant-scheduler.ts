@@ -44,7 +44,8 @@ export interface TenantSchedulerDeps {
   reporter: Reporter;
   reader: CachingReader;
   log: Logger;
-  runtimes: readonly string[];
+  /** Names of the build runtimes the executor has now (a nodeset label naming one selects it). */
+  runtimes(): readonly string[];
   /** Routes the executor's callbacks for a build to this scheduler. */
   claimBuild(buildId: string): void;
   logUrl(b: Build): string;
@@ -600,7 +601,7 @@ export class TenantScheduler {
       tenantConfig: this.deps.tenantConfig,
       reader: this.deps.reader,
       layout: () => layout,
-      runtimes: this.deps.runtimes,
+      runtimes: this.deps.runtimes(),
       loadOptions: this.deps.loadOptions,
       mergeConflictMessage: (p) => this.managers.get(p)?.pipeline.messages.mergeConflict ?? 'Merge Failed.',
     }, a)
