@@ -287,7 +287,8 @@ export function nodeJsonRenderer(minor: number, fields: readonly string[] | unde
     const needsObject =
       x.redact ||
       secretCols.some((c) => {
-        const t = text(c) ?? '';
+        const t = text(c);
+        if (t === null || t === undefined || t.length <= 2) return false;
         return MAYBE_SECRET.test(t) || keys.some((k) => t.includes(k));
       });
     if (needsObject) return JSON.stringify(renderNode(decode<NodeRecord>(row, NODE_CODEC), x));
