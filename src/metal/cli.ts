@@ -1,13 +1,17 @@
 /**
  * `strata node …` and `strata port …`: bare-metal nodes through the server's
- * Ironic-compatible API (the same requests `openstack baremetal` sends), and
- * `strata bmc …`, the virtual BMCs. Secrets (BMC passwords) never go on the
- * command line: `--secret KEY` reads the value from stdin.
+ * Ironic-compatible API (the same requests `openstack baremetal` sends);
+ * `strata bmc …`, the virtual BMCs; and `strata boot …`, network boot.
+ * Secrets (BMC passwords) never go on the command line: `--secret KEY` reads
+ * the value from stdin.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, table, type CliContext, type ServerOption } from '../core/cli/index.js';
-import { register as registerBmc } from './bmc/index.js';
+// The CLIs of the virtual BMCs and of network boot, from their cli.ts files: their index files
+// load servers and image builders, too heavy for every `strata` call.
+import { register as registerBmc } from './bmc/cli.js';
+import { register as registerBoot } from './boot/cli.js';
 
 /** The API version the CLI speaks (the server's maximum). */
 const API_VERSION = '1.78';
@@ -271,4 +275,5 @@ export function register(program: Command): void {
     );
 
   registerBmc(program);
+  registerBoot(program);
 }
