@@ -7,6 +7,7 @@
 // `gate` service (GateService).
 
 import type { StrataModule } from '../core/index.js';
+import type { SandboxService } from '../sandbox/index.js';
 import { gateRoutes } from './api/routes.js';
 import { gateMigrations } from './db/migrations.js';
 import { buildMachine, buildSetMachine } from './machines.js';
@@ -17,7 +18,18 @@ export const gateModule: StrataModule = {
   migrations: gateMigrations,
   machines: [buildSetMachine.spec, buildMachine.spec],
   async create(ctx) {
-    const service = new GateService(ctx, gateOptions(ctx));
+    const options = gateOptions(ctx);
+    const service = new GateService(ctx, options);
+    // Each sandbox runtime class (default, vm, secure, …) becomes a build
+    // runtime a nodeset label can name; untrusted jobs go to an isolating one.
+    const sandbox = ctx.services.maybe<SandboxService>('sandbox');
+    if (sandbox) {
+      for (const c of sandbox.manager.classes.list()) {
+        const runtime = sandbox.buildRuntime({ runtimeClass: c.name, project: 'gate' });
+        service.registerRuntime({ name: c.name, open: (spec) => runtime.open(spec) }, { isolated: !sandbox.runtimeOf({ runtimeClass: c.name }).hostFilesystem });
+      }
+      service.isolateUntrustedJobsIn(options.untrustedRuntime);
+    }
     ctx.services.provide('gate', service);
     return {
       mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }],

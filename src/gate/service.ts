@@ -24,6 +24,8 @@ export interface GateOptions {
   /** Where project `org/a` is `<root>/org/a`. */
   gitRoot: string;
   executorConcurrency: number;
+  /** The build runtime untrusted jobs run in when sandboxes are available. */
+  untrustedRuntime: string;
 }
 
 export function gateOptions(ctx: ModuleContext): GateOptions {
@@ -34,6 +36,7 @@ export function gateOptions(ctx: ModuleContext): GateOptions {
     tenantConfig: typeof o.gateTenantConfig === 'string' ? path.resolve(o.gateTenantConfig) : undefined,
     gitRoot: path.resolve(typeof o.gateGitRoot === 'string' ? o.gateGitRoot : path.join(ctx.config.dataDir, 'gate', 'git')),
     executorConcurrency: concurrency,
+    untrustedRuntime: typeof o.gateUntrustedRuntime === 'string' ? o.gateUntrustedRuntime : 'default',
   };
 }
 
@@ -62,6 +65,8 @@ export class GateService {
   private readonly buildOwners = new Map<string, TenantScheduler>();
   private readonly log: Logger;
   readonly runtimes: Record<string, BuildRuntime>;
+  private readonly isolatedRuntimes = new Set<string>();
+  private untrustedRuntime: string | undefined;
 
   constructor(private readonly ctx: ModuleContext, readonly options: GateOptions) {
     this.log = ctx.log;
@@ -135,6 +140,7 @@ export class GateService {
           reader,
           log: ctx.log.child({ tenant: tenantConfig.name }),
           runtimes: () => Object.keys(this.runtimes),
+          runtimePolicy: () => ({ isolated: [...this.isolatedRuntimes], untrusted: this.untrustedRuntime }),
           claimBuild: (id) => this.buildOwners.set(id, scheduler),
           logUrl: (b) => this.logUrl(b),
           owner,
@@ -148,9 +154,20 @@ export class GateService {
    * Adds a build runtime (the sandbox module's `vm`, …): jobs whose nodeset
    * label names it run there from then on.
    */
-  registerRuntime(runtime: BuildRuntime): void {
+  registerRuntime(runtime: BuildRuntime, opts: { isolated?: boolean } = {}): void {
     if (this.runtimes[runtime.name]) throw new InvalidInputError(`a build runtime named ${runtime.name} is already registered`);
     this.runtimes[runtime.name] = runtime;
+    if (opts.isolated) this.isolatedRuntimes.add(runtime.name);
+  }
+
+  /**
+   * Sends untrusted projects' jobs to an isolating runtime (by name) unless
+   * their nodeset label names another isolating one: their code never runs
+   * as host processes.
+   */
+  isolateUntrustedJobsIn(runtime: string): void {
+    if (!this.isolatedRuntimes.has(runtime)) throw new InvalidInputError(`--gate-untrusted-runtime ${runtime} is not an isolating build runtime (known: ${[...this.isolatedRuntimes].join(', ') || 'none'})`);
+    this.untrustedRuntime = runtime;
   }
 
   logUrl(b: Pick<Build, 'id'>): string {

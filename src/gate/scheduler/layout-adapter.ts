@@ -84,6 +84,24 @@ export interface FreezeContext {
   branchesOf(project: string): { branches: string[]; defaultBranch: string } | undefined;
   /** Runtime classes the executor has; a nodeset label naming one selects it. */
   runtimes: readonly string[];
+  /** Those of `runtimes` that isolate a job from the host (sandboxes, VMs). */
+  isolatedRuntimes?: readonly string[];
+  /** Where untrusted jobs run when their label names no isolating runtime; unset: no sandboxes here. */
+  untrustedRuntime?: string;
+}
+
+/**
+ * The runtime a job runs in. A trusted job (every step defined in a config
+ * project) runs where its nodeset label says, else as a host process. An
+ * untrusted job's code never runs as host processes when sandboxes exist:
+ * it gets its label's runtime only when that one isolates, else the
+ * untrusted default.
+ */
+export function chooseRuntime(label: string | undefined, trusted: boolean, ctx: Pick<FreezeContext, 'runtimes' | 'isolatedRuntimes' | 'untrustedRuntime'>): string {
+  const named = label !== undefined && ctx.runtimes.includes(label) ? label : undefined;
+  if (trusted) return named ?? 'process';
+  if (named && ctx.isolatedRuntimes?.includes(named)) return named;
+  return ctx.untrustedRuntime ?? named ?? 'process';
 }
 
 function commands(steps: ConfigFrozenJob['run']): string[] {
@@ -133,7 +151,7 @@ export function toFrozenJobs(frozen: FrozenJobGraph, ctx: FreezeContext): Frozen
       cleanupRun: commands(j.cleanupRun),
       vars: { ...j.vars, ...j.extraVars },
       requiredProjects: required,
-      runtime: label && ctx.runtimes.includes(label) ? label : 'process',
+      runtime: chooseRuntime(label, [...j.preRun, ...j.run, ...j.postRun, ...j.cleanupRun].every((s) => s.trusted), ctx),
       playbooks: [...j.preRun, ...j.run, ...j.postRun].filter((s) => s.kind === 'playbook').map((s) => s.command),
       ...(j.failureMessage ? { failureMessage: j.failureMessage } : {}),
       ...(j.successMessage ? { successMessage: j.successMessage } : {}),

@@ -21,6 +21,9 @@ export interface PreparerDeps {
   /** The tenant's current (last good) layout. */
   layout(): Layout;
   runtimes: readonly string[];
+  /** Which runtimes isolate, and where untrusted jobs go (see chooseRuntime). */
+  isolatedRuntimes?: readonly string[];
+  untrustedRuntime?: string;
   loadOptions?: LoadOptions;
   /** The pipeline's merge-conflict message. */
   mergeConflictMessage(pipeline: string): string;
@@ -93,6 +96,7 @@ export async function prepareItem(deps: PreparerDeps, action: PrepareAction): Pr
     jobs.push(...toFrozenJobs(graph, {
       layout: itemLayout, change: c.key, cycle: action.changes.length > 1, project: c.project, branch,
       branchesOf: (p) => branchInfo.get(p), runtimes: deps.runtimes,
+      isolatedRuntimes: deps.isolatedRuntimes, untrustedRuntime: deps.untrustedRuntime,
     }));
   }
 

@@ -46,6 +46,8 @@ export interface TenantSchedulerDeps {
   log: Logger;
   /** Names of the build runtimes the executor has now (a nodeset label naming one selects it). */
   runtimes(): readonly string[];
+  /** Which runtimes isolate a job from the host, and where untrusted jobs go. */
+  runtimePolicy?(): { isolated: readonly string[]; untrusted?: string };
   /** Routes the executor's callbacks for a build to this scheduler. */
   claimBuild(buildId: string): void;
   logUrl(b: Build): string;
@@ -602,6 +604,8 @@ export class TenantScheduler {
       reader: this.deps.reader,
       layout: () => layout,
       runtimes: this.deps.runtimes(),
+      isolatedRuntimes: this.deps.runtimePolicy?.().isolated,
+      untrustedRuntime: this.deps.runtimePolicy?.().untrusted,
       loadOptions: this.deps.loadOptions,
       mergeConflictMessage: (p) => this.managers.get(p)?.pipeline.messages.mergeConflict ?? 'Merge Failed.',
     }, a)
