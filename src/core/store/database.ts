@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { InvalidInputError } from '../errors.js';
+import { cachingStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -35,7 +36,7 @@ async function openSqlite(file: string): Promise<Store> {
   native.pragma('busy_timeout = 5000');
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
 }
 
