@@ -161,6 +161,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await t.stop();
     });
 
+    test('a deploy interface that powers the node on leaves power_state recorded, so power sync keeps it on', async () => {
+      const store = await stores[kind]();
+      const t = await testConductor(store);
+      const fakeDeploy = t.drivers.implementation('deploy', 'fake')!;
+      const fakePower = t.drivers.implementation('power', 'fake')!;
+      t.drivers.registerInterface({
+        ...fakeDeploy,
+        name: 'powers-on',
+        async deploy(ctx) {
+          await fakePower.setPowerState(ctx, 'power on');
+          return 'done';
+        },
+      });
+      const n = await t.addNode({ provision_state: 'available', power_state: 'power off', deploy_interface: 'powers-on' });
+      await t.conductor.requestProvision(n, { verb: 'active', minor: M });
+      const active = await t.until(n.uuid, (x) => x.provision_state === 'active' && !x.reservation);
+      assert.equal(active.power_state, 'power on');
+      await t.conductor.jobs.syncPowerStates();
+      assert.equal((await t.node(n.uuid)).power_state, 'power on');
+      await t.stop();
+    });
+
     test('takeover: a dead conductor\'s nodes are released and failed as Ironic does; its stale task then finds nothing to do', async () => {
       const store = await stores[kind]();
       // The dead conductor: registered long ago, holding a node mid-deploy with a running task whose lease expired.

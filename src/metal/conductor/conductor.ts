@@ -605,6 +605,13 @@ export class Conductor {
         }
         throw new Error(failureMessage(state, current, message));
       }
+      // Flows power nodes on and off through the interfaces (as Ironic's do
+      // through node_power_action, which records it): record where the node
+      // ended up, or power sync would later "correct" the hardware back.
+      if (outcome.changes?.power_state === undefined) {
+        const power_state = await driver.power.getPowerState(dctx).catch(() => undefined);
+        if (power_state !== undefined) outcome = { ...outcome, changes: { ...outcome.changes, power_state } };
+      }
       const internal = internalInfoChange(internalBefore, dctx.node) ?? current.driver_internal_info;
       const next = advance(current, outcome.event);
       const nextKind = STATE_INFO[next.provision_state].kind;
