@@ -189,6 +189,20 @@ export function conformanceSuite(runtime: string, opts: { hostFilesystem?: boole
       assert.equal((await e.wait()).exitCode, 0);
     });
 
+    it('holds a command back while its output is not read (bounded buffering), then delivers all of it', async () => {
+      const size = 8 * 1024 * 1024;
+      const e = await sb.exec(['head', '-c', String(size), '/dev/zero']);
+      let exited = false;
+      void e.wait().then(() => (exited = true), () => {});
+      await new Promise((r) => setTimeout(r, 1500));
+      // nobody reads: the agent stops at its window (1 MiB) instead of filling host memory
+      assert.ok(e.stdout.readableLength <= 1.5 * 1024 * 1024, `buffered ${e.stdout.readableLength} bytes`);
+      assert.equal(exited, false, 'the command waits for its reader, as on a full pipe');
+      const all = await collect(e.stdout);
+      assert.equal(all.length, size);
+      assert.equal((await e.wait()).exitCode, 0);
+    });
+
     it('passes the spec and exec environment, and nothing of the host', async () => {
       process.env.STRATA_HOST_SECRET = 'must-not-leak';
       try {

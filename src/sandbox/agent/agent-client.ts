@@ -3,7 +3,7 @@
  * single byte stream (pipes to bwrap/runc/runsc, or QEMU's virtio-serial
  * socket). One channel id per exec or copy; channel 0 is the control channel.
  */
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { SandboxError } from '../model/errors.js';
 import {
   AgentFrame,
@@ -16,6 +16,7 @@ import {
   encodeKv,
   encodeResize,
   encodeSignal,
+  encodeWindow,
   kvGet,
   type Frame,
   type KvPairs,
@@ -68,6 +69,31 @@ export interface AgentClientOptions {
 }
 
 type ChannelHandler = (frame: Frame) => void;
+
+/** Grants go out in steps of at least this much consumed output (or when the reader has caught up). */
+const GRANT_STEP = 64 * 1024;
+
+/**
+ * A command's output stream. Every way of consuming a Readable (data events,
+ * async iteration, pipe) goes through read(), so that is where consumption
+ * is noticed; _read alone would not do (Node asks it once, then waits for a
+ * push that only a grant can bring).
+ */
+class OutputStream extends Readable {
+  constructor(private readonly consumed: () => void) {
+    super();
+  }
+
+  override read(size?: number): any {
+    const chunk = super.read(size);
+    this.consumed();
+    return chunk;
+  }
+
+  override _read(): void {
+    this.consumed();
+  }
+}
 
 interface Pending {
   resolve: (frame: Frame) => void;
@@ -153,8 +179,22 @@ export class AgentClient {
     for (const [k, v] of Object.entries(req.env)) pairs.push(['env', `${k}=${v}`]);
     pairs.push(['cwd', req.cwd]);
     if (req.tty) pairs.push(['tty', '1'], ['rows', String(req.tty.rows)], ['cols', String(req.tty.cols)]);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
+    // Flow control: the agent may send INITIAL_WINDOW bytes of output, and
+    // more as the consumer reads (WINDOW frames). A consumer that stops
+    // reading stalls the command, as a full pipe would; memory stays bounded.
+    let received = 0;
+    let granted = 0;
+    const grant = () => {
+      if (this.closedError || !this.handlers.has(channel)) return;
+      const buffered = stdout.readableLength + stderr.readableLength;
+      const delta = received - buffered - granted;
+      if (delta >= GRANT_STEP || (delta > 0 && buffered === 0)) {
+        granted += delta;
+        this.send(HostFrame.WINDOW, channel, encodeWindow(delta));
+      }
+    };
+    const stdout: OutputStream = new OutputStream(grant);
+    const stderr: OutputStream = new OutputStream(grant);
     let settleExit: { resolve: (r: AgentExecResult) => void; reject: (e: Error) => void } | undefined;
     const exited = new Promise<AgentExecResult>((resolve, reject) => (settleExit = { resolve, reject }));
     exited.catch(() => {}); // observed through wait()
@@ -166,13 +206,13 @@ export class AgentClient {
         if (err) {
           // End the streams (not destroy them with the error: an unread stream
           // would throw it); the error itself comes from wait().
-          stdout.end();
-          stderr.end();
+          stdout.push(null);
+          stderr.push(null);
           if (started) settleExit!.reject(err);
           else reject(err);
         } else {
-          stdout.end();
-          stderr.end();
+          stdout.push(null);
+          stderr.push(null);
           // Resolve after the output already received reaches the listeners
           // attached to the streams (they flow on the next tick).
           setImmediate(() => settleExit!.resolve(result!));
@@ -187,10 +227,12 @@ export class AgentClient {
             break;
           }
           case AgentFrame.STDOUT:
-            stdout.write(frame.payload);
+            received += frame.payload.length;
+            stdout.push(frame.payload);
             break;
           case AgentFrame.STDERR:
-            stderr.write(frame.payload);
+            received += frame.payload.length;
+            stderr.push(frame.payload);
             break;
           case AgentFrame.EXIT: {
             const kv = decodeKv(frame.payload);
@@ -213,7 +255,7 @@ export class AgentClient {
     });
   }
 
-  private makeExec(channel: number, pid: number, stdout: PassThrough, stderr: PassThrough, exited: Promise<AgentExecResult>): AgentExec {
+  private makeExec(channel: number, pid: number, stdout: Readable, stderr: Readable, exited: Promise<AgentExecResult>): AgentExec {
     const stdin = new Writable({
       write: (chunk: Buffer, _enc, cb) => {
         if (this.closedError || !this.handlers.has(channel)) return cb();

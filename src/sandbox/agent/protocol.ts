@@ -8,6 +8,8 @@ export const HEADER_SIZE = 9; // u32 length, u8 type, u32 channel
 export const MAX_PAYLOAD = 1024 * 1024;
 /** Host data frames stay well under MAX_PAYLOAD so the agent never buffers much. */
 export const DATA_CHUNK = 64 * 1024;
+/** Output (stdout + stderr) an exec may send before the host grants more with WINDOW. */
+export const INITIAL_WINDOW = 1024 * 1024;
 
 export const HostFrame = {
   SETUP: 0x01,
@@ -21,6 +23,7 @@ export const HostFrame = {
   COPY_OUT: 0x09,
   SHUTDOWN: 0x0a,
   RESIZE: 0x0b,
+  WINDOW: 0x0c,
 } as const;
 
 export const AgentFrame = {
@@ -90,6 +93,12 @@ export function encodeSignal(signo: number, group: boolean): Buffer {
   const b = Buffer.alloc(5);
   b.writeUInt32BE(signo, 0);
   b.writeUInt8(group ? 1 : 0, 4);
+  return b;
+}
+
+export function encodeWindow(bytes: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(bytes, 0);
   return b;
 }
 

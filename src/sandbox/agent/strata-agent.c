@@ -58,6 +58,9 @@
 #define CHUNK 32768                 /* output and copy-out data per frame */
 #define MAX_EXECS 256
 #define MAX_COPIES 32
+/* Output a command may send before the host grants more (WINDOW frames):
+   a reader that falls behind stalls its command, as a full pipe would. */
+#define INITIAL_WINDOW (1024 * 1024)
 
 /* Frame types: host -> agent */
 enum {
@@ -72,6 +75,7 @@ enum {
   T_COPY_OUT = 0x09,
   T_SHUTDOWN = 0x0a,
   T_RESIZE = 0x0b,
+  T_WINDOW = 0x0c,
 };
 /* Frame types: agent -> host (ENTRY, DATA and END are shared with copy-in) */
 enum {
@@ -95,6 +99,7 @@ struct exec {
   size_t inlen, incap;
   int in_eof;
   int exited, status;
+  long long credit; /* output bytes the host will still accept */
 };
 
 struct copy {
@@ -229,6 +234,9 @@ static int key_is(const char *k, const char *name) {
 }
 
 /* ---- execs ---------------------------------------------------------- */
+
+static void maybe_finish(struct exec *e);
+static void finish_tty(struct exec *e);
 
 static struct exec *find_exec(uint32_t chan) {
   for (int i = 0; i < MAX_EXECS; i++)
@@ -426,6 +434,7 @@ static void handle_exec(uint32_t chan, const unsigned char *p, size_t len) {
   e->chan = chan;
   e->pid = pid;
   e->tty = tty;
+  e->credit = INITIAL_WINDOW;
   if (tty) {
     e->in_fd = master;
     e->out_fd = master;
@@ -504,6 +513,16 @@ static void handle_signal(uint32_t chan, const unsigned char *p, size_t len) {
   if (kill(group ? -e->pid : e->pid, sig) < 0 && group) kill(e->pid, sig);
 }
 
+static void handle_window(uint32_t chan, const unsigned char *p, size_t len) {
+  struct exec *e = find_exec(chan);
+  if (!e || len < 4) return;
+  e->credit += (long long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+  if (e->tty && e->exited && e->out_fd >= 0) {
+    finish_tty(e);
+    if (e->used) maybe_finish(e);
+  }
+}
+
 static void handle_resize(uint32_t chan, const unsigned char *p, size_t len) {
   struct exec *e = find_exec(chan);
   if (!e || !e->tty || e->out_fd < 0 || len < 4) return;
@@ -526,10 +545,13 @@ static void maybe_finish(struct exec *e) {
 static void pump_output(struct exec *e, int *fd, uint8_t type) {
   char buf[CHUNK];
   for (;;) {
-    ssize_t n = read(*fd, buf, sizeof buf);
+    size_t want = e->credit < (long long)sizeof buf ? (size_t)e->credit : sizeof buf;
+    if (want == 0) return; /* wait for a WINDOW frame */
+    ssize_t n = read(*fd, buf, want);
     if (n > 0) {
+      e->credit -= n;
       send_frame(type, e->chan, buf, (size_t)n);
-      if (n < (ssize_t)sizeof buf) return;
+      if ((size_t)n < want) return;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -539,6 +561,16 @@ static void pump_output(struct exec *e, int *fd, uint8_t type) {
     close_fd(fd);
     maybe_finish(e);
     return;
+  }
+}
+
+/* The tty session is over: send what the master still holds (as far as the
+   window allows; the rest when WINDOW comes), then close it. */
+static void finish_tty(struct exec *e) {
+  pump_output(e, &e->out_fd, T_STDOUT);
+  if (e->used && e->out_fd >= 0 && e->credit > 0) {
+    e->in_fd = -1;
+    close_fd(&e->out_fd);
   }
 }
 
@@ -554,13 +586,7 @@ static void reap_children(void) {
         /* A tty master does not reliably end with EOF (Linux gives EIO once
            the last slave closes, gVisor keeps answering EAGAIN): once the
            session leader is gone, drain what is there and close it. */
-        if (execs[i].tty && execs[i].out_fd >= 0) {
-          pump_output(&execs[i], &execs[i].out_fd, T_STDOUT);
-          if (execs[i].used && execs[i].out_fd >= 0) {
-            execs[i].in_fd = -1;
-            close_fd(&execs[i].out_fd);
-          }
-        }
+        if (execs[i].tty && execs[i].out_fd >= 0) finish_tty(&execs[i]);
         if (execs[i].used) maybe_finish(&execs[i]);
         break;
       }
@@ -967,6 +993,7 @@ static void dispatch(uint8_t type, uint32_t chan, const unsigned char *p, size_t
     case T_STDIN: handle_stdin(chan, p, len); break;
     case T_SIGNAL: handle_signal(chan, p, len); break;
     case T_RESIZE: handle_resize(chan, p, len); break;
+    case T_WINDOW: handle_window(chan, p, len); break;
     case T_COPY_IN: handle_copy_in(chan, p, len); break;
     case T_ENTRY: handle_entry(chan, p, len); break;
     case T_DATA: handle_data(chan, p, len); break;
@@ -1074,13 +1101,13 @@ int main(int argc, char **argv) {
     for (int i = 0; i < MAX_EXECS; i++) {
       struct exec *e = &execs[i];
       if (!e->used) continue;
-      if (e->out_fd >= 0) {
+      if (e->out_fd >= 0 && e->credit > 0) {
         pfds[n].fd = e->out_fd;
         pfds[n].events = POLLIN;
         owners[n].e = e;
         owners[n++].which = 1;
       }
-      if (e->err_fd >= 0) {
+      if (e->err_fd >= 0 && e->credit > 0) {
         pfds[n].fd = e->err_fd;
         pfds[n].events = POLLIN;
         owners[n].e = e;
