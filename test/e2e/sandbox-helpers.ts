@@ -27,6 +27,12 @@ export interface TestEnv {
  */
 async function reapKilledRuns(): Promise<void> {
   for (const name of await readdir(tmpdir())) {
+    if (/^sbx-scratch-[A-Za-z0-9]{6}$/.test(name)) {
+      // plain files of a killed run: no test runs for an hour
+      const dir = join(tmpdir(), name);
+      if (Date.now() - (await stat(dir)).mtimeMs > 60 * 60_000) await rm(dir, { recursive: true, force: true });
+      continue;
+    }
     if (!/^sbx-[A-Za-z0-9]{6}$/.test(name)) continue;
     const dir = join(tmpdir(), name);
     const ids = await readdir(join(dir, 'sandboxes')).catch(() => [] as string[]);
