@@ -77,6 +77,7 @@ test('QEMU: microvm, KVM or TCG, shares and the agent port', () => {
   assert.ok(a.includes('socket,id=agent,path=/state/agent.sock,server=on,wait=off'));
   assert.ok(a.includes('tap,id=net0,ifname=tap0,script=no,downscript=no'));
   assert.match(kernelCmdline(plan), /tsc_early_khz=2000000 .*strata\.ip=10\.213\.0\.2\/30$/);
+  assert.ok(qemuArgs({ ...plan, shares: [{ tag: 'rootfs', path: '/odd,dir', readOnly: true }] }).includes('local,id=fs0,path=/odd,,dir,security_model=none,readonly=on'));
   const kvm = qemuArgs({ ...plan, accel: 'kvm', tap: undefined });
   assert.equal(kvm[kvm.indexOf('-accel') + 1], 'kvm');
   assert.doesNotMatch(kernelCmdline({ ...plan, accel: 'kvm' }), /tsc_early_khz/);

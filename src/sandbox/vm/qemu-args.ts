@@ -52,6 +52,11 @@ export function kernelCmdline(plan: Pick<QemuPlan, 'accel' | 'tscKhz' | 'cmdline
   return [...args, ...plan.cmdline].join(' ');
 }
 
+/** A path inside a QEMU option list: a literal comma is written twice. */
+function opt(path: string): string {
+  return path.replace(/,/g, ',,');
+}
+
 export function qemuArgs(plan: QemuPlan): string[] {
   const args = [
     'qemu-system-x86_64',
@@ -68,7 +73,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     'none',
     '-no-reboot',
     '-serial',
-    `file:${plan.consoleLog}`,
+    `file:${opt(plan.consoleLog)}`,
     '-monitor',
     'none',
     '-kernel',
@@ -80,14 +85,14 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-device',
     'virtio-serial-device,max_ports=2',
     '-chardev',
-    `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
+    `socket,id=agent,path=${opt(plan.agentSocket)},server=on,wait=off`,
     '-device',
     'virtserialport,chardev=agent,name=strata.agent,nr=1',
   ];
   plan.shares.forEach((s, i) => {
     args.push(
       '-fsdev',
-      `local,id=fs${i},path=${s.path},security_model=none${s.readOnly ? ',readonly=on' : ''}`,
+      `local,id=fs${i},path=${opt(s.path)},security_model=none${s.readOnly ? ',readonly=on' : ''}`,
       '-device',
       `virtio-9p-device,fsdev=fs${i},mount_tag=${s.tag}`,
     );
