@@ -37,12 +37,8 @@ before(async () => {
   server = await startServer({
     args: ['--listen', `${lab.hostAddress}:0`, '--metal-check-provision-state-interval', '5', '--metal-callback-timeout', '240', '--metal-power-sync-interval', '0'],
   });
-  // The BMC picks KVM whenever /dev/kvm exists; on hosts where that device exists but cannot run
-  // guests (nested, no VT-x exposed) the VM dies at once. Force TCG through a wrapper binary.
-  const qemu = join(dir, 'qemu-tcg');
-  writeFileSync(qemu, '#!/bin/sh\nfor a; do shift; [ "$a" = kvm ] && a=tcg,tb-size=64; set -- "$@" "$a"; done\nexec qemu-system-x86_64 "$@"\n', { mode: 0o755 });
   bmc = await spawnBmc([
-    '--systems', '1', '--qemu', '--qemu-binary', qemu, '--qemu-netns', lab.netns, '--qemu-netdev', 'tap,ifname=tap-{id},script=no,downscript=no',
+    '--systems', '1', '--qemu', '--qemu-netns', lab.netns, '--qemu-netdev', 'tap,ifname=tap-{id},script=no,downscript=no',
     '--memory', '256', '--cpus', '1', '--disk-gb', '1', '--nics', '1', '--state', bmcState,
   ]);
   dnsmasq = await startDnsmasq({

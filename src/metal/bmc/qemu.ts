@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { qemuBootOrder, type BootModeName, type BootTarget, type MachineRecord, type QemuConfig, type QemuRuntime } from './machine.js';
 import { qmp } from './qmp.js';
+import { detectAccelerator } from '../../core/host/index.js';
 
 export const DEFAULT_QEMU_BINARY = 'qemu-system-x86_64';
 export const OVMF_CANDIDATES = ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/qemu/OVMF.fd'];
@@ -17,7 +18,7 @@ export function defaultQemuConfig(over: Partial<QemuConfig> = {}): QemuConfig {
   const firmware = over.firmware ?? OVMF_CANDIDATES.find((f) => existsSync(f));
   return {
     binary: DEFAULT_QEMU_BINARY,
-    accel: existsSync('/dev/kvm') ? 'kvm' : 'tcg',
+    accel: detectAccelerator().accel,
     netdev: 'user,restrict=on',
     tbSizeMiB: 64,
     ...over,

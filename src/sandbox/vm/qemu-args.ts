@@ -6,7 +6,8 @@
  * KVM when the host has it; TCG otherwise, with a small translation cache so
  * that an idle VM costs little host memory.
  */
-export type Accelerator = 'kvm' | 'tcg';
+export type { Accelerator } from '../../core/host/index.js';
+import type { Accelerator } from '../../core/host/index.js';
 
 /**
  * TCG's translation cache. QEMU's default is far larger; 16 MiB boots as

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseAccelerator } from './accel.js';
+import { chooseAccelerator } from './accelerator.js';
 
 test('KVM only with a usable /dev/kvm and hardware virtualization', () => {
   assert.equal(chooseAccelerator({ kvmDevice: 'ok', cpuFlags: ['fpu', 'vmx'] }).accel, 'kvm');
