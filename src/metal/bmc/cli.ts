@@ -54,7 +54,7 @@ export function register(program: Command): Command {
   bmc
     .command('serve')
     .description('serve a Redfish BMC for N emulated machines')
-    .option('--listen <addr>', 'HOST:PORT to listen on (port 0 picks one)', parseListen, { host: '127.0.0.1', port: 8000 })
+    .addOption(new Option('--listen <addr>', 'HOST:PORT to listen on (port 0 picks one)').argParser(parseListen).default({ host: '127.0.0.1', port: 8000 }, '127.0.0.1:8000'))
     .requiredOption('--systems <n>', 'how many machines', int('--systems', 1, 10000))
     .option('--username <user>', 'require this user (basic auth and sessions); no authentication without it')
     .option('--password-file <file>', 'file holding the password (never pass it on the command line)')
@@ -134,7 +134,7 @@ export function register(program: Command): Command {
     .description('serve IPMI (OpenIPMI ipmi_sim, lanplus, cipher suite 3) for one machine of a --state directory')
     .requiredOption('--state <dir>', 'the state directory of `bmc serve --state`')
     .requiredOption('--system <id>', 'the system to control')
-    .option('--listen <addr>', 'HOST:PORT (UDP) to listen on; port 0 picks one', parseListen, { host: '127.0.0.1', port: 623 })
+    .addOption(new Option('--listen <addr>', 'HOST:PORT (UDP) to listen on; port 0 picks one').argParser(parseListen).default({ host: '127.0.0.1', port: 623 }, '127.0.0.1:623'))
     .requiredOption('--username <user>', 'IPMI user name')
     .requiredOption('--password-file <file>', 'file holding the IPMI password')
     .requiredOption('--config-dir <dir>', 'where to write lan.conf (mode 0600), the emu file and the hook')
