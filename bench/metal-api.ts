@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -180,25 +180,14 @@ async function waitUp(client: Client, proc: ChildProcess, log: () => string): Pr
 }
 
 /**
- * `metal-only`: the same composition root (dist/server.js) with only the
- * metal module, to separate what the bare-metal service costs from what the
- * all-in-one process's other modules cost.
+ * `metal-only`: `strata server --modules metal`, the bare-metal service
+ * alone (what a conductor host runs), to separate what it costs from what
+ * the all-in-one process's other modules cost.
  */
 async function startStrata(variant: 'all-in-one' | 'metal-only'): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-metal-'));
-  const dist = (p: string) => JSON.stringify(pathToFileURL(join(ROOT, 'dist', p)).href);
-  const metalOnly = [
-    `const { startServer } = await import(${dist('server.js')});`,
-    `const { serverConfig } = await import(${dist('core/index.js')});`,
-    `const { metal } = await import(${dist('metal/index.js')});`,
-    `const s = await startServer(serverConfig({ listen: '127.0.0.1:0', data: ${JSON.stringify(dir)}, noauth: true, logLevel: 'warn' }), { modules: [metal] });`,
-    `process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');`,
-    `process.on('SIGTERM', () => void s.close().then(() => process.exit(0)));`,
-  ].join('\n');
-  const argv =
-    variant === 'all-in-one'
-      ? [join(ROOT, 'dist/cli/main.js'), '--json', 'server', '--listen', '127.0.0.1:0', '--data', dir, '--noauth', '--log-level', 'warn']
-      : ['--input-type=module', '-e', metalOnly];
+  const argv = [join(ROOT, 'dist/cli/main.js'), '--json', 'server', '--listen', '127.0.0.1:0', '--data', dir, '--noauth', '--log-level', 'warn'];
+  if (variant === 'metal-only') argv.push('--modules', 'metal');
   const proc = spawn(process.execPath, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: STRATA_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: STRATA_NODE_OPTIONS } : process.env,
@@ -408,7 +397,7 @@ async function main(): Promise<void> {
   const fmt = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(1)}×` : '-');
   console.log(`\nbare-metal API: Strata vs Debian's Ironic 21.4 (fake-hardware, SQLite, noauth, ${CONCURRENCY} concurrent clients)`);
-  console.log(`Strata: \`node dist/cli/main.js server --noauth\` (every module); metal-only: the same composition root with only the metal module${STRATA_NODE_OPTIONS ? `; NODE_OPTIONS=${STRATA_NODE_OPTIONS}` : ''}\n`);
+  console.log(`Strata: \`node dist/cli/main.js server --noauth\` (every module); metal-only: \`strata server --modules metal\`${STRATA_NODE_OPTIONS ? `; NODE_OPTIONS=${STRATA_NODE_OPTIONS}` : ''}\n`);
   const head = ['phase', 'unit', 'Strata', 'metal-only', 'Ironic', 'Strata/Ironic', 'Strata p50/p99 ms', 'Ironic p50/p99 ms'];
   const rows: string[][] = [];
   const names = (s ?? m ?? i)!.phases.map((p) => p.name);

@@ -1,5 +1,17 @@
 import type { Command } from 'commander';
 import { action, defaultDataDir, type ServerOption } from '../core/cli/index.js';
+import type { StrataModule } from '../core/index.js';
+
+/** `--modules metal,sandbox`: a subset of the all-in-one, in its creation order. */
+async function selectModules(list: string): Promise<StrataModule[]> {
+  const { modules } = await import('../modules.js');
+  const wanted = list.split(',').map((m) => m.trim()).filter(Boolean);
+  const unknown = wanted.filter((w) => !modules.some((m) => m.name === w));
+  if (unknown.length || wanted.length === 0) {
+    throw new Error(`--modules: unknown module ${unknown.join(', ') || '(none given)'} (known: ${modules.map((m) => m.name).join(', ')})`);
+  }
+  return modules.filter((m) => wanted.includes(m.name));
+}
 
 /** `strata server`: the all-in-one control plane in this process. */
 export function registerServerCommand(program: Command, moduleOptions: ServerOption[]): void {
@@ -11,18 +23,19 @@ export function registerServerCommand(program: Command, moduleOptions: ServerOpt
     .option('--database <url>', 'postgres://… for a shared PostgreSQL store (default: SQLite in the data directory)')
     .option('--noauth', 'serve without authentication (accepted only on a loopback address)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.STRATA_LOG_LEVEL ?? 'info')
-    .option('--body-limit <bytes>', 'largest request body accepted', String(32 * 1024 * 1024));
+    .option('--body-limit <bytes>', 'largest request body accepted', String(32 * 1024 * 1024))
+    .option('--modules <names>', 'run only these modules, comma-separated (site, metal, sandbox, gate; default: all)');
   for (const o of moduleOptions) cmd.option(o.flags, o.description, o.defaultValue);
   cmd.action(
     action(async (ctx, opts: Record<string, unknown>) => {
       const { serverConfig } = await import('../core/config.js');
       const { startServer, VERSION } = await import('../server.js');
-      const { listen, data, database, noauth, logLevel, bodyLimit, ...options } = opts as Record<string, any>;
+      const { listen, data, database, noauth, logLevel, bodyLimit, modules, ...options } = opts as Record<string, any>;
       if (typeof database === 'string' && /:\/\/[^/]*:[^@/]+@/.test(database)) {
         ctx.warn('the database password is visible in the process list; prefer PGPASSWORD or ~/.pgpass');
       }
       const config = serverConfig({ listen, data: data ?? defaultDataDir(), database, noauth, logLevel, bodyLimit, options });
-      const server = await startServer(config);
+      const server = await startServer(config, { modules: typeof modules === 'string' ? await selectModules(modules) : undefined });
       const info = { url: server.url, version: VERSION, data: config.dataDir, store: server.store.location, adminTokenFile: server.adminTokenFile };
       ctx.out(info, (i) =>
         [

@@ -82,3 +82,14 @@ test('--database postgres://… runs on PostgreSQL', async () => {
   assert.equal(created.code, 0, created.stderr);
   assert.equal(JSON.parse(created.stdout).project, 'p');
 });
+
+test('--modules runs a subset of the all-in-one; an unknown name is refused', async () => {
+  const s = await startServer({ args: ['--modules', 'metal'] });
+  servers.push(s);
+  const health = (await (await fetch(`${s.url}/healthz`)).json()) as { modules: string[] };
+  assert.deepEqual(health.modules, ['metal']);
+  assert.equal((await api(s, '/deckhand/api/v1.0/revisions')).status, 404, 'the site module is not mounted');
+  const bad = await strata(['server', '--modules', 'metal,warp', '--listen', '127.0.0.1:0', '--data', '/tmp/strata-never']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--modules: unknown module warp \(known: site, metal, sandbox, gate\)/);
+});
