@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { assetPath, cachedBuild } from '../cache/index.js';
 import { BUSYBOX_BINARY } from '../images/busybox-image.js';
 import { SandboxError } from '../model/errors.js';
-import { writeCpio, type CpioEntry } from './cpio.js';
+import { writeCpio, type CpioEntry } from '../../core/guest/index.js';
 import type { GuestKernel } from './guest-kernel.js';
 import { loadOrder, moduleDepends } from './kernel-modules.js';
 

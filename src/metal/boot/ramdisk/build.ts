@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AGENT_VERSION, COMMANDS_CGI, DHCP_SCRIPT, INIT_SCRIPT, WRITE_IMAGE_SCRIPT } from '../../agent/ramdisk/agent-scripts.js';
 import { cachedBuild, defaultMetalCacheDir } from './cache.js';
-import { writeCpio, type CpioEntry } from './cpio.js';
+import { writeCpio, type CpioEntry } from '../../../core/guest/index.js';
 import { DEFAULT_MODULES, prepareKernelKit } from './kernel-package.js';
 
 /** Bumped when the layout of the image changes. */

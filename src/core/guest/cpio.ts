@@ -1,6 +1,8 @@
 /**
  * A writer for the cpio "newc" format the Linux kernel unpacks as an
- * initramfs (Documentation/driver-api/early-userspace/buffer-format.rst).
+ * initramfs (Documentation/driver-api/early-userspace/buffer-format.rst),
+ * for every guest the project builds (metal's deploy ramdisk, the sandbox
+ * VM's initramfs). Pure. Device nodes are entries, so no mknod on the host.
  * Deterministic: fixed inode numbers, owner root, mtime 0, so the same
  * inputs give the same bytes and the cache key can be the content hash.
  */

@@ -1,0 +1,6 @@
+/**
+ * What the project puts inside the guests it boots (metal's deploy ramdisk,
+ * the sandbox VM): initramfs archives, kernel modules, Debian's kernel
+ * package. Imported by modules through this file, not through core/index.ts.
+ */
+export { writeCpio, type CpioEntry } from './cpio.js';
