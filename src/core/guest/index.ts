@@ -4,3 +4,4 @@
  * package. Imported by modules through this file, not through core/index.ts.
  */
 export { writeCpio, type CpioEntry } from './cpio.js';
+export { loadOrder, moduleDepends, moduleName } from './kernel-modules.js';

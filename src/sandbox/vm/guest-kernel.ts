@@ -14,6 +14,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { moduleName } from '../../core/guest/index.js';
 import { cachedBuild } from '../cache/index.js';
 import { runCommand } from '../host/run-command.js';
 import { readTar } from '../images/tar-reader.js';
@@ -139,7 +140,7 @@ async function extractKernel(deb: string, dir: string, log?: Logger): Promise<vo
 async function loadKernel(dir: string, pkg: string): Promise<GuestKernel> {
   const meta = JSON.parse(await readFile(join(dir, 'kernel.json'), 'utf8')) as { release: string; pvh: boolean };
   const modules = new Map<string, string>();
-  for (const f of await readdir(join(dir, 'modules'))) modules.set(f.replace(/\.ko$/, '').replace(/-/g, '_'), join(dir, 'modules', f));
+  for (const f of await readdir(join(dir, 'modules'))) modules.set(moduleName(f), join(dir, 'modules', f));
   return { release: meta.release, package: pkg, kernel: join(dir, meta.pvh ? 'vmlinux' : 'vmlinuz'), pvh: meta.pvh, modules };
 }
 

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { assetPath, cachedBuild } from '../cache/index.js';
 import { BUSYBOX_BINARY } from '../images/busybox-image.js';
 import { SandboxError } from '../model/errors.js';
-import { writeCpio, type CpioEntry } from '../../core/guest/index.js';
+import { loadOrder, moduleDepends, writeCpio, type CpioEntry } from '../../core/guest/index.js';
 import type { GuestKernel } from './guest-kernel.js';
-import { loadOrder, moduleDepends } from './kernel-modules.js';
 
 /** What every guest loads: virtio over MMIO (microvm has no PCI), the agent's console port, 9p. */
 export const GUEST_MODULES = ['virtio_mmio', 'virtio_console', '9pnet_virtio', '9p'];
@@ -29,8 +28,9 @@ export async function ensureInitramfs(cacheDir: string, kernel: GuestKernel, age
   let order: string[];
   let netOrder: string[];
   try {
-    order = loadOrder(GUEST_MODULES, depends);
-    netOrder = loadOrder([...GUEST_MODULES, ...NETWORK_MODULES], depends).filter((m) => !order.includes(m));
+    const available = (name: string) => depends.get(name);
+    order = loadOrder(GUEST_MODULES, available);
+    netOrder = loadOrder([...GUEST_MODULES, ...NETWORK_MODULES], available).filter((m) => !order.includes(m));
   } catch (err) {
     throw new SandboxError('runtime_unavailable', `guest kernel ${kernel.release}: ${(err as Error).message}`);
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cachedBuild } from './cache.js';
-import { loadOrder, moduleDepends, moduleName } from './kmod.js';
+import { loadOrder, moduleDepends, moduleName } from '../../../core/guest/index.js';
 import { run, runOk } from './run.js';
 
 /** What QEMU machines and common servers need to reach the network and their disks. */
@@ -83,12 +83,17 @@ export async function prepareKernelKit(opts: KernelKitOptions): Promise<KernelKi
     const release = boot.slice('vmlinuz-'.length);
     const files = new Map<string, string>();
     for (const f of walk(join(x, 'lib', 'modules', release, 'kernel'))) if (/\.ko(\.xz|\.zst)?$/.test(f)) files.set(moduleName(f), f);
-    const order = loadOrder(wanted, (name) => {
-      const f = files.get(name);
-      if (!f) throw new Error(`kernel ${release} (${source}) has no module ${name}`);
-      if (!f.endsWith('.ko')) throw new Error(`module ${name} is compressed (${basename(f)}); busybox insmod needs plain .ko files`);
-      return moduleDepends(readFileSync(f));
-    });
+    let order: string[];
+    try {
+      order = loadOrder(wanted, (name) => {
+        const f = files.get(name);
+        if (!f) return undefined;
+        if (!f.endsWith('.ko')) throw new Error(`module ${name} is compressed (${basename(f)}); busybox insmod needs plain .ko files`);
+        return moduleDepends(readFileSync(f));
+      });
+    } catch (err) {
+      throw new Error(`kernel ${release} (${source}): ${(err as Error).message}`);
+    }
     mkdirSync(join(tmp, 'modules'));
     copyFileSync(join(x, 'boot', boot), join(tmp, 'vmlinuz'));
     const modules = order.map((name) => {
