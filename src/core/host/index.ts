@@ -1,3 +1,5 @@
-/** Facts about the host that several modules act on. Light: safe to import from CLI code. */
+/** Facts about the host that several modules act on, and the small tools they act with (running a program, a build-once cache folder). Light: safe to import from CLI code. */
 export { chooseAccelerator, detectAccelerator } from './accelerator.js';
 export type { Accelerator } from './accelerator.js';
+export { run, runOk, CommandError, DEFAULT_MAX_OUTPUT_BYTES } from './run.js';
+export type { RunOptions, RunOkOptions, RunResult } from './run.js';

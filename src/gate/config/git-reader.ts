@@ -4,9 +4,9 @@
 // working tree: `git ls-tree` lists them, one `git cat-file --batch` reads
 // them. git runs through spawn with argv arrays only.
 
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { run } from '../../core/host/index.js';
 import { ReaderError, selectConfigPaths, type ConfigFile, type ConfigReader, type ConfigRoots, type ProjectBranches } from './reader.js';
 
 const PROJECT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
@@ -22,22 +22,15 @@ interface GitResult {
   stderr: string;
 }
 
-function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', cwd, ...args], {
-      shell: false,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.on('error', () => { /* the process may exit before reading all input */ });
-    child.stdin.end(input ?? '');
+async function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
+  // Config files are read whole and as bytes: no output cap, no decoding.
+  const r = await run(['git', '-C', cwd, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
+    input: input ?? '',
+    encoding: 'buffer',
+    maxOutputBytes: Infinity,
   });
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Parses `git cat-file --batch` output for the given object ids, in order. */

@@ -3,8 +3,8 @@
 // what a merge produces, and with identities and dates given explicitly so
 // that the commits the gate makes are reproducible.
 
-import { spawn } from 'node:child_process';
 import { StrataError } from '../../core/index.js';
+import { run } from '../../core/host/index.js';
 
 export interface GitResult {
   code: number;
@@ -71,24 +71,14 @@ export function gitEnv(opts: Pick<GitOptions, 'author' | 'committer' | 'env'> = 
   return env;
 }
 
-export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: opts.cwd, env: gitEnv(opts), shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => reject(new StrataError(`cannot run git: ${e.message} (install the Debian package git)`, { status: 503, code: 'git_missing' })));
-    child.on('close', (code) => {
-      const result = { code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      if (result.code !== 0 && !opts.allowFail) reject(new GitError(args, result));
-      else resolve(result);
-    });
-    child.stdin.on('error', () => {
-      /* git may exit before reading its input */
-    });
-    child.stdin.end(opts.input ?? '');
+export async function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
+  // Listings and diffs are read whole: no output cap.
+  const r = await run(['git', ...args], { cwd: opts.cwd, env: gitEnv(opts), input: opts.input ?? '', maxOutputBytes: Infinity }).catch((e: Error) => {
+    throw new StrataError(`cannot run git: ${e.message} (install the Debian package git)`, { status: 503, code: 'git_missing' });
   });
+  const result = { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
+  if (result.code !== 0 && !opts.allowFail) throw new GitError(args, result);
+  return result;
 }
 
 /** `git rev-parse --verify` of a commit, or null when it does not resolve. */

@@ -11,7 +11,7 @@
  * takes the veth pair and the taps with it.
  */
 import { randomBytes } from 'node:crypto';
-import { run, runOk } from './ramdisk/run.js';
+import { run, runOk } from '../../core/host/index.js';
 
 export interface LabNetwork {
   netns: string;
@@ -36,7 +36,7 @@ export interface LabNetworkOptions {
 }
 
 async function freeSubnet(): Promise<string> {
-  const used = (await run('ip', ['-4', 'addr'])).stdout + (await run('ip', ['-4', 'route'])).stdout;
+  const used = (await run(['ip', '-4', 'addr'])).stdout + (await run(['ip', '-4', 'route'])).stdout;
   for (let i = 0; i < 50; i++) {
     const [a, b] = randomBytes(2);
     const net = `10.${200 + (a! % 50)}.${b}`;
@@ -54,17 +54,17 @@ export async function createLabNetwork(opts: LabNetworkOptions = {}): Promise<La
   const v6 = `fd53:${id.slice(0, 4)}:${id.slice(4)}::`;
   const taps = opts.taps ?? [];
   for (const t of taps) if (!/^[A-Za-z0-9_.-]{1,15}$/.test(t)) throw new Error(`tap name ${JSON.stringify(t)} is not a valid interface name`);
-  const ns = (...args: string[]) => runOk('ip', ['-n', netns, ...args]);
+  const ns = (...args: string[]) => runOk(['ip', '-n', netns, ...args]);
   const destroy = async () => {
-    await run('ip', ['netns', 'del', netns]);
-    await run('ip', ['link', 'del', hostIf]);
+    await run(['ip', 'netns', 'del', netns]);
+    await run(['ip', 'link', 'del', hostIf]);
   };
   try {
-    await runOk('ip', ['netns', 'add', netns]);
-    await runOk('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf]);
-    await runOk('ip', ['link', 'set', nsIf, 'netns', netns]);
-    await runOk('ip', ['addr', 'add', `${net}.1/24`, 'dev', hostIf]);
-    await runOk('ip', ['link', 'set', hostIf, 'up']);
+    await runOk(['ip', 'netns', 'add', netns]);
+    await runOk(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf]);
+    await runOk(['ip', 'link', 'set', nsIf, 'netns', netns]);
+    await runOk(['ip', 'addr', 'add', `${net}.1/24`, 'dev', hostIf]);
+    await runOk(['ip', 'link', 'set', hostIf, 'up']);
     await ns('link', 'set', 'lo', 'up');
     // No STP and no forwarding delay: ports forward as soon as they are up.
     await ns('link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');

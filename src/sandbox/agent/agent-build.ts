@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assetPath, cachedBuild } from '../cache/index.js';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { SandboxError } from '../model/errors.js';
 
 export const AGENT_BINARY = 'strata-agent';
@@ -17,7 +17,7 @@ export async function ensureAgentBinary(cacheDir: string): Promise<string> {
   const key = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = await cachedBuild(join(cacheDir, 'agent', key), async (tmp) => {
     try {
-      await runCommand(['gcc', '-static', '-O2', '-Wall', '-o', join(tmp, AGENT_BINARY), source], { timeoutMs: 120_000 });
+      await runOk(['gcc', '-static', '-O2', '-Wall', '-o', join(tmp, AGENT_BINARY), source], { timeoutMs: 120_000 });
     } catch (err) {
       throw new SandboxError('runtime_unavailable', `building the sandbox agent from ${source} failed (needs Debian gcc and libc6-dev): ${(err as Error).message}`, {
         source,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cachedBuild } from '../cache/index.js';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { SandboxError } from '../model/errors.js';
 
 export const BUSYBOX_BINARY = '/bin/busybox';
@@ -36,7 +36,7 @@ export async function ensureBusyboxImage(cacheDir: string, binary = BUSYBOX_BINA
     await mkdir(join(root, 'bin'), { recursive: true });
     await copyFile(binary, join(root, 'bin/busybox'));
     await chmod(join(root, 'bin/busybox'), 0o755);
-    const { stdout } = await runCommand([binary, '--list-full']);
+    const { stdout } = await runOk([binary, '--list-full']);
     for (const applet of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
       if (applet === 'bin/busybox' || applet.includes('..')) continue;
       await mkdir(join(root, dirname(applet)), { recursive: true });

@@ -8,7 +8,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { SandboxError } from '../model/errors.js';
 
 export interface NetworkPlan {
@@ -58,7 +58,7 @@ export function hostIfFor(id: string): string {
 }
 
 async function ip(...args: string[]): Promise<string> {
-  return (await runCommand(['ip', ...args], { timeoutMs: 10_000 })).stdout;
+  return (await runOk(['ip', ...args], { timeoutMs: 10_000 })).stdout;
 }
 
 /** Creates the network namespace (and veth pair when `connected`). */

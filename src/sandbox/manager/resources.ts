@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { isAlive, killGroup, readProcStat } from '../host/host-processes.js';
 import { destroyNetwork } from '../limits/network.js';
 
@@ -63,10 +63,10 @@ export async function releaseResource(r: Resource): Promise<void> {
     case 'mount': {
       if (!(await isMountPoint(r.path))) return;
       try {
-        await runCommand(['umount', r.path], { timeoutMs: 10_000 });
+        await runOk(['umount', r.path], { timeoutMs: 10_000 });
       } catch {
         // still busy (a process in its last moments): detach it, the kernel frees it when idle
-        await runCommand(['umount', '-l', r.path], { timeoutMs: 10_000 });
+        await runOk(['umount', '-l', r.path], { timeoutMs: 10_000 });
       }
       return;
     }
@@ -97,7 +97,7 @@ export async function releaseResource(r: Resource): Promise<void> {
     }
     case 'container': {
       if (!existsSync(join(r.root, r.id))) return;
-      await runCommand([r.runtime, '--root', r.root, 'delete', '--force', r.id], { timeoutMs: 20_000, okCodes: [1] });
+      await runOk([r.runtime, '--root', r.root, 'delete', '--force', r.id], { timeoutMs: 20_000, okCodes: [1] });
       await rm(join(r.root, r.id), { recursive: true, force: true });
       return;
     }

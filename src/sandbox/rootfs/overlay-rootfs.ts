@@ -6,7 +6,7 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { resolveInRoot, splitPath } from '../images/root-path.js';
 import { SandboxError } from '../model/errors.js';
 import type { ResourceLedger } from '../manager/resources.js';
@@ -36,7 +36,7 @@ export async function prepareOverlayRoot(opts: OverlayRootOptions): Promise<stri
   for (const d of [upper, work, root]) await mkdir(d, { recursive: true });
   await opts.ledger.add({ kind: 'mount', path: root });
   try {
-    await runCommand(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${opts.lower},upperdir=${upper},workdir=${work}`, root], { timeoutMs: 10_000 });
+    await runOk(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${opts.lower},upperdir=${upper},workdir=${work}`, root], { timeoutMs: 10_000 });
   } catch (err) {
     throw new SandboxError('start_failed', `overlay root for ${opts.stateDir}: ${(err as Error).message}`);
   }

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { moduleName } from '../../core/guest/index.js';
 import { cachedBuild } from '../cache/index.js';
-import { runCommand } from '../host/run-command.js';
+import { runOk } from '../../core/host/index.js';
 import { readTar } from '../images/tar-reader.js';
 import { SandboxError } from '../model/errors.js';
 import type { Logger } from '../runtimes/runtime.js';
@@ -58,13 +58,13 @@ function unavailable(message: string): SandboxError {
 async function currentKernelPackage(): Promise<{ name: string; version: string }> {
   let depends: string;
   try {
-    depends = (await runCommand(['apt-cache', 'depends', KERNEL_META], { timeoutMs: 60_000 })).stdout;
+    depends = (await runOk(['apt-cache', 'depends', KERNEL_META], { timeoutMs: 60_000 })).stdout;
   } catch (err) {
     throw unavailable(`cannot ask apt which kernel ${KERNEL_META} means: ${(err as Error).message}`);
   }
   const name = /Depends:\s*(linux-image-[\w.+-]+)/.exec(depends)?.[1];
   if (!name) throw unavailable(`apt-cache depends ${KERNEL_META} names no linux-image package`);
-  const policy = (await runCommand(['apt-cache', 'policy', name], { timeoutMs: 60_000 })).stdout;
+  const policy = (await runOk(['apt-cache', 'policy', name], { timeoutMs: 60_000 })).stdout;
   const version = /Candidate:\s*(\S+)/.exec(policy)?.[1];
   if (!version || version === '(none)') throw unavailable(`apt has no candidate version of ${name} (run apt-get update)`);
   return { name, version };
@@ -177,7 +177,7 @@ export async function ensureGuestKernel(cacheDir: string, opts: GuestKernelOptio
   const dir = await cachedBuild(join(root, key), async (tmp) => {
     opts.log?.info(`fetching the guest kernel ${name} ${version} with apt-get download`);
     try {
-      await runCommand(['apt-get', 'download', `${name}=${version}`], { cwd: tmp, timeoutMs: 600_000 });
+      await runOk(['apt-get', 'download', `${name}=${version}`], { cwd: tmp, timeoutMs: 600_000 });
     } catch (err) {
       throw unavailable(`apt-get download ${name}=${version} failed: ${(err as Error).message}`);
     }

@@ -3,8 +3,8 @@
  * arrays (no shell) and without prompts: clone, resolve a revision, list a
  * tree, read many blobs through one `git cat-file --batch`.
  */
-import { spawn } from 'node:child_process';
 import { UnavailableError, InvalidInputError } from '../../core/errors.js';
+import { run as runProgram } from '../../core/host/index.js';
 
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' };
 
@@ -14,21 +14,12 @@ interface RunResult {
   code: number;
 }
 
-function run(args: string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: opts.cwd, env: GIT_ENV, shell: false, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new UnavailableError(`cannot run git: ${e.message}`, { cause: e })));
-    child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8').trim(), code: code ?? 1 }));
-    if (opts.input !== undefined) {
-      // git may exit before reading all of it (a bad object name): that is reported by its status.
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(opts.input);
-    }
+async function run(args: string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
+  // Blobs are read whole and as bytes: no output cap, no decoding.
+  const r = await runProgram(['git', ...args], { cwd: opts.cwd, env: GIT_ENV, input: opts.input, encoding: 'buffer', maxOutputBytes: Infinity }).catch((e: Error) => {
+    throw new UnavailableError(`cannot run git: ${e.message}`, { cause: e });
   });
+  return { stdout: r.stdout, stderr: r.stderr.trim(), code: r.code ?? 1 };
 }
 
 async function git(args: string[], opts: { cwd?: string; input?: string; what: string }): Promise<Buffer> {

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { basename, join } from 'node:path';
 import { cachedBuild } from './cache.js';
 import { loadOrder, moduleDepends, moduleName } from '../../../core/guest/index.js';
-import { run, runOk } from './run.js';
+import { run, runOk } from '../../../core/host/index.js';
 
 /** What QEMU machines and common servers need to reach the network and their disks. */
 export const DEFAULT_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'sd_mod', 'ahci'];
@@ -37,7 +37,7 @@ export interface KernelKitOptions {
 
 /** The ABI package `linux-image-amd64` currently points at (e.g. linux-image-6.1.0-56-amd64). */
 export async function currentKernelPackage(meta = 'linux-image-amd64'): Promise<string> {
-  const r = await runOk('apt-cache', ['depends', meta]);
+  const r = await runOk(['apt-cache', 'depends', meta]);
   const m = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)\b/.exec(r.stdout);
   if (!m) throw new Error(`apt-cache depends ${meta} names no linux-image-<abi>-amd64 package (output: ${r.stdout.trim().slice(0, 200)}); run apt-get update`);
   return m[1]!;
@@ -51,7 +51,7 @@ export async function downloadKernelDeb(pkg: string, debDir: string, log?: (msg:
   let file = find();
   if (!file) {
     log?.(`downloading ${pkg} with apt-get download (about 70 MB, once)`);
-    const r = await run('apt-get', ['download', '-q', pkg], { cwd: debDir, timeoutMs: 15 * 60_000 });
+    const r = await run(['apt-get', 'download', '-q', pkg], { cwd: debDir, timeoutMs: 15 * 60_000 });
     file = find();
     if (r.code !== 0 || !file) throw new Error(`apt-get download ${pkg} failed (exit ${r.code}) in ${debDir}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   }
@@ -77,7 +77,7 @@ export async function prepareKernelKit(opts: KernelKitOptions): Promise<KernelKi
   const dir = await cachedBuild(join(opts.cacheDir, 'kernel', `${source}-${key}`), async (tmp) => {
     opts.log?.(`unpacking ${basename(deb)}`);
     const x = join(tmp, 'x');
-    await runOk('dpkg-deb', ['-x', deb, x], { timeoutMs: 10 * 60_000 });
+    await runOk(['dpkg-deb', '-x', deb, x], { timeoutMs: 10 * 60_000 });
     const boot = readdirSync(join(x, 'boot')).find((f) => f.startsWith('vmlinuz-'));
     if (!boot) throw new Error(`${deb} has no boot/vmlinuz-*`);
     const release = boot.slice('vmlinuz-'.length);

@@ -5,7 +5,7 @@
  * bwrap process starts in; network on joins a namespace with a veth pair.
  */
 import { join } from 'node:path';
-import { runCommand } from '../../host/run-command.js';
+import { runOk } from '../../../core/host/index.js';
 import { processTree } from '../../host/host-processes.js';
 import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
@@ -23,7 +23,7 @@ export class NamespacesRuntime implements Runtime {
 
   async check(): Promise<HostCheck> {
     try {
-      const { stdout } = await runCommand(['bwrap', '--version'], { timeoutMs: 5000 });
+      const { stdout } = await runOk(['bwrap', '--version'], { timeoutMs: 5000 });
       return { ok: true, versions: { bwrap: stdout.trim() }, problems: [] };
     } catch (err) {
       return { ok: false, versions: {}, problems: [`bwrap: ${(err as Error).message} (install Debian bubblewrap)`] };

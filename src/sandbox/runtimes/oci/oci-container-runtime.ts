@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processTree } from '../../host/host-processes.js';
-import { runCommand } from '../../host/run-command.js';
+import { runOk } from '../../../core/host/index.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
 import { launch } from '../launch.js';
 import type { CgroupSupport } from '../../limits/cgroups.js';
@@ -38,7 +38,7 @@ export abstract class OciContainerRuntime implements Runtime {
 
   async check(): Promise<HostCheck> {
     try {
-      const { stdout } = await runCommand([this.binary, '--version'], { timeoutMs: 10_000 });
+      const { stdout } = await runOk([this.binary, '--version'], { timeoutMs: 10_000 });
       return { ok: true, versions: { [this.binary]: stdout.split('\n')[0].trim() }, problems: [] };
     } catch (err) {
       return { ok: false, versions: {}, problems: [`${this.binary}: ${(err as Error).message} (install Debian ${this.debianPackage})`] };
@@ -78,7 +78,7 @@ export abstract class OciContainerRuntime implements Runtime {
       diagnostics: p.stderrTail,
       stop: async () => {
         // The agent has been asked to exit; make sure the container is gone before the ledger deletes it.
-        await runCommand([this.binary, '--root', stateRoot, 'kill', ctx.id, 'KILL'], { timeoutMs: 10_000, okCodes: [1] }).catch(() => {});
+        await runOk([this.binary, '--root', stateRoot, 'kill', ctx.id, 'KILL'], { timeoutMs: 10_000, okCodes: [1] }).catch(() => {});
       },
     };
   }

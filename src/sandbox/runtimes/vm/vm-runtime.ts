@@ -20,7 +20,7 @@ import { detectAccelerator, hostTscKhz } from '../../vm/accel.js';
 import { ensureGuestKernel } from '../../vm/guest-kernel.js';
 import { ensureInitramfs } from '../../vm/initramfs.js';
 import { qemuArgs, type Share } from '../../vm/qemu-args.js';
-import { runCommand } from '../../host/run-command.js';
+import { runOk } from '../../../core/host/index.js';
 import { launch } from '../launch.js';
 import { cgroupMechanism, timeoutLimit } from '../limit-plans.js';
 import type { HostCheck, LimitEnforcement, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
@@ -76,7 +76,7 @@ export class VmRuntime implements Runtime {
     const problems: string[] = [];
     const versions: Record<string, string> = {};
     try {
-      versions.qemu = (await runCommand(['qemu-system-x86_64', '--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0].trim();
+      versions.qemu = (await runOk(['qemu-system-x86_64', '--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0].trim();
     } catch (err) {
       problems.push(`qemu-system-x86_64: ${(err as Error).message} (install Debian qemu-system-x86)`);
     }
