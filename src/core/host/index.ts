@@ -3,3 +3,5 @@ export { chooseAccelerator, detectAccelerator } from './accelerator.js';
 export type { Accelerator } from './accelerator.js';
 export { run, runOk, CommandError, DEFAULT_MAX_OUTPUT_BYTES } from './run.js';
 export type { RunOptions, RunOkOptions, RunResult } from './run.js';
+export { cachedBuild, isBuilt } from './cached-build.js';
+export { packageRoot } from './package-root.js';

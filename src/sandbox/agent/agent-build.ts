@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assetPath, cachedBuild } from '../cache/index.js';
-import { runOk } from '../../core/host/index.js';
+import { assetPath } from '../cache/index.js';
+import { cachedBuild, runOk } from '../../core/host/index.js';
 import { SandboxError } from '../model/errors.js';
 
 export const AGENT_BINARY = 'strata-agent';

@@ -6,19 +6,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../core/host/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** The package root: the nearest folder above this file with a package.json. */
-export function packageRoot(): string {
-  let dir = here;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${here}`);
-    dir = up;
-  }
-}
 
 /** Path of a source asset under src/sandbox/<folder>/<name>. */
 export function assetPath(folder: string, name: string): string {

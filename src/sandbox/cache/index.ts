@@ -1,2 +1,1 @@
-export { cachedBuild } from './content-cache.js';
-export { assetPath, defaultCacheDir, packageRoot } from './assets.js';
+export { assetPath, defaultCacheDir } from './assets.js';

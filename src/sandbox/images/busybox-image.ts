@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cachedBuild } from '../cache/index.js';
-import { runOk } from '../../core/host/index.js';
+import { cachedBuild, runOk } from '../../core/host/index.js';
 import { SandboxError } from '../model/errors.js';
 
 export const BUSYBOX_BINARY = '/bin/busybox';

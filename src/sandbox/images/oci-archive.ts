@@ -12,7 +12,7 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { SandboxError } from '../model/errors.js';
-import { cachedBuild } from '../cache/index.js';
+import { cachedBuild } from '../../core/host/index.js';
 import { applyLayer } from './layer-apply.js';
 import { indexTarFile, TarError, type TarMember } from './tar-reader.js';
 import type { ImageConfig } from './image-types.js';

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assetPath, cachedBuild } from '../cache/index.js';
+import { cachedBuild } from '../../core/host/index.js';
+import { assetPath } from '../cache/index.js';
 import { BUSYBOX_BINARY } from '../images/busybox-image.js';
 import { SandboxError } from '../model/errors.js';
 import { loadOrder, moduleDepends, writeCpio, type CpioEntry } from '../../core/guest/index.js';

@@ -10,7 +10,8 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AGENT_VERSION, COMMANDS_CGI, DHCP_SCRIPT, INIT_SCRIPT, WRITE_IMAGE_SCRIPT } from '../../agent/ramdisk/agent-scripts.js';
-import { cachedBuild, defaultMetalCacheDir } from './cache.js';
+import { cachedBuild } from '../../../core/host/index.js';
+import { defaultMetalCacheDir } from './cache.js';
 import { writeCpio, type CpioEntry } from '../../../core/guest/index.js';
 import { DEFAULT_MODULES, prepareKernelKit } from './kernel-package.js';
 

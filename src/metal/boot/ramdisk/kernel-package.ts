@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { cachedBuild } from './cache.js';
 import { loadOrder, moduleDepends, moduleName } from '../../../core/guest/index.js';
-import { run, runOk } from '../../../core/host/index.js';
+import { cachedBuild, run, runOk } from '../../../core/host/index.js';
 
 /** What QEMU machines and common servers need to reach the network and their disks. */
 export const DEFAULT_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'sd_mod', 'ahci'];
