@@ -17,3 +17,5 @@ runner.register('hang', {
   },
 });
 runner.start();
+// The runner's timers are unref'd (a server's sockets keep it alive); this process has none.
+setInterval(() => {}, 1 << 30);
