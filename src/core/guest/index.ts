@@ -5,3 +5,4 @@
  */
 export { writeCpio, type CpioEntry } from './cpio.js';
 export { loadOrder, moduleDepends, moduleName } from './kernel-modules.js';
+export { KERNEL_META_PACKAGE, candidatePackage, currentKernelPackage, defaultDebDir, downloadKernelDeb, type DebianPackage, type KernelDebOptions } from './debian-kernel.js';

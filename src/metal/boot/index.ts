@@ -14,7 +14,7 @@ export { BootImages, type BootImageInfo } from './boot-images.js';
 export { createIpxeBoot, isRamdiskCapable, DEFAULT_KERNEL_APPEND_PARAMS, IPXE_PROPERTIES, type IpxeBootOptions, type RamdiskCapableBoot } from './ipxe-boot.js';
 export { bootRoutes, type BootRoutesOptions } from './routes.js';
 export { buildDeployRamdisk, deployImageNames, isStaticElf, type DeployRamdisk, type DeployRamdiskOptions } from './ramdisk/build.js';
-export { prepareKernelKit, currentKernelPackage, DEFAULT_MODULES, type KernelKit } from './ramdisk/kernel-package.js';
+export { prepareKernelKit, DEFAULT_MODULES, type KernelKit } from './ramdisk/kernel-package.js';
 export { defaultMetalCacheDir } from './ramdisk/cache.js';
 export { createLabNetwork, type LabNetwork, type LabNetworkOptions } from './lab-network.js';
 export { register as registerBootCli } from './cli.js';

@@ -1,8 +1,9 @@
 /**
  * The guest kernel: Debian's own (linux-image-amd64), fetched without
- * installing it. `apt-get download` puts the .deb in the cache, its file
- * tree is read with `dpkg-deb --fsys-tarfile` (what `dpkg -x` does) and only
- * the kernel, its config and the virtio/9p/network modules are kept.
+ * installing it. The .deb is downloaded once into the folder shared with
+ * metal (core/guest's downloadKernelDeb), its file tree is read with
+ * `dpkg-deb --fsys-tarfile` (what `dpkg -x` does) and only the kernel, its
+ * config and the virtio/9p/network modules are kept in the sandbox cache.
  *
  * The compressed bzImage is also unpacked into a plain ELF vmlinux (with
  * `xz`): QEMU boots that through its PVH entry point, which skips the
@@ -14,8 +15,8 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { moduleName } from '../../core/guest/index.js';
-import { cachedBuild, runOk } from '../../core/host/index.js';
+import { currentKernelPackage, downloadKernelDeb, KERNEL_META_PACKAGE, moduleName, type DebianPackage } from '../../core/guest/index.js';
+import { cachedBuild } from '../../core/host/index.js';
 import { readTar } from '../images/tar-reader.js';
 import { SandboxError } from '../model/errors.js';
 import type { Logger } from '../runtimes/runtime.js';
@@ -45,28 +46,11 @@ const MODULE_PATHS = [
   /^kernel\/net\/core\/failover\.ko$/,
 ];
 
-const KERNEL_META = 'linux-image-amd64';
 /** Bumped when what the cache folder holds changes (2: trimmed vmlinux). */
 const LAYOUT = 'l2';
 
 function unavailable(message: string): SandboxError {
   return new SandboxError('runtime_unavailable', `guest kernel: ${message}`);
-}
-
-/** The kernel package linux-image-amd64 points at, and its version (from apt's cache). */
-async function currentKernelPackage(): Promise<{ name: string; version: string }> {
-  let depends: string;
-  try {
-    depends = (await runOk(['apt-cache', 'depends', KERNEL_META], { timeoutMs: 60_000 })).stdout;
-  } catch (err) {
-    throw unavailable(`cannot ask apt which kernel ${KERNEL_META} means: ${(err as Error).message}`);
-  }
-  const name = /Depends:\s*(linux-image-[\w.+-]+)/.exec(depends)?.[1];
-  if (!name) throw unavailable(`apt-cache depends ${KERNEL_META} names no linux-image package`);
-  const policy = (await runOk(['apt-cache', 'policy', name], { timeoutMs: 60_000 })).stdout;
-  const version = /Candidate:\s*(\S+)/.exec(policy)?.[1];
-  if (!version || version === '(none)') throw unavailable(`apt has no candidate version of ${name} (run apt-get update)`);
-  return { name, version };
 }
 
 function safeName(s: string): string {
@@ -146,6 +130,8 @@ async function loadKernel(dir: string, pkg: string): Promise<GuestKernel> {
 export interface GuestKernelOptions {
   /** use this kernel .deb instead of downloading one (also $STRATA_GUEST_KERNEL_DEB) */
   deb?: string;
+  /** where the .deb is downloaded to: the folder shared with metal (default: core's defaultDebDir()) */
+  debDir?: string;
   /** do not ask apt: use a kernel already in the cache, else fail */
   offline?: boolean;
   log?: Logger;
@@ -171,19 +157,22 @@ export async function ensureGuestKernel(cacheDir: string, opts: GuestKernelOptio
     return loadKernel(join(root, pick), pick);
   }
   if (opts.offline) throw unavailable(`no kernel in ${root} and offline mode forbids fetching one`);
-  const { name, version } = await currentKernelPackage();
-  const key = `${safeName(`${name}_${version}`)}.${LAYOUT}`;
+  let pkg: DebianPackage;
+  try {
+    pkg = await currentKernelPackage();
+  } catch (err) {
+    throw unavailable(`cannot ask apt which kernel ${KERNEL_META_PACKAGE} means: ${(err as Error).message}`);
+  }
+  const key = `${safeName(`${pkg.name}_${pkg.version}`)}.${LAYOUT}`;
   const dir = await cachedBuild(join(root, key), async (tmp) => {
-    opts.log?.info(`fetching the guest kernel ${name} ${version} with apt-get download`);
+    let deb: string;
     try {
-      await runOk(['apt-get', 'download', `${name}=${version}`], { cwd: tmp, timeoutMs: 600_000 });
+      // The .deb stays in the folder shared with metal's deploy ramdisk.
+      deb = await downloadKernelDeb(pkg, { dir: opts.debDir, log: (m) => opts.log?.info(m) });
     } catch (err) {
-      throw unavailable(`apt-get download ${name}=${version} failed: ${(err as Error).message}`);
+      throw unavailable((err as Error).message);
     }
-    const debs = (await readdir(tmp)).filter((f) => f.endsWith('.deb'));
-    if (debs.length !== 1) throw unavailable(`apt-get download left ${debs.length} .deb files in ${tmp}`);
-    await extractKernel(join(tmp, debs[0]), tmp, opts.log);
-    await rm(join(tmp, debs[0])); // the unpacked parts are all the guest needs
+    await extractKernel(deb, tmp, opts.log);
   });
   return loadKernel(dir, key);
 }

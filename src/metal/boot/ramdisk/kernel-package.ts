@@ -1,14 +1,15 @@
 /**
- * The deploy ramdisk's kernel: Debian's `linux-image-<abi>-amd64`, fetched
- * with `apt-get download` (never installed) into the cache, unpacked with
- * dpkg-deb, and reduced to a "kit": vmlinuz plus the modules the ramdisk
- * loads (NIC and disk drivers with their dependencies, in load order).
+ * The deploy ramdisk's kernel: Debian's `linux-image-<abi>-amd64`, its .deb
+ * fetched once into the folder shared with the sandbox (core/guest's
+ * downloadKernelDeb), unpacked with dpkg-deb, and reduced to a "kit":
+ * vmlinuz plus the modules the ramdisk loads (NIC and disk drivers with
+ * their dependencies, in load order).
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadOrder, moduleDepends, moduleName } from '../../../core/guest/index.js';
-import { cachedBuild, run, runOk } from '../../../core/host/index.js';
+import { candidatePackage, currentKernelPackage, downloadKernelDeb, loadOrder, moduleDepends, moduleName } from '../../../core/guest/index.js';
+import { cachedBuild, runOk } from '../../../core/host/index.js';
 
 /** What QEMU machines and common servers need to reach the network and their disks. */
 export const DEFAULT_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'sd_mod', 'ahci'];
@@ -31,30 +32,9 @@ export interface KernelKitOptions {
   deb?: string;
   /** The package to download; default: what `linux-image-amd64` depends on. */
   package?: string;
+  /** Where the .deb is downloaded to: the folder shared with the sandbox's guest kernel (default: core's defaultDebDir()). */
+  debDir?: string;
   log?: (msg: string) => void;
-}
-
-/** The ABI package `linux-image-amd64` currently points at (e.g. linux-image-6.1.0-56-amd64). */
-export async function currentKernelPackage(meta = 'linux-image-amd64'): Promise<string> {
-  const r = await runOk(['apt-cache', 'depends', meta]);
-  const m = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)\b/.exec(r.stdout);
-  if (!m) throw new Error(`apt-cache depends ${meta} names no linux-image-<abi>-amd64 package (output: ${r.stdout.trim().slice(0, 200)}); run apt-get update`);
-  return m[1]!;
-}
-
-/** The .deb of `pkg` in `debDir`, downloaded first when absent. */
-export async function downloadKernelDeb(pkg: string, debDir: string, log?: (msg: string) => void): Promise<string> {
-  if (!/^linux-image-[A-Za-z0-9.+-]+$/.test(pkg)) throw new Error(`not a kernel package name: ${JSON.stringify(pkg)}`);
-  mkdirSync(debDir, { recursive: true });
-  const find = () => readdirSync(debDir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-  let file = find();
-  if (!file) {
-    log?.(`downloading ${pkg} with apt-get download (about 70 MB, once)`);
-    const r = await run(['apt-get', 'download', '-q', pkg], { cwd: debDir, timeoutMs: 15 * 60_000 });
-    file = find();
-    if (r.code !== 0 || !file) throw new Error(`apt-get download ${pkg} failed (exit ${r.code}) in ${debDir}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  }
-  return join(debDir, file);
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -69,7 +49,10 @@ function walk(dir: string, out: string[] = []): string[] {
 /** The kit for these modules from this kernel package, built once into the cache. */
 export async function prepareKernelKit(opts: KernelKitOptions): Promise<KernelKit> {
   const wanted = [...(opts.modules ?? DEFAULT_MODULES)].map(moduleName).sort();
-  const deb = opts.deb ?? process.env.STRATA_METAL_KERNEL_DEB ?? (await downloadKernelDeb(opts.package ?? (await currentKernelPackage()), join(opts.cacheDir, 'debs'), opts.log));
+  const deb =
+    opts.deb ??
+    process.env.STRATA_METAL_KERNEL_DEB ??
+    (await downloadKernelDeb(opts.package ? await candidatePackage(opts.package) : await currentKernelPackage(), { dir: opts.debDir, log: opts.log }));
   if (!existsSync(deb)) throw new Error(`kernel package ${deb} does not exist`);
   const source = basename(deb).replace(/\.deb$/, '');
   const key = createHash('sha256').update(`${source}\n${wanted.join(',')}`).digest('hex').slice(0, 12);
