@@ -8,11 +8,12 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { taskMachine, toMarkdown, type MachineSpec } from '../src/core/index.js';
-import { modules } from '../src/modules.js';
+import { loadModules } from '../src/modules.js';
 
 const dir = fileURLToPath(new URL('../docs/state-machines/', import.meta.url));
 
-export function pages(): Map<string, string> {
+export async function pages(): Promise<Map<string, string>> {
+  const modules = await loadModules();
   const specs: MachineSpec<string, string>[] = [taskMachine.spec, ...modules.flatMap((m) => m.machines ?? [])];
   const out = new Map<string, string>();
   for (const spec of specs) out.set(`${spec.name.replace(/[^A-Za-z0-9-]+/g, '-')}.md`, toMarkdown(spec));
@@ -25,7 +26,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const check = process.argv.includes('--check');
   const stale: string[] = [];
   mkdirSync(dir, { recursive: true });
-  for (const [file, text] of pages()) {
+  for (const [file, text] of await pages()) {
     const path = join(dir, file);
     const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
     if (current === text) continue;

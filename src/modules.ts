@@ -1,13 +1,24 @@
 import type { StrataModule } from './core/index.js';
-import { siteModule } from './site/index.js';
-import { metal } from './metal/index.js';
-import { sandboxModule } from './sandbox/index.js';
-import { gateModule } from './gate/index.js';
 
-/** The modules the all-in-one server runs, in creation order (later ones may use earlier ones' services). */
-export const modules: StrataModule[] = [
-  siteModule,
-  metal,
-  sandboxModule,
-  gateModule,
-];
+/**
+ * The modules the all-in-one server runs, in creation order (later ones may
+ * use earlier ones' services). Each loads only when asked for, so a server
+ * started with `--modules metal` carries no other module's code.
+ */
+const loaders: Record<string, () => Promise<StrataModule>> = {
+  site: async () => (await import('./site/index.js')).siteModule,
+  metal: async () => (await import('./metal/index.js')).metal,
+  sandbox: async () => (await import('./sandbox/index.js')).sandboxModule,
+  gate: async () => (await import('./gate/index.js')).gateModule,
+};
+
+export const MODULE_NAMES = Object.keys(loaders);
+
+/** The named modules (default: all), in creation order; an unknown name is an error listing the known ones. */
+export async function loadModules(names: readonly string[] = MODULE_NAMES): Promise<StrataModule[]> {
+  const unknown = names.filter((n) => !(n in loaders));
+  if (unknown.length || names.length === 0) {
+    throw new Error(`--modules: unknown module ${unknown.join(', ') || '(none given)'} (known: ${MODULE_NAMES.join(', ')})`);
+  }
+  return Promise.all(MODULE_NAMES.filter((n) => names.includes(n)).map((n) => loaders[n]!()));
+}

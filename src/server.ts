@@ -27,7 +27,7 @@ import {
   type Store,
   type StrataModule,
 } from './core/index.js';
-import { modules as allModules } from './modules.js';
+import { loadModules } from './modules.js';
 
 export interface RunningServer {
   url: string;
@@ -45,7 +45,7 @@ export async function startServer(
   config: ServerConfig,
   opts: { modules?: StrataModule[]; log?: Logger } = {},
 ): Promise<RunningServer> {
-  const modules = opts.modules ?? allModules;
+  const modules = opts.modules ?? (await loadModules());
   if (config.noauth && !isLoopback(config.listen.host)) {
     throw new InvalidInputError(`--noauth is accepted only when listening on loopback (got ${config.listen.host})`);
   }

@@ -1,17 +1,5 @@
 import type { Command } from 'commander';
 import { action, defaultDataDir, type ServerOption } from '../core/cli/index.js';
-import type { StrataModule } from '../core/index.js';
-
-/** `--modules metal,sandbox`: a subset of the all-in-one, in its creation order. */
-async function selectModules(list: string): Promise<StrataModule[]> {
-  const { modules } = await import('../modules.js');
-  const wanted = list.split(',').map((m) => m.trim()).filter(Boolean);
-  const unknown = wanted.filter((w) => !modules.some((m) => m.name === w));
-  if (unknown.length || wanted.length === 0) {
-    throw new Error(`--modules: unknown module ${unknown.join(', ') || '(none given)'} (known: ${modules.map((m) => m.name).join(', ')})`);
-  }
-  return modules.filter((m) => wanted.includes(m.name));
-}
 
 /** `strata server`: the all-in-one control plane in this process. */
 export function registerServerCommand(program: Command, moduleOptions: ServerOption[]): void {
@@ -35,7 +23,9 @@ export function registerServerCommand(program: Command, moduleOptions: ServerOpt
         ctx.warn('the database password is visible in the process list; prefer PGPASSWORD or ~/.pgpass');
       }
       const config = serverConfig({ listen, data: data ?? defaultDataDir(), database, noauth, logLevel, bodyLimit, options });
-      const server = await startServer(config, { modules: typeof modules === 'string' ? await selectModules(modules) : undefined });
+      const { loadModules } = await import('../modules.js');
+      const names = typeof modules === 'string' ? modules.split(',').map((m: string) => m.trim()).filter(Boolean) : undefined;
+      const server = await startServer(config, { modules: await loadModules(names) });
       const info = { url: server.url, version: VERSION, data: config.dataDir, store: server.store.location, adminTokenFile: server.adminTokenFile };
       ctx.out(info, (i) =>
         [
