@@ -21,7 +21,6 @@
 import {
   DriverError,
   nodeLabel,
-  type CleanStep,
   type ComposedDriver,
   type DriverContext,
   type DriverNode,
@@ -30,6 +29,7 @@ import { commandError, type AgentClient, type AgentTarget, type CommandResult } 
 import type { DeployStep } from '../agent/steps.js';
 import { wipeAgentSession } from '../agent/token.js';
 import type { SteppedDeployInterface } from './ramdisk.js';
+import { agentDeployBase } from './agent-deploy-base.js';
 
 /** Where a direct deployment stands, in driver_internal_info. */
 export const DIRECT_PHASE_KEY = 'direct_deploy_phase';
@@ -99,9 +99,7 @@ export interface DirectDeployOptions {
 }
 
 export function createDirectDeploy(opts: DirectDeployOptions): SteppedDeployInterface {
-  const drv = (ctx: DriverContext) => opts.driverFor(ctx.node);
-  const internal = (ctx: DriverContext) => (ctx.node.driver_internal_info ??= {});
-  const power = (ctx: DriverContext, target: 'power on' | 'power off') => drv(ctx).power.setPowerState(ctx, target, { timeoutMs: opts.powerTimeoutMs });
+  const { drv, internal, power, tearDownInstance, shared } = agentDeployBase('direct', opts);
   const target = (ctx: DriverContext) => ctx.node as unknown as AgentTarget & Record<string, unknown>;
 
   const failedStep = (ctx: DriverContext, r: CommandResult) =>
@@ -183,18 +181,8 @@ export function createDirectDeploy(opts: DirectDeployOptions): SteppedDeployInte
       }
       throw new Error(`node ${nodeLabel(ctx.node)}: unknown ${DIRECT_PHASE_KEY} ${JSON.stringify(phase)}`);
     },
-    async heartbeat(ctx) {
-      return ctx.node.provision_state === 'wait call-back' ? 'resume' : null;
-    },
     async tearDown(ctx) {
-      const d = drv(ctx);
-      const dii = internal(ctx);
-      delete dii[DIRECT_PHASE_KEY];
-      delete dii.is_whole_disk_image;
-      wipeAgentSession(dii);
-      await power(ctx, 'power off');
-      await d.network.unconfigureTenantNetworks(ctx);
-      await d.boot.cleanUpInstance(ctx);
+      await tearDownInstance(ctx, [DIRECT_PHASE_KEY, 'is_whole_disk_image']);
     },
     async cleanUp(ctx) {
       const d = drv(ctx);
@@ -202,20 +190,6 @@ export function createDirectDeploy(opts: DirectDeployOptions): SteppedDeployInte
       await d.boot.cleanUpInstance(ctx);
       await d.network.removeProvisioningNetwork(ctx);
     },
-    async takeOver(ctx) {
-      if (ctx.node.provision_state === 'active') await drv(ctx).boot.prepareInstance(ctx);
-    },
-    async prepareCleaning() {
-      return 'done';
-    },
-    async tearDownCleaning(ctx) {
-      await drv(ctx).boot.cleanUpRamdisk(ctx);
-    },
-    async getCleanSteps(): Promise<CleanStep[]> {
-      return [];
-    },
-    async executeCleanStep(ctx, step) {
-      throw new DriverError('unsupported', `The direct deploy of node ${nodeLabel(ctx.node)} has no clean step ${step.interface}.${step.step}`);
-    },
+    ...shared,
   };
 }

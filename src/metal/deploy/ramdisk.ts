@@ -21,8 +21,6 @@
 import {
   DriverError,
   nodeLabel,
-  type AgentHeartbeat,
-  type CleanStep,
   type ComposedDriver,
   type DeployInterface,
   type DriverContext,
@@ -31,6 +29,7 @@ import {
 import { isRamdiskCapable } from '../boot/ipxe-boot.js';
 import type { DeployStep } from '../agent/steps.js';
 import { wipeAgentSession } from '../agent/token.js';
+import { agentDeployBase } from './agent-deploy-base.js';
 
 /**
  * Set in driver_internal_info when deploy() started the instance and waits
@@ -51,9 +50,7 @@ export interface SteppedDeployInterface extends DeployInterface {
 }
 
 export function createRamdiskDeploy(opts: RamdiskDeployOptions): SteppedDeployInterface {
-  const drv = (ctx: DriverContext) => opts.driverFor(ctx.node);
-  const internal = (ctx: DriverContext) => (ctx.node.driver_internal_info ??= {});
-  const power = (ctx: DriverContext, target: 'power on' | 'power off') => drv(ctx).power.setPowerState(ctx, target, { timeoutMs: opts.powerTimeoutMs });
+  const { drv, internal, power, tearDownInstance, shared } = agentDeployBase('ramdisk', opts);
 
   const checkInstance = (node: DriverNode) => {
     const ii = node.instance_info ?? {};
@@ -115,39 +112,16 @@ export function createRamdiskDeploy(opts: RamdiskDeployOptions): SteppedDeployIn
       ctx.log?.info('ramdisk instance booting; waiting for its agent to call back', { node: ctx.node.uuid });
       return 'wait';
     },
-    async heartbeat(ctx: DriverContext, _hb: AgentHeartbeat) {
-      // The instance's agent is up: the one deploy step is complete.
-      return ctx.node.provision_state === 'wait call-back' ? 'resume' : null;
-    },
     async tearDown(ctx) {
-      const d = drv(ctx);
-      const dii = internal(ctx);
-      delete dii[BOOTED_KEY];
-      wipeAgentSession(dii);
-      await power(ctx, 'power off');
-      await d.network.unconfigureTenantNetworks(ctx);
-      await d.boot.cleanUpInstance(ctx);
+      await tearDownInstance(ctx, [BOOTED_KEY]);
     },
     async cleanUp(ctx) {
       const d = drv(ctx);
       await d.boot.cleanUpRamdisk(ctx);
       await d.boot.cleanUpInstance(ctx);
     },
-    async takeOver(ctx) {
-      if (ctx.node.provision_state === 'active') await drv(ctx).boot.prepareInstance(ctx);
-    },
-    async prepareCleaning() {
-      return 'done';
-    },
-    async tearDownCleaning(ctx) {
-      await drv(ctx).boot.cleanUpRamdisk(ctx);
-    },
-    async getCleanSteps(): Promise<CleanStep[]> {
-      return [];
-    },
-    async executeCleanStep(ctx, step) {
-      throw new DriverError('unsupported', `The ramdisk deploy of node ${nodeLabel(ctx.node)} has no clean step ${step.interface}.${step.step}`);
-    },
+    // The instance's agent heartbeat completes the one deploy step.
+    ...shared,
   };
   return deploy;
 }
