@@ -16,6 +16,7 @@
  *     `git cat-file --batch` per project-branch), cold and through a
  *     CachingReader.
  */
+import { stats, table } from './lib/report.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,24 +37,10 @@ const arg = (name: string, dflt: number) => {
 const RUNS = arg('--runs', 20);
 const REPOS = arg('--repos', 100);
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-  return sorted[Math.max(0, i)];
-}
 
-function stats(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), p99: quantile(s, 0.99), min: s[0] };
-}
-
-function table(title: string, head: string[], rows: (string | number)[][]): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+function printTable(title: string, head: string[], rows: (string | number)[][]): void {
   console.log(`\n${title}`);
-  cells.forEach((r, k) => {
-    console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-    if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  });
+  console.log(table(head, rows));
 }
 
 const ms = (n: number) => n.toFixed(1);
@@ -95,13 +82,13 @@ for (let i = 0; i < RUNS; i++) cached.push((await timeAsync(() => loadTenant(ten
 const p = stats(parseTimes);
 const w = stats(warm);
 const c = stats(cached);
-table(`OpenStack project-config (${first.layout.errors.summary().errors} errors, ${first.layout.errors.summary().warnings} warnings; ${RUNS} runs)`,
+printTable(`OpenStack project-config (${first.layout.errors.summary().errors} errors, ${first.layout.errors.summary().warnings} warnings; ${RUNS} runs)`,
   ['step', 'cold ms', 'median ms', 'p99 ms', 'objects'], [
     ['parse main.yaml (7 tenants)', ms(parseTimes[0]), ms(p.median), ms(p.p99), file.tenants.reduce((n, t) => n + t.sources.reduce((m, s) => m + s.projects.length, 0), 0)],
     ['load tenant openstack', ms(cold), ms(w.median), ms(w.p99), Object.values(first.seen).reduce((a, b) => a + b, 0)],
     ['  with a warm parse cache', '', ms(c.median), ms(c.p99), `${cache.hits} hits`],
   ]);
-table('Memory', ['what', 'MB'], [
+printTable('Memory', ['what', 'MB'], [
   ['heap held by one openstack layout', mb(heapLayout)],
   ['process RSS', mb(process.memoryUsage().rss)],
 ]);
@@ -152,7 +139,7 @@ for (let i = 0; i < PROJECTS; i++) {
   jobsFrozen += g.graph.size;
 }
 const f = stats(freezeTimes);
-table(`Synthetic tenant: ${PROJECTS} projects, ${Object.values(synth.seen).reduce((a, b) => a + b, 0)} objects, ${synth.layout.errors.size} problems`,
+printTable(`Synthetic tenant: ${PROJECTS} projects, ${Object.values(synth.seen).reduce((a, b) => a + b, 0)} objects, ${synth.layout.errors.size} problems`,
   ['step', 'ms', 'median ms', 'p99 ms'], [
     ['load (memory reader)', ms(synthLoad), '', ''],
     [`freeze one item (${jobsFrozen / PROJECTS} jobs)`, ms(freezeTimes[0]), ms(f.median), ms(f.p99)],
@@ -191,7 +178,7 @@ try {
   const caching = new CachingReader(new GitReader(gitRoot));
   await loadTenant(gitTenant, caching);
   const [, gitCached] = await timeAsync(() => loadTenant(gitTenant, caching, { cache: new ParseCache() }));
-  table(`GitReader: ${REPOS} repositories (created in ${ms(setup)} ms), ${gl.layout.errors.size} problems`, ['step', 'ms', 'ms per repo'], [
+  printTable(`GitReader: ${REPOS} repositories (created in ${ms(setup)} ms), ${gl.layout.errors.size} problems`, ['step', 'ms', 'ms per repo'], [
     ['load, every repository read with git', ms(gitCold), ms(gitCold / REPOS)],
     ['load through CachingReader (branches unchanged)', ms(gitCached), ms(gitCached / REPOS)],
   ]);

@@ -8,6 +8,7 @@
 //
 // Run: node --import tsx bench/gate-scheduler.ts
 
+import { quantile } from './lib/report.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createManager } from '../src/gate/scheduler/managers.js';
@@ -33,10 +34,7 @@ const scenarios: Scenario[] = [
   { name: '1 shared queue, unlimited window', queueFor: () => 'integrated', window: 0 },
 ];
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
+const percentile = (xs: number[], p: number) => quantile(xs, p / 100);
 
 function measure(sc: Scenario) {
   const changes = new Map<number, Change>();

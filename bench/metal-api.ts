@@ -14,8 +14,9 @@
  * each by PID. A third column runs the same composition root with only the
  * metal module, to show what the other modules of the all-in-one cost.
  */
+import { memoryMiB, quantile } from './lib/report.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,16 +120,8 @@ async function run(count: number, concurrency: number, job: (i: number) => Promi
   return { latencies, wallMs: performance.now() - t0 };
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.min(s.length - 1, Math.ceil(q * s.length) - 1))];
-};
 
-function memory(pid: number): { rss: number; peak: number } {
-  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
+const memory = memoryMiB;
 
 // ---------------------------------------------------------------------------
 // The two servers

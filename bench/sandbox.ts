@@ -22,6 +22,7 @@
  * builds: the busybox image plus the host's fio and iperf3 binaries and the
  * libraries ldd names. The table says which accelerator VMs ran on.
  */
+import { table } from './lib/report.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -203,11 +204,6 @@ async function measureIperf(sb: Sandbox, runtime: string): Promise<number> {
   throw new Error(`${runtime}: iperf3 failed: ${lastError}`);
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sbx-bench-'));

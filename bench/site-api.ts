@@ -9,8 +9,9 @@
  * (the first, which renders, then cached repeats: p50/p99 and throughput
  * sequentially and with C clients), raw documents, and the server's RSS.
  */
+import { memoryMiB, quantile } from './lib/report.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +29,8 @@ const GETS = arg('--gets', 100);
 const CONCURRENCY = arg('--concurrency', 4);
 const POSTGRES = process.argv.includes('--postgres');
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))];
-}
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const rssMiB = (pid: number) => memoryMiB(pid).rss;
 
 async function startStrata(dataDir: string, database?: string): Promise<{ url: string; proc: ChildProcess }> {
   const args = [join(ROOT, 'dist/cli/main.js'), '--json', 'server', '--listen', '127.0.0.1:0', '--data', dataDir, '--noauth', '--log-level', 'warn'];

@@ -19,6 +19,7 @@
  *     directory (the real CLI is `node dist/cli/main.js site render …`),
  *     YAML and --json output, with peak RSS.
  */
+import { stats, table } from './lib/report.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -40,15 +41,6 @@ const arg = (name: string, dflt: number) => {
 const RUNS = arg('--runs', 200);
 const CLI_RUNS = arg('--cli-runs', 15);
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-  return sorted[Math.max(0, i)];
-}
-
-function stats(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), p99: quantile(s, 0.99), min: s[0] };
-}
 
 function time<T>(fn: () => T): [T, number] {
   const t0 = performance.now();
@@ -56,14 +48,9 @@ function time<T>(fn: () => T): [T, number] {
   return [r, performance.now() - t0];
 }
 
-function table(title: string, head: string[], rows: (string | number)[][]): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+function printTable(title: string, head: string[], rows: (string | number)[][]): void {
   console.log(`\n${title}`);
-  cells.forEach((r, k) => {
-    console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-    if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  });
+  console.log(table(head, rows));
 }
 
 function siteFiles(site: string, type: string): string[] {
@@ -106,7 +93,7 @@ function inProcess(): void {
     pre.push(time(() => validateDocuments(docs, { phase: 'pre' }))[1]);
     post.push(time(() => validateDocuments(first.documents, { phase: 'post' }))[1]);
   }
-  table(
+  printTable(
     `seaworthy: ${files.length} files, ${docs.length} documents in, ${first.documents.length} rendered (node ${process.version})`,
     ['step', 'cold ms', 'warm median ms', 'warm p99 ms', 'documents/s (warm)'],
     [
@@ -148,7 +135,7 @@ function inProcess(): void {
       Math.round(site.length / (s.median / 1000)),
     ]);
   }
-  table(
+  printTable(
     'synthetic site (4 layers, substitution chains of 25, redaction, reverse order)',
     ['size', 'documents', 'rendered', 'cold ms', 'median ms', 'p99 ms', 'µs/document', 'CPU µs/document', 'documents/s'],
     rows,
@@ -232,7 +219,7 @@ try {
     const own = script === entry; // only the standalone entry reports its CPU time and RSS
     cliRows.push([label, ms(s.min), ms(s.median), ms(s.p99), own ? ms(c.median) : '-', (bytes / 1e6).toFixed(2), own ? (rss / 1024).toFixed(0) : '-']);
   }
-  table(
+  printTable(
     `whole command as a fresh process (compiled, node ${process.version}, ${CLI_RUNS} runs each; target < 500 ms wall)`,
     ['command', 'min ms', 'median ms', 'p99 ms', 'CPU ms (median)', 'output MB', 'peak RSS MiB'],
     cliRows,

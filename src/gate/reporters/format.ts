@@ -4,17 +4,9 @@
 
 import type { Build, QueueItem } from '../model.js';
 import type { ReportKind } from '../scheduler/types.js';
+import type { PipelineMessages } from '../config/index.js';
 
-export interface PipelineMessages {
-  success: string;
-  failure: string;
-  mergeConflict: string;
-  start: string;
-  enqueue: string;
-  noJobs: string;
-  dequeue: string;
-  footer: string;
-}
+export type { PipelineMessages };
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
