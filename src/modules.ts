@@ -9,6 +9,7 @@ const loaders: Record<string, () => Promise<StrataModule>> = {
   site: async () => (await import('./site/index.js')).siteModule,
   metal: async () => (await import('./metal/index.js')).metal,
   sandbox: async () => (await import('./sandbox/index.js')).sandboxModule,
+  accel: async () => (await import('./accel/index.js')).accelModule,
   gate: async () => (await import('./gate/index.js')).gateModule,
 };
 

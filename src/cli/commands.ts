@@ -4,6 +4,7 @@ import * as siteCli from '../site/cli.js';
 import * as metalCli from '../metal/cli.js';
 import * as sandboxCli from '../sandbox/cli.js';
 import * as gateCli from '../gate/cli.js';
+import * as accelCli from '../accel/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -19,5 +20,6 @@ export const moduleClis: ModuleCli[] = [
   siteCli,
   metalCli,
   sandboxCli,
+  accelCli,
   gateCli,
 ];

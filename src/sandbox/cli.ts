@@ -35,6 +35,7 @@ interface SpecOpts {
   workdir?: string;
   hostname?: string;
   mount?: string[];
+  accelerator?: string[];
 }
 
 interface ExecOpts {
@@ -79,6 +80,7 @@ function spec(o: SpecOpts): Record<string, unknown> {
     ...(o.workdir ? { workdir: o.workdir } : {}),
     ...(o.hostname ? { hostname: o.hostname } : {}),
     ...(o.mount?.length ? { mounts: o.mount.map(parseMount) } : {}),
+    ...(o.accelerator?.length ? { accelerators: o.accelerator } : {}),
   };
 }
 
@@ -94,7 +96,8 @@ function specOptions(cmd: Command, what: string): Command {
     .option('--env <NAME=VALUE>', 'environment variable (repeatable)', collect)
     .option('--workdir <dir>', 'working directory in the sandbox')
     .option('--hostname <name>', 'host name in the sandbox')
-    .option('--mount <host:path[:ro]>', 'share a host directory (admins only; repeatable)', collect);
+    .option('--mount <host:path[:ro]>', 'share a host directory (admins only; repeatable)', collect)
+    .option('--accelerator <profile>', 'bind the accelerators a device profile (or an accelerator request uuid) names, released with the sandbox (repeatable)', collect);
 }
 
 function execOptions(cmd: Command): Command {

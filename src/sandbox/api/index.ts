@@ -5,3 +5,4 @@ export { openJobSession, sandboxBuildRuntime, type JobSession, type JobSessionSp
 export { streamExec, copyIn, copyOut, parseCopyArg, API, type Fetcher, type ExecOutcome, type ExecControl, type StreamExecOptions } from './client.js';
 export * from './frames.js';
 export { newId, isId } from './ids.js';
+export { devicesFor, type DeviceBinder, type BoundDevice } from './device-binder.js';

@@ -26,6 +26,13 @@ const specFields = {
   mounts: Type.Optional(
     Type.Array(Type.Object({ source: Path, target: Path, readOnly: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), { maxItems: 64 }),
   ),
+  devices: Type.Optional(
+    Type.Array(
+      Type.Union([Type.Object({ source: Path, target: Type.Optional(Path) }, { additionalProperties: false }), Type.Object({ pci: Type.String({ maxLength: 16 }) }, { additionalProperties: false })]),
+      { maxItems: 64 },
+    ),
+  ),
+  accelerators: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 16 })),
 };
 
 const execFields = {

@@ -46,6 +46,7 @@ import { FrameStream } from './exec-stream.js';
 import { CANNOT_RUN_EXIT, NOT_FOUND_EXIT, signalNumberOf, type ExecFrame, type ExitFrame } from './frames.js';
 import { isId, newId } from './ids.js';
 import { extractTar, hostPathEntries, tarStream } from './tar.js';
+import { devicesFor, type DeviceBinder } from './device-binder.js';
 import { openJobSession, sandboxBuildRuntime, type JobSandboxOptions, type JobSession, type JobSessionSpec } from './job-session.js';
 
 export interface SandboxServiceOptions {
@@ -64,7 +65,11 @@ export interface SandboxServiceOptions {
 }
 
 /** What a caller may ask for when creating a sandbox (the library's spec, image as a string). */
-export type CreateRequest = Omit<SandboxSpec, 'image'> & { image?: string };
+export type CreateRequest = Omit<SandboxSpec, 'image'> & {
+  image?: string;
+  /** device profile names (requests are made for the sandbox) or uuids of the caller's accelerator requests */
+  accelerators?: string[];
+};
 
 export interface ExecRequest {
   command: string[];
@@ -158,6 +163,7 @@ export class SandboxService {
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private stopping = false;
+  private binder: DeviceBinder | undefined;
 
   private constructor(
     readonly manager: SandboxManager,
@@ -180,6 +186,20 @@ export class SandboxService {
     await rm(service.transfers, { recursive: true, force: true });
     await mkdir(service.transfers, { recursive: true, mode: 0o700 });
     return service;
+  }
+
+  /** Lets sandboxes ask for accelerators (the accel module calls this). */
+  useDeviceBinder(binder: DeviceBinder): void {
+    this.binder = binder;
+  }
+
+  /** Whether a sandbox still exists and may be using what it holds: false once it is gone, stopped, failed or lost. */
+  async isAlive(id: string): Promise<boolean> {
+    if (this.starting.has(id) || this.live.has(id)) return !this.live.get(id)?.destroying;
+    const rec = isId(id) ? await this.records.get(id) : undefined;
+    if (!rec) return false;
+    if (rec.state === 'creating' || rec.state === 'running') return rec.owner === this.owner || this.ownerAlive(rec);
+    return false;
   }
 
   /** Marks the records of dead servers on this host lost, then keeps records in step with the sandboxes. */
@@ -223,6 +243,7 @@ export class SandboxService {
   /** Host paths are the host's: only admins name them (mounts, images outside the allowed roots, host-process runtimes). */
   private async authorize(caller: Principal, input: CreateRequest, runtime: string): Promise<void> {
     if (caller.role === 'admin') return;
+    if (input.devices?.length) throw new ForbiddenError('devices name host device nodes: only admins may give them (others ask for accelerators)');
     if (input.mounts?.length) throw new ForbiddenError('mounts name host directories: only admins may give them');
     if (this.manager.registry.get(runtime).isolation === 'none')
       throw new ForbiddenError(`runtime ${runtime} runs commands as host processes with the server's privileges: only admins may use it`);
@@ -244,7 +265,11 @@ export class SandboxService {
   /** Creates a sandbox on this server and records it; the record is running when this resolves. */
   private async launch(caller: Principal, input: CreateRequest, oneShot: boolean): Promise<LiveSandbox> {
     if (this.stopping) throw new ConflictError('the server is shutting down');
-    validateSpec(input); // a malformed spec is a 400 before anything is recorded
+    const { accelerators, ...spec } = input;
+    validateSpec(spec); // a malformed spec is a 400 before anything is recorded
+    if (accelerators !== undefined && (!Array.isArray(accelerators) || accelerators.some((a) => typeof a !== 'string' || !a)))
+      throw new InvalidInputError('accelerators must be a list of device profile names or accelerator request uuids');
+    if (accelerators?.length && !this.binder) throw new InvalidInputError('this server runs no accel module: a sandbox cannot ask for accelerators here');
     const { runtime, runtimeClass } = this.resolveRuntime(input);
     await this.authorize(caller, input, runtime);
     const record = await this.records.insert({
@@ -264,9 +289,11 @@ export class SandboxService {
     let sandbox: Sandbox;
     this.starting.add(record.id);
     try {
-      sandbox = await this.manager.create({ ...input, labels: { ...input.labels } });
+      const bound = accelerators?.length ? devicesFor(await this.binder!.bind(caller, record.id, accelerators), runtime === 'vm') : { devices: [], env: {} };
+      sandbox = await this.manager.create({ ...spec, devices: [...(spec.devices ?? []), ...bound.devices], env: { ...bound.env, ...spec.env }, labels: { ...spec.labels } });
     } catch (err) {
-      // the caller gets the error; nothing was left running, so neither is a record
+      // the caller gets the error; nothing was left running or held, so neither is a record
+      if (accelerators?.length) await this.binder!.release(record.id).catch((e) => this.log.warn({ sandbox: record.id, err: e }, 'releasing accelerators'));
       await this.records.move(record.id, 'start_failed', { error: (err as Error).message }).catch(() => undefined);
       await this.records.remove(record.id).catch(() => undefined);
       throw err;
@@ -412,6 +439,7 @@ export class SandboxService {
       const error = [why, problem].filter(Boolean).join('; ');
       await this.records.move(id, 'cleaned', error ? { error } : {});
       this.live.delete(id);
+      await this.binder?.release(id).catch((err) => this.log.warn({ sandbox: id, err }, 'releasing accelerators'));
     })();
     return live.destroying;
   }

@@ -17,6 +17,9 @@ export interface MountSpec {
   readOnly?: boolean;
 }
 
+/** A host device handed to the sandbox: a device node (containers) or a PCI function (VMs, through VFIO). */
+export type DeviceSpec = { source: string; target?: string } | { pci: string };
+
 export interface SandboxSpec {
   /** a runtime name (process, namespaces, runc, gvisor, vm) ... */
   runtime?: string;
@@ -40,6 +43,8 @@ export interface SandboxSpec {
   /** network off (loopback only) unless true */
   network?: boolean;
   labels?: Record<string, string>;
+  /** host devices made visible inside (accelerators bound to the sandbox); admins only through the API */
+  devices?: DeviceSpec[];
 }
 
 export interface Limits {
@@ -59,6 +64,10 @@ export interface NormalizedSpec {
   limits: Limits;
   network: boolean;
   labels: Record<string, string>;
+  /** device nodes: host path and path inside (under /dev) */
+  devices: { source: string; target: string }[];
+  /** PCI functions (domain:bus:dev.fn) passed through to a VM */
+  pciDevices: string[];
 }
 
 /** Paths a mount may not cover: the sandbox's own /proc, /dev, /sys and its agent. */
@@ -91,9 +100,34 @@ export function validateEnv(env: unknown, where: string): Record<string, string>
   return out;
 }
 
+const PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
+export function validateDevices(list: unknown): Pick<NormalizedSpec, 'devices' | 'pciDevices'> {
+  const devices: NormalizedSpec['devices'] = [];
+  const pciDevices: string[] = [];
+  if (list === undefined) return { devices, pciDevices };
+  if (!Array.isArray(list) || list.length > 64) throw bad('must be a list of at most 64 devices', 'devices');
+  for (const [i, d] of list.entries()) {
+    const where = `devices[${i}]`;
+    if (typeof d !== 'object' || d === null) throw bad('must be an object', where);
+    if ('pci' in d) {
+      if (typeof d.pci !== 'string' || !PCI.test(d.pci)) throw bad('pci must be a PCI address such as 0000:3b:00.0', `${where}.pci`);
+      if (!pciDevices.includes(d.pci)) pciDevices.push(d.pci);
+      continue;
+    }
+    const source = (d as { source?: unknown }).source;
+    if (typeof source !== 'string' || !source.startsWith('/') || /[,:\\\n\0]/.test(source)) throw bad('source must be an absolute host path without , : \\ or control characters', `${where}.source`);
+    const target = normalizeSandboxPath((d as { target?: string }).target ?? `/dev/${posix.basename(source)}`, `${where}.target`);
+    if (!target.startsWith('/dev/') || target === '/dev/') throw bad(`${target} must be under /dev`, `${where}.target`);
+    if (devices.some((o) => o.target === target)) continue; // two bindings of one device need it once
+    devices.push({ source: posix.normalize(source), target });
+  }
+  return { devices, pciDevices };
+}
+
 export function validateSpec(spec: SandboxSpec): NormalizedSpec {
   if (typeof spec !== 'object' || spec === null) throw bad('must be an object', '');
-  const known = new Set(['runtime', 'runtimeClass', 'image', 'mounts', 'workdir', 'env', 'hostname', 'memory', 'cpus', 'timeout', 'network', 'labels']);
+  const known = new Set(['runtime', 'runtimeClass', 'image', 'mounts', 'workdir', 'env', 'hostname', 'memory', 'cpus', 'timeout', 'network', 'labels', 'devices']);
   for (const k of Object.keys(spec)) if (!known.has(k)) throw bad(`unknown field ${JSON.stringify(k)}`, k);
   if (spec.runtime !== undefined && spec.runtimeClass !== undefined) throw bad('give runtime or runtimeClass, not both', 'runtime');
   for (const k of ['runtime', 'runtimeClass'] as const)
@@ -133,5 +167,6 @@ export function validateSpec(spec: SandboxSpec): NormalizedSpec {
     },
     network: spec.network === true,
     labels: { ...labels },
+    ...validateDevices(spec.devices),
   };
 }

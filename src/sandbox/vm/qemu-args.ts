@@ -40,10 +40,13 @@ export interface QemuPlan {
   tscKhz?: number;
   /** TCG translation cache in MiB */
   tbSizeMiB?: number;
+  /** host PCI functions (bound to vfio-pci) passed through: the microvm then gets a PCIe bus */
+  vfio?: string[];
 }
 
-export function kernelCmdline(plan: Pick<QemuPlan, 'accel' | 'tscKhz' | 'cmdline'>): string {
-  const args = ['console=ttyS0', 'quiet', 'panic=-1', 'rdinit=/init', 'nokaslr', 'random.trust_cpu=on', 'cryptomgr.notests', 'pci=off'];
+export function kernelCmdline(plan: Pick<QemuPlan, 'accel' | 'tscKhz' | 'cmdline' | 'vfio'>): string {
+  // without passthrough the guest has no PCI bus to probe (faster boot)
+  const args = ['console=ttyS0', 'quiet', 'panic=-1', 'rdinit=/init', 'nokaslr', 'random.trust_cpu=on', 'cryptomgr.notests', ...(plan.vfio?.length ? [] : ['pci=off'])];
   if (plan.accel === 'tcg') {
     // Under a loaded TCG host the PIT calibration of the TSC can fail and
     // hang the boot; give the kernel the host's frequency instead.
@@ -62,7 +65,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
   const args = [
     'qemu-system-x86_64',
     '-M',
-    'microvm,isa-serial=on,rtc=on',
+    `microvm,isa-serial=on,rtc=on${plan.vfio?.length ? ',pcie=on' : ''}`,
     ...(plan.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${plan.tbSizeMiB ?? DEFAULT_TB_MIB}`, '-cpu', 'max']),
     '-m',
     `${plan.memoryMiB}M`,
@@ -98,6 +101,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
       `virtio-9p-device,fsdev=fs${i},mount_tag=${s.tag}`,
     );
   });
+  for (const host of plan.vfio ?? []) args.push('-device', `vfio-pci,host=${host}`);
   if (plan.tap) {
     args.push('-netdev', `tap,id=net0,ifname=${plan.tap},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0${plan.macAddress ? `,mac=${plan.macAddress}` : ''}`);
   }

@@ -48,6 +48,9 @@ export function describeGpu(fn: PciFunction, index: number, smi: SmiGpu | undefi
   if (fn.numaNode !== undefined) base.numa_node = String(fn.numaNode);
   if (smi?.memoryMiB !== undefined) base.memory = `${smi.memoryMiB}MiB`;
   if (smi?.uuid) base.uuid = smi.uuid;
+  // what `strata accel top` shows
+  if (smi?.utilizationPct !== undefined) base.utilization_gpu = String(smi.utilizationPct);
+  if (smi?.memoryUsedMiB !== undefined) base.memory_used = `${smi.memoryUsedMiB}MiB`;
   const visible = (id: string) => ({ NVIDIA_VISIBLE_DEVICES: id, CUDA_VISIBLE_DEVICES: id });
   const gpuId = smi?.uuid ?? String(index);
   const mig = smi?.migEnabled ? smi.mig : [];

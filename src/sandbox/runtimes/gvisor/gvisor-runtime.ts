@@ -11,6 +11,7 @@
  * /proc/sys/net/core/rmem_default exists, which Linux 6.x shows in every
  * namespace.)
  */
+import { checkDeviceSupport } from '../devices.js';
 import { SandboxCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
 import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
@@ -26,6 +27,7 @@ export class GvisorRuntime extends OciContainerRuntime {
   protected readonly debianPackage = 'runsc';
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    checkDeviceSupport(this.name, spec, 'nvidia-nodes');
     const report = [...cgroupLimits(this.name, spec, cgroups, 'runsc, on the whole gVisor sandbox: '), ...timeoutLimit(spec)];
     report.push(
       spec.network
@@ -39,7 +41,9 @@ export class GvisorRuntime extends OciContainerRuntime {
     const { memoryBytes, cpus } = ctx.spec.limits;
     const limited = memoryBytes !== undefined || cpus !== undefined;
     // Without limits there is nothing for cgroups to do: skipping them saves start time.
-    return [`--network=${ctx.network ? 'host' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups'])];
+    // gVisor passes through NVIDIA GPUs only, by proxying their ioctls (nvproxy)
+    const gpus = ctx.spec.devices.length > 0;
+    return [`--network=${ctx.network ? 'host' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups']), ...(gpus ? ['--nvproxy'] : [])];
   }
 
   protected override wrapArgv(argv: string[], ctx: RuntimeStartContext): string[] {

@@ -13,6 +13,8 @@ export interface BwrapPlan {
   mounts: ReadonlyArray<Required<MountSpec>>;
   /** join the caller's network namespace (prepared with a veth pair) instead of a new, empty one */
   shareNetwork: boolean;
+  /** host device nodes bound in under the private /dev (accelerators) */
+  devices?: ReadonlyArray<{ source: string; target: string }>;
 }
 
 export function bwrapArgs(plan: BwrapPlan): string[] {
@@ -40,6 +42,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     '--tmpfs',
     '/tmp',
   ];
+  for (const d of plan.devices ?? []) args.push('--dev-bind', d.source, d.target);
   for (const m of plan.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
   args.push('--ro-bind', plan.agentBinary, AGENT_PATH);
   args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--clearenv', '--setenv', 'PATH', '/usr/sbin:/usr/bin:/sbin:/bin', '--chdir', '/');

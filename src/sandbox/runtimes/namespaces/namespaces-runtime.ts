@@ -5,6 +5,7 @@
  * bwrap process starts in; network on joins a namespace with a veth pair.
  */
 import { join } from 'node:path';
+import { checkDeviceSupport, deviceNodes } from '../devices.js';
 import { runOk } from '../../../core/host/index.js';
 import { processTree } from '../../host/host-processes.js';
 import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
@@ -31,6 +32,7 @@ export class NamespacesRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    checkDeviceSupport(this.name, spec, 'nodes');
     const report = [...cgroupLimits(this.name, spec, cgroups), ...timeoutLimit(spec)];
     report.push(
       spec.network
@@ -62,6 +64,7 @@ export class NamespacesRuntime implements Runtime {
       agentBinary: ctx.agentBinary,
       hostname: ctx.spec.hostname,
       mounts: ctx.spec.mounts,
+      devices: deviceNodes(ctx.spec.devices),
       shareNetwork: ctx.network !== undefined,
     });
     if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];

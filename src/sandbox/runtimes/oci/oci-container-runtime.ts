@@ -4,6 +4,7 @@
  * (`<runtime> run` in the foreground passes its own stdio through), and the
  * container recorded in the ledger so destroy (or a later start-up) deletes it.
  */
+import { deviceNodes } from '../devices.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processTree } from '../../host/host-processes.js';
@@ -63,7 +64,7 @@ export abstract class OciContainerRuntime implements Runtime {
     });
     const bundle = join(ctx.stateDir, 'bundle');
     await mkdir(bundle, { recursive: true });
-    const config = ociConfig({ root, agentBinary: ctx.agentBinary, hostname: ctx.spec.hostname, mounts: ctx.spec.mounts, ...this.bundlePlan(ctx) });
+    const config = ociConfig({ root, agentBinary: ctx.agentBinary, hostname: ctx.spec.hostname, mounts: ctx.spec.mounts, devices: deviceNodes(ctx.spec.devices), ...this.bundlePlan(ctx) });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
     const stateRoot = this.stateRoot(ctx);
     await mkdir(stateRoot, { recursive: true, mode: 0o700 });

@@ -20,6 +20,8 @@ export interface OciPlan {
   resources?: { memoryBytes?: number; cpus?: number };
   /** relative to the runtime's own cgroup */
   cgroupsPath?: string;
+  /** host device nodes created inside, with cgroup rules allowing them */
+  devices?: ReadonlyArray<{ target: string; type: 'c' | 'b'; major: number; minor: number }>;
 }
 
 interface OciMount {
@@ -64,11 +66,15 @@ export function ociConfig(plan: OciPlan): Record<string, unknown> {
   };
   if (plan.cgroupsPath) linux.cgroupsPath = plan.cgroupsPath;
   const r = plan.resources;
-  if (r && (r.memoryBytes !== undefined || r.cpus !== undefined)) {
+  const devices = plan.devices ?? [];
+  if (devices.length) linux.devices = devices.map((d) => ({ path: d.target, type: d.type, major: d.major, minor: d.minor, fileMode: 0o666, uid: 0, gid: 0 }));
+  if ((r && (r.memoryBytes !== undefined || r.cpus !== undefined)) || devices.length) {
     const resources: Record<string, unknown> = {};
+    // the runtime's default rules deny every other device
+    if (devices.length) resources.devices = devices.map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' }));
     // swap = limit: no swapping past it where swap accounting exists
-    if (r.memoryBytes !== undefined) resources.memory = { limit: r.memoryBytes, swap: r.memoryBytes };
-    if (r.cpus !== undefined) resources.cpu = { quota: Math.max(1000, Math.round(r.cpus * 100_000)), period: 100_000 };
+    if (r?.memoryBytes !== undefined) resources.memory = { limit: r.memoryBytes, swap: r.memoryBytes };
+    if (r?.cpus !== undefined) resources.cpu = { quota: Math.max(1000, Math.round(r.cpus * 100_000)), period: 100_000 };
     linux.resources = resources;
   }
   const caps = plan.agentCapabilities;

@@ -4,6 +4,7 @@
  * seeing the host's files, processes and network. The baseline for
  * benchmarks. Memory and CPU limits still apply through a host cgroup.
  */
+import { checkDeviceSupport } from '../devices.js';
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    checkDeviceSupport(this.name, spec, 'none');
     for (const m of spec.mounts)
       if (m.source !== m.target)
         throw new SandboxError('invalid_spec', `process runtime: mount ${m.source} -> ${m.target}: host processes see host paths, so the target must equal the source`);

@@ -3,6 +3,7 @@
  * CPU limits itself, in cgroups it creates below its own (v1 on this kind of
  * hybrid host); network on joins a prepared namespace with a veth pair.
  */
+import { checkDeviceSupport } from '../devices.js';
 import { SandboxCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
 import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
@@ -18,6 +19,7 @@ export class RuncRuntime extends OciContainerRuntime {
   protected readonly debianPackage = 'runc';
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    checkDeviceSupport(this.name, spec, 'nodes');
     const report = [...cgroupLimits(this.name, spec, cgroups, 'runc: '), ...timeoutLimit(spec)];
     report.push(
       spec.network

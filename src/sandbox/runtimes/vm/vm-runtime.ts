@@ -6,6 +6,7 @@
  * sees only its own processes. Host and agent talk over virtio-serial (a unix
  * socket on the host). KVM when /dev/kvm exists, TCG otherwise.
  */
+import { checkDeviceSupport, vfioFunctions } from '../devices.js';
 import { connect, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,6 +88,7 @@ export class VmRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    checkDeviceSupport(this.name, spec, 'pci');
     const report: LimitEnforcement[] = [];
     const { memoryBytes, cpus } = spec.limits;
     if (memoryBytes !== undefined)
@@ -161,6 +163,7 @@ export class VmRuntime implements Runtime {
       tap: ctx.network?.tap,
       macAddress: ctx.network?.tap ? `52:54:00:${randomBytes(3).toString('hex').match(/../g)!.join(':')}` : undefined,
       tscKhz: accel === 'tcg' ? await hostTscKhz() : undefined,
+      vfio: vfioFunctions(ctx.spec.pciDevices),
     });
     if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];
     argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], argv);

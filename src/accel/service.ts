@@ -1,0 +1,558 @@
+/**
+ * The accelerator service: inventory (discovery on this host, reports from
+ * metal nodes), device profiles, accelerator requests and their binding,
+ * and programming. Every ARQ state write goes through the ARQ table with a
+ * guard on the state it moves from; every reservation of a deployable is a
+ * guarded increment (`used < num_accelerators * max_clients`), so two
+ * servers on one store never over-allocate. Binding and programming are
+ * durable core tasks: a server killed mid-bind leaves a task that the next
+ * one takes over, finishing the bind or releasing the device.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { canSeeProject, ConflictError, InvalidInputError, json, type Logger, type Principal, type TaskRunner } from '../core/index.js';
+import { discoverAll, type AccelDriver, type DriverEnv } from './drivers/index.js';
+import { syncHost, type SyncReport } from './inventory.js';
+import { ImageStore } from './images.js';
+import { arqMachine, HOLDS_DEVICE, type ArqEvent, type ArqState } from './states.js';
+import { arqsFor, requirementOf, validateProfile } from './profiles.js';
+import { capacity, explain, pick, unfit, type Candidate } from './matching.js';
+import { toArq, toDeployable, toDevice, toProfile } from './db/rows.js';
+import { noSuch, BindError } from './errors.js';
+import type { AcceleratorRequest, Deployable, Device, DeviceProfile, DiscoveredDevice, InstanceKind } from './model.js';
+
+export interface AccelServiceOptions {
+  drivers: AccelDriver[];
+  env: DriverEnv;
+  /** this server's host name: the hostname of what local discovery finds */
+  hostname: string;
+  imageDir: string;
+  maxImageBytes: number;
+}
+
+/** What the service asks other modules about instances, so it can release devices of ones that are gone. */
+export interface InstanceProbe {
+  /** true: alive; false: gone; undefined: cannot tell (keep the binding) */
+  alive(kind: InstanceKind, uuid: string): Promise<boolean | undefined>;
+}
+
+export interface BindTarget {
+  instanceUuid: string;
+  instanceKind: InstanceKind;
+  hostname?: string;
+  deviceRpUuid?: string;
+}
+
+/** What a bound ARQ hands a sandbox. */
+export interface Attachment {
+  arq: string;
+  deployable: string;
+  deviceNodes: string[];
+  pciAddress?: string;
+  env: Record<string, string>;
+}
+
+export const BIND_TASK = 'accel.bind';
+export const PROGRAM_TASK = 'accel.program';
+const SHARING_KEY = 'sharing.max_clients';
+
+export class AccelService {
+  readonly images: ImageStore;
+  private probe: InstanceProbe | undefined;
+
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly tasks: TaskRunner,
+    private readonly log: Logger,
+    readonly opts: AccelServiceOptions,
+  ) {
+    this.images = new ImageStore(db, opts.imageDir, opts.maxImageBytes);
+    tasks.register<{ arq: string }>(BIND_TASK, {
+      run: async ({ task }) => this.finishBind(task.payload.arq),
+      onFailed: async (task, error) => void (await this.failBind(task.payload.arq, error)),
+    });
+    tasks.register<{ deployable: string; image: string }>(PROGRAM_TASK, {
+      run: async ({ task }) => this.programNow(task.payload.deployable, task.payload.image),
+    });
+  }
+
+  useInstanceProbe(probe: InstanceProbe): void {
+    this.probe = probe;
+  }
+
+  // ------------------------------------------------------------ inventory
+
+  /** Discovers this host's devices with the enabled drivers and records them. */
+  async discover(): Promise<SyncReport & { failures: { driver: string; error: string }[] }> {
+    const { devices, failures } = await discoverAll(this.opts.drivers, this.opts.env);
+    for (const f of failures) this.log.warn({ driver: f.driver, error: f.error }, 'accelerator discovery: a driver failed; its devices are kept as they were');
+    const report = await this.syncHost(this.opts.hostname, devices, failures.map((f) => f.driver));
+    return { ...report, failures };
+  }
+
+  /** Records what was found on a host (this one, or a metal node's inspection). */
+  async syncHost(hostname: string, devices: DiscoveredDevice[], failedDrivers: string[] = []): Promise<SyncReport> {
+    const report = await syncHost(this.db, hostname, devices, failedDrivers);
+    for (const [what, list] of Object.entries(report)) if (list.length) this.log.info({ hostname, [what]: list }, `accelerator devices ${what}`);
+    return report;
+  }
+
+  /** A host left (a node was deleted): its requests are released and its devices dropped. */
+  async retireHost(hostname: string): Promise<SyncReport> {
+    const held = await this.db.selectFrom('accel_arqs').select(['uuid', 'state']).where('hostname', '=', hostname).where('state', 'in', [...HOLDS_DEVICE]).execute();
+    for (const a of held as any[]) await this.release(a.uuid, a.state === 'UnbindFailed' ? 'delete' : 'unbind', `host ${hostname} was retired`);
+    return this.syncHost(hostname, []);
+  }
+
+  async listDevices(filter: { hostname?: string; type?: string; vendor?: string; status?: string } = {}): Promise<Device[]> {
+    let q = this.db.selectFrom('accel_devices').selectAll().orderBy('hostname').orderBy('address');
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q = q.where(k, '=', v);
+    return (await q.execute()).map(toDevice);
+  }
+
+  async getDevice(uuid: string): Promise<Device> {
+    const r = await this.db.selectFrom('accel_devices').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    if (!r) throw noSuch('device', uuid);
+    return toDevice(r);
+  }
+
+  async setDeviceStatus(uuid: string, status: 'enabled' | 'disabled'): Promise<Device> {
+    await this.getDevice(uuid);
+    await this.db.updateTable('accel_devices').set({ status, updated_at: Date.now() }).where('uuid', '=', uuid).execute();
+    return this.getDevice(uuid);
+  }
+
+  private async operatorAttributes(uuids?: string[], db: Kysely<any> = this.db): Promise<Map<string, Record<string, string>>> {
+    let q = db.selectFrom('accel_attributes').select(['deployable_uuid', 'key', 'value']);
+    if (uuids) {
+      if (!uuids.length) return new Map();
+      q = q.where('deployable_uuid', 'in', uuids);
+    }
+    const out = new Map<string, Record<string, string>>();
+    for (const r of (await q.execute()) as any[]) out.set(r.deployable_uuid, { ...out.get(r.deployable_uuid), [r.key]: r.value });
+    return out;
+  }
+
+  async listDeployables(filter: { hostname?: string; device?: string; resourceClass?: string } = {}): Promise<Deployable[]> {
+    let q = this.db.selectFrom('accel_deployables').selectAll().orderBy('hostname').orderBy('name');
+    if (filter.hostname) q = q.where('hostname', '=', filter.hostname);
+    if (filter.device) q = q.where('device_uuid', '=', filter.device);
+    if (filter.resourceClass) q = q.where('resource_class', '=', filter.resourceClass);
+    const rows = await q.execute();
+    const extra = await this.operatorAttributes();
+    return rows.map((r: any) => toDeployable(r, extra.get(r.uuid)));
+  }
+
+  async getDeployable(uuid: string, db: Kysely<any> = this.db): Promise<Deployable> {
+    const r = await db.selectFrom('accel_deployables').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    if (!r) throw noSuch('deployable', uuid);
+    const extra = await this.operatorAttributes([uuid], db);
+    return toDeployable(r, extra.get(uuid));
+  }
+
+  // ------------------------------------------------------------ attributes
+
+  async listAttributes(filter: { deployableId?: string } = {}): Promise<any[]> {
+    let q = this.db.selectFrom('accel_attributes').selectAll().orderBy('deployable_uuid').orderBy('key');
+    if (filter.deployableId) q = q.where('deployable_uuid', '=', filter.deployableId);
+    return q.execute();
+  }
+
+  /** Sets an operator attribute; `sharing.max_clients` also sets how many requests one accelerator serves. */
+  async setAttribute(deployableUuid: string, key: string, value: string): Promise<any> {
+    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(key)) throw new InvalidInputError(`attribute key "${key}" must be 1–64 lower-case letters, digits, "_", "." or "-"`);
+    if (typeof value !== 'string' || value.length > 255) throw new InvalidInputError('attribute value must be a string of at most 255 characters');
+    const dep = await this.getDeployable(deployableUuid);
+    let maxClients: number | undefined;
+    if (key === SHARING_KEY) {
+      maxClients = Number(value);
+      if (!/^\d+$/.test(value) || maxClients < 1 || maxClients > 64) throw new InvalidInputError(`${SHARING_KEY} must be a whole number from 1 to 64`);
+      if (dep.used > dep.numAccelerators * maxClients) throw new ConflictError(`deployable ${dep.uuid} serves ${dep.used} requests now; ${SHARING_KEY}=${value} would leave too few places`);
+    }
+    const now = Date.now();
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('accel_attributes').select('uuid').where('deployable_uuid', '=', deployableUuid).where('key', '=', key).executeTakeFirst();
+      if (existing) await trx.updateTable('accel_attributes').set({ value, updated_at: now }).where('uuid', '=', (existing as any).uuid).execute();
+      else await trx.insertInto('accel_attributes').values({ uuid: randomUUID(), deployable_uuid: deployableUuid, key, value, created_at: now, updated_at: now }).execute();
+      if (maxClients !== undefined) await trx.updateTable('accel_deployables').set({ max_clients: maxClients, updated_at: now }).where('uuid', '=', deployableUuid).execute();
+    });
+    return trxAttribute(this.db, deployableUuid, key);
+  }
+
+  async deleteAttribute(uuid: string): Promise<void> {
+    const r: any = await this.db.selectFrom('accel_attributes').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    if (!r) throw noSuch('attribute', uuid);
+    await this.db.deleteFrom('accel_attributes').where('uuid', '=', uuid).execute();
+    if (r.key === SHARING_KEY) await this.db.updateTable('accel_deployables').set({ max_clients: 1 }).where('uuid', '=', r.deployable_uuid).execute();
+  }
+
+  // ------------------------------------------------------------ device profiles
+
+  async createProfile(caller: Principal, body: unknown): Promise<DeviceProfile> {
+    const p = validateProfile(body);
+    const now = Date.now();
+    const uuid = randomUUID();
+    const taken = await this.db.selectFrom('accel_device_profiles').select('uuid').where('name', '=', p.name).executeTakeFirst();
+    if (taken) throw new ConflictError(`a device profile named ${p.name} already exists`);
+    await this.db.insertInto('accel_device_profiles').values({ uuid, name: p.name, description: p.description, groups: json(p.groups), project: caller.project, created_at: now, updated_at: now }).execute();
+    return this.getProfile(uuid);
+  }
+
+  async listProfiles(filter: { name?: string } = {}): Promise<DeviceProfile[]> {
+    let q = this.db.selectFrom('accel_device_profiles').selectAll().orderBy('name');
+    if (filter.name) q = q.where('name', '=', filter.name);
+    return (await q.execute()).map(toProfile);
+  }
+
+  /** By uuid, or by name where `byName` (Cyborg 2.2). */
+  async getProfile(id: string, byName = true, db: Kysely<any> = this.db): Promise<DeviceProfile> {
+    let r = await db.selectFrom('accel_device_profiles').selectAll().where('uuid', '=', id).executeTakeFirst();
+    if (!r && byName) r = await db.selectFrom('accel_device_profiles').selectAll().where('name', '=', id).executeTakeFirst();
+    if (!r) throw noSuch('device profile', id);
+    return toProfile(r);
+  }
+
+  async deleteProfile(id: string): Promise<void> {
+    const p = await this.getProfile(id);
+    const inUse = await this.db.selectFrom('accel_arqs').select('uuid').where('device_profile_name', '=', p.name).executeTakeFirst();
+    if (inUse) throw new ConflictError(`device profile ${p.name} is used by accelerator request ${(inUse as any).uuid}; delete its requests first`);
+    await this.db.deleteFrom('accel_device_profiles').where('uuid', '=', p.uuid).execute();
+  }
+
+  // ------------------------------------------------------------ accelerator requests
+
+  /** One ARQ per accelerator the profile asks for (or its one group's), as Cyborg creates them. */
+  async createArqs(caller: Principal, profileName: string, groupId?: number, trx: Kysely<any> = this.db, ownedByInstance = false): Promise<AcceleratorRequest[]> {
+    const profile = await this.getProfile(profileName, true, trx);
+    const all = arqsFor(profile.groups);
+    if (groupId !== undefined && !all.some((a) => a.groupId === groupId)) throw new InvalidInputError(`device profile ${profile.name} has no group ${groupId} (it has ${profile.groups.length})`);
+    const now = Date.now();
+    const made: string[] = [];
+    const perGroup = new Map<number, number>();
+    for (const a of all) {
+      const index = perGroup.get(a.groupId) ?? 0;
+      perGroup.set(a.groupId, index + 1);
+      if (groupId !== undefined && a.groupId !== groupId) continue;
+      const uuid = randomUUID();
+      await trx
+        .insertInto('accel_arqs')
+        .values({ uuid, state: arqMachine.spec.initial, device_profile_name: profile.name, device_profile_group_id: a.groupId, group_index: index, project: caller.project, owned_by_instance: ownedByInstance ? 1 : 0, created_at: now, updated_at: now })
+        .execute();
+      made.push(uuid);
+    }
+    return Promise.all(made.map((u) => this.getArq(caller, u, trx)));
+  }
+
+  async listArqs(caller: Principal, filter: { instance?: string; bindState?: string } = {}): Promise<AcceleratorRequest[]> {
+    let q = this.db.selectFrom('accel_arqs').selectAll().orderBy('created_at').orderBy('uuid');
+    if (caller.role !== 'admin') q = q.where('project', '=', caller.project);
+    if (filter.instance) q = q.where('instance_uuid', '=', filter.instance);
+    if (filter.bindState) {
+      // Cyborg's bind_state=resolved: every ARQ of the instance has finished binding one way or the other
+      const states = filter.bindState === 'resolved' ? ['Bound', 'BindFailed'] : [filter.bindState];
+      q = q.where('state', 'in', states);
+    }
+    return (await q.execute()).map(toArq);
+  }
+
+  async getArq(caller: Principal, uuid: string, db: Kysely<any> = this.db): Promise<AcceleratorRequest> {
+    const r: any = await db.selectFrom('accel_arqs').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    if (!r || !canSeeProject(caller, r.project)) throw noSuch('accelerator request', uuid);
+    return toArq(r);
+  }
+
+  /** Moves an ARQ by the table, guarded on its current state; false when another writer moved it first. */
+  private async move(trx: Kysely<any>, arq: AcceleratorRequest, event: ArqEvent, set: Record<string, unknown> = {}): Promise<ArqState | undefined> {
+    const to = arqMachine.next(arq.state, event);
+    const r = await trx.updateTable('accel_arqs').set({ ...set, state: to, updated_at: Date.now() }).where('uuid', '=', arq.uuid).where('state', '=', arq.state).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? to : undefined;
+  }
+
+  private async candidates(trx: Kysely<any>): Promise<Candidate[]> {
+    const rows = await trx
+      .selectFrom('accel_deployables as d')
+      .innerJoin('accel_devices as v', 'v.uuid', 'd.device_uuid')
+      .select(['d.uuid', 'd.hostname', 'd.resource_class', 'd.traits', 'd.attributes', 'd.num_accelerators', 'd.max_clients', 'd.used', 'd.bitstream_id', 'd.fault', 'd.driver_name', 'v.status', 'v.missing'])
+      .execute();
+    const extra = await this.operatorAttributes(undefined, trx);
+    return rows.map((r: any) => {
+      const d = toDeployable({ ...r, attach: '{}' }, extra.get(r.uuid));
+      return {
+        uuid: d.uuid,
+        hostname: d.hostname,
+        resourceClass: d.resourceClass,
+        traits: d.traits,
+        attributes: d.attributes,
+        numAccelerators: d.numAccelerators,
+        maxClients: d.maxClients,
+        used: d.used,
+        bitstreamId: d.bitstreamId,
+        usable: r.status === 'enabled' && Number(r.missing) === 0 && !r.fault,
+        programmable: this.opts.drivers.some((drv) => drv.name === r.driver_name && drv.program !== undefined),
+      };
+    });
+  }
+
+  /**
+   * Starts binding: reserves a fitting deployable (the named one, or the
+   * best) and moves the ARQ to BindStarted in one transaction, then leaves
+   * the rest (programming, Bound) to a durable task. Returns the task id.
+   */
+  async bind(caller: Principal, uuid: string, target: BindTarget): Promise<string> {
+    return this.db.transaction().execute(async (trx) => {
+      const arq = await this.getArq(caller, uuid, trx);
+      if (!arqMachine.can(arq.state, 'bind')) throw new BindError(`accelerator request ${uuid} is ${arq.state}: it cannot be bound (${arqMachine.sources('bind').join(', ')} can)`, { state: arq.state });
+      const profile = await this.getProfile(arq.deviceProfileName, true, trx);
+      const req = requirementOf(profile.groups, arq.deviceProfileGroupId, await this.groupIndex(trx, arq.uuid));
+      const cands = await this.candidates(trx);
+      let chosen: Candidate | undefined;
+      if (target.deviceRpUuid) {
+        const row: any = await trx.selectFrom('accel_deployables').select('uuid').where('rp_uuid', '=', target.deviceRpUuid).executeTakeFirst();
+        const c = row && cands.find((x) => x.uuid === row.uuid);
+        if (!c) throw new InvalidInputError(`no deployable has resource provider ${target.deviceRpUuid}`);
+        const why = unfit(c, req, target.hostname);
+        if (why) throw new BindError(`deployable ${c.uuid} cannot serve accelerator request ${uuid}: ${why}`);
+        chosen = c;
+      } else {
+        chosen = pick(cands, req, { hostname: target.hostname, sameAs: await this.pinned(trx, arq, req.selectors.filter((s) => s.op === 'same').map((s) => s.key), cands, target.instanceUuid) });
+      }
+      if (!chosen) throw new BindError(`accelerator request ${uuid}: ${explain(cands, req, target.hostname)}`);
+      // the guarded reservation: never past num_accelerators * max_clients, whoever else binds now
+      const reserved = await trx
+        .updateTable('accel_deployables')
+        .set((eb: any) => ({ used: eb('used', '+', 1), updated_at: Date.now() }))
+        .where('uuid', '=', chosen.uuid)
+        .where((eb: any) => eb('used', '<', eb('num_accelerators', '*', eb.ref('max_clients'))))
+        .executeTakeFirst();
+      if (Number(reserved.numUpdatedRows) !== 1) throw new BindError(`deployable ${chosen.uuid} was taken meanwhile (capacity ${capacity(chosen)}); try again`);
+      const dep = await this.getDeployable(chosen.uuid, trx);
+      const moved = await this.move(trx, arq, 'bind', {
+        hostname: dep.hostname,
+        device_rp_uuid: dep.rpUuid,
+        instance_uuid: target.instanceUuid,
+        instance_kind: target.instanceKind,
+        deployable_uuid: dep.uuid,
+        attach_handle_type: dep.attach.type,
+        attach_handle_info: json(attachInfo(dep)),
+        reason: null,
+      });
+      if (!moved) throw new BindError(`accelerator request ${uuid} changed state meanwhile; try again`);
+      const task = await this.tasks.enqueue({ kind: BIND_TASK, subject: uuid, payload: { arq: uuid }, maxAttempts: 3 }, trx as Transaction<any>);
+      return task.id;
+    }).then((id) => {
+      this.tasks.wake();
+      return id;
+    });
+  }
+
+  private async groupIndex(trx: Kysely<any>, uuid: string): Promise<number> {
+    const r: any = await trx.selectFrom('accel_arqs').select('group_index').where('uuid', '=', uuid).executeTakeFirst();
+    return Number(r?.group_index ?? 0);
+  }
+
+  /** Values of `attr:K=same` keys already fixed by the instance's other bound ARQs of the same profile. */
+  private async pinned(trx: Kysely<any>, arq: AcceleratorRequest, keys: string[], cands: Candidate[], instance: string): Promise<Record<string, string> | undefined> {
+    if (!keys.length) return undefined;
+    const siblings = await trx.selectFrom('accel_arqs').select('deployable_uuid').where('instance_uuid', '=', instance).where('device_profile_name', '=', arq.deviceProfileName).where('deployable_uuid', 'is not', null).execute();
+    const first = siblings.map((s: any) => cands.find((c) => c.uuid === s.deployable_uuid)).find(Boolean);
+    return first ? Object.fromEntries(keys.map((k) => [k, first.attributes[k] ?? ''])) : undefined;
+  }
+
+  /** The bind task: program where the profile names a bitstream the deployable lacks, then Bound (or released, if the instance is gone). */
+  private async finishBind(uuid: string): Promise<unknown> {
+    const r: any = await this.db.selectFrom('accel_arqs').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    if (!r || r.state !== 'BindStarted') return { skipped: r?.state ?? 'deleted' };
+    const arq = toArq(r);
+    if (arq.instanceKind && (await this.probe?.alive(arq.instanceKind, arq.instanceUuid!)) === false) {
+      await this.release(uuid, 'unbind', `its ${arq.instanceKind} ${arq.instanceUuid} is gone`);
+      return { released: true };
+    }
+    const profile = await this.getProfile(arq.deviceProfileName);
+    const req = requirementOf(profile.groups, arq.deviceProfileGroupId, Number(r.group_index));
+    const dep = await this.getDeployable(arq.deployableUuid!);
+    if (req.bitstreamId && dep.bitstreamId !== req.bitstreamId) {
+      const [image] = await this.images.list({ bitstreamId: req.bitstreamId });
+      if (!image) throw new Error(`no image has bitstream_id ${req.bitstreamId}: upload one with that bitstream_id`);
+      await this.programNow(dep.uuid, image.uuid);
+    }
+    const moved = await this.move(this.db, arq, 'bound');
+    return { state: moved ?? 'changed meanwhile' };
+  }
+
+  private async failBind(uuid: string, error: string): Promise<void> {
+    this.log.warn({ arq: uuid, error }, 'binding an accelerator request failed');
+    await this.release(uuid, 'fail', error);
+  }
+
+  /** Frees an ARQ's reservation and moves it (unbind, fail or delete) in one transaction. */
+  private async release(uuid: string, event: 'unbind' | 'fail' | 'delete', reason: string | null): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r: any = await trx.selectFrom('accel_arqs').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+      if (!r) return false;
+      const arq = toArq(r);
+      if (!arqMachine.can(arq.state, event)) return false;
+      const moved = await this.move(trx, arq, event, {
+        hostname: null,
+        device_rp_uuid: null,
+        instance_uuid: event === 'fail' ? arq.instanceUuid : null,
+        instance_kind: event === 'fail' ? arq.instanceKind : null,
+        deployable_uuid: null,
+        attach_handle_type: null,
+        attach_handle_info: null,
+        reason: event === 'unbind' ? null : reason,
+      });
+      if (!moved) return false;
+      if (HOLDS_DEVICE.includes(arq.state) && arq.deployableUuid)
+        await trx.updateTable('accel_deployables').set((eb: any) => ({ used: eb('used', '-', 1), updated_at: Date.now() })).where('uuid', '=', arq.deployableUuid).where('used', '>', 0).execute();
+      if (moved === 'Deleting') await trx.deleteFrom('accel_arqs').where('uuid', '=', uuid).execute();
+      return true;
+    });
+  }
+
+  async unbind(caller: Principal, uuid: string): Promise<void> {
+    const arq = await this.getArq(caller, uuid);
+    if (!arqMachine.can(arq.state, 'unbind')) throw new BindError(`accelerator request ${uuid} is ${arq.state}: it cannot be unbound (${arqMachine.sources('unbind').join(', ')} can)`, { state: arq.state });
+    if (!(await this.release(uuid, 'unbind', null))) throw new BindError(`accelerator request ${uuid} changed state meanwhile; try again`);
+  }
+
+  /** Deletes ARQs by uuid, or every ARQ of an instance, releasing what they hold. */
+  async deleteArqs(caller: Principal, which: { arqs?: string[]; instance?: string }): Promise<number> {
+    const list = which.instance ? await this.listArqs(caller, { instance: which.instance }) : await Promise.all((which.arqs ?? []).map((u) => this.getArq(caller, u)));
+    for (const a of list) {
+      if (!arqMachine.can(a.state, 'delete')) throw new ConflictError(`accelerator request ${a.uuid} is ${a.state}: wait until its bind has finished, then delete it`, { state: a.state });
+    }
+    for (const a of list) await this.release(a.uuid, 'delete', 'deleted');
+    return list.length;
+  }
+
+  /** The attachments of an instance's bound ARQs (what a sandbox is given). */
+  async attachments(instanceUuid: string): Promise<Attachment[]> {
+    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'deployable_uuid']).where('instance_uuid', '=', instanceUuid).where('state', '=', 'Bound').execute();
+    const out: Attachment[] = [];
+    for (const r of rows as any[]) {
+      const dep = await this.getDeployable(r.deployable_uuid);
+      out.push({ arq: r.uuid, deployable: dep.uuid, deviceNodes: dep.attach.deviceNodes, pciAddress: dep.attach.pciAddress, env: dep.attach.env });
+    }
+    return out;
+  }
+
+  /** Releases bindings whose instance is gone (a sandbox removed or lost while the server was down). */
+  async reconcile(): Promise<number> {
+    if (!this.probe) return 0;
+    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'instance_uuid', 'instance_kind', 'owned_by_instance']).where('state', 'in', ['Bound']).where('instance_uuid', 'is not', null).execute();
+    let n = 0;
+    for (const r of rows as any[]) {
+      if ((await this.probe.alive(r.instance_kind, r.instance_uuid)) !== false) continue;
+      const done = await this.release(r.uuid, Number(r.owned_by_instance) === 1 ? 'delete' : 'unbind', `its ${r.instance_kind} ${r.instance_uuid} is gone`);
+      if (done) {
+        n++;
+        this.log.info({ arq: r.uuid, instance: r.instance_uuid }, 'released the accelerator of an instance that is gone');
+      }
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------ programming
+
+  /** Programs a deployable with an image as a durable task; resolves with the deployable once done. */
+  async program(uuid: string, imageUuid: string, timeoutMs = 120_000): Promise<Deployable> {
+    const dep = await this.getDeployable(uuid);
+    const driver = this.driverOf(dep);
+    if (!driver.program) throw new InvalidInputError(`deployable ${uuid} (driver ${dep.driverName}) cannot be programmed`);
+    await this.images.get(imageUuid);
+    const task = await this.tasks.enqueue({ kind: PROGRAM_TASK, subject: uuid, payload: { deployable: uuid, image: imageUuid }, maxAttempts: 1 });
+    const done = await this.tasks.wait(task.id, timeoutMs);
+    if (done.state !== 'succeeded') throw new ConflictError(`programming deployable ${uuid} failed: ${done.error ?? done.state}`);
+    return this.getDeployable(uuid);
+  }
+
+  private driverOf(dep: Deployable): AccelDriver {
+    const d = this.opts.drivers.find((x) => x.name === dep.driverName);
+    if (!d) throw new ConflictError(`deployable ${dep.uuid} belongs to driver ${dep.driverName}, which this server does not run`);
+    return d;
+  }
+
+  /** Verifies the image and loads it; a failure marks the deployable with the reason. */
+  private async programNow(uuid: string, imageUuid: string): Promise<{ bitstreamId: string | null }> {
+    const dep = await this.getDeployable(uuid);
+    try {
+      const { image, path } = await this.images.verified(imageUuid);
+      await this.driverOf(dep).program!(dep, path, this.opts.env);
+      await this.db.updateTable('accel_deployables').set({ bitstream_id: image.bitstreamId, fault: null, updated_at: Date.now() }).where('uuid', '=', uuid).execute();
+      this.log.info({ deployable: uuid, image: imageUuid }, 'programmed');
+      return { bitstreamId: image.bitstreamId };
+    } catch (err) {
+      const fault = `programming with image ${imageUuid} failed: ${(err as Error).message}`;
+      await this.db.updateTable('accel_deployables').set({ fault, updated_at: Date.now() }).where('uuid', '=', uuid).execute();
+      throw new Error(fault);
+    }
+  }
+
+  // ------------------------------------------------------------ for sandboxes
+
+  /**
+   * Binds accelerators for a sandbox being created: each entry is a device
+   * profile name (ARQs are made for it and deleted with the sandbox) or the
+   * uuid of an existing ARQ of the caller's. Waits until all are Bound; on
+   * any failure releases what it bound and throws.
+   */
+  async bindFor(caller: Principal, instanceUuid: string, entries: string[], timeoutMs = 120_000): Promise<Attachment[]> {
+    const bound: string[] = [];
+    try {
+      for (const e of entries) {
+        const arqs = /^[0-9a-f-]{36}$/.test(e) ? [await this.getArq(caller, e)] : await this.createArqs(caller, e, undefined, this.db, true);
+        for (const a of arqs) {
+          const taskId = await this.bind(caller, a.uuid, { instanceUuid, instanceKind: 'sandbox', hostname: this.opts.hostname });
+          bound.push(a.uuid);
+          const t = await this.tasks.wait(taskId, timeoutMs);
+          const now = await this.getArq(caller, a.uuid);
+          if (t.state !== 'succeeded' || now.state !== 'Bound') throw new BindError(`accelerator request ${a.uuid} did not bind: ${now.reason ?? t.error ?? now.state}`);
+        }
+      }
+      return await this.attachments(instanceUuid);
+    } catch (err) {
+      await this.releaseFor(instanceUuid).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Unbinds an instance's ARQs (deleting the ones made for it). */
+  async releaseFor(instanceUuid: string): Promise<void> {
+    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'owned_by_instance']).where('instance_uuid', '=', instanceUuid).execute();
+    for (const r of rows as any[]) {
+      const owned = Number(r.owned_by_instance) === 1;
+      if (r.state === 'BindFailed' || r.state === 'Unbound') {
+        if (owned) await this.release(r.uuid, 'delete', null);
+        continue;
+      }
+      await this.release(r.uuid, owned && arqMachine.can(r.state, 'delete') ? 'delete' : 'unbind', null);
+    }
+  }
+
+  /** Who holds what: per deployable, its capacity and the requests on it. */
+  async allocations(): Promise<{ deployable: Deployable; holders: { arq: string; instance: string | null; kind: string | null; state: string }[] }[]> {
+    const deps = await this.listDeployables();
+    const arqs = (await this.db.selectFrom('accel_arqs').selectAll().where('deployable_uuid', 'is not', null).execute()).map(toArq);
+    return deps.map((d) => ({
+      deployable: d,
+      holders: arqs.filter((a) => a.deployableUuid === d.uuid).map((a) => ({ arq: a.uuid, instance: a.instanceUuid, kind: a.instanceKind, state: a.state })),
+    }));
+  }
+}
+
+function attachInfo(dep: Deployable): Record<string, string> {
+  const info: Record<string, string> = {};
+  const a = dep.attach.pciAddress;
+  if (a) {
+    const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(a);
+    if (m) Object.assign(info, { domain: m[1], bus: m[2], device: m[3], function: m[4] });
+  }
+  if (dep.attach.env.NVIDIA_VISIBLE_DEVICES) info.uuid = dep.attach.env.NVIDIA_VISIBLE_DEVICES;
+  if (dep.attach.deviceNodes.length) info.device_nodes = dep.attach.deviceNodes.join(',');
+  return info;
+}
+
+async function trxAttribute(db: Kysely<any>, deployableUuid: string, key: string): Promise<any> {
+  return db.selectFrom('accel_attributes').selectAll().where('deployable_uuid', '=', deployableUuid).where('key', '=', key).executeTakeFirstOrThrow();
+}
+
