@@ -168,17 +168,12 @@ export function register(program: Command): void {
         const meta = Object.fromEntries(Object.entries({ name: o.name, sha256: o.sha256, bitstream_id: o.bitstreamId, function_id: o.functionId, vendor: o.vendor }).filter(([, v]) => v !== undefined));
         const img = await ctx.client().request('POST', '/image/v2/images', { body: meta });
         ctx.info(`uploading ${size} bytes to image ${img.id} ...`);
-        const r = await ctx.client().fetch('PUT', `/image/v2/images/${img.id}/file`, { stream: createReadStream(file), duplex: 'half', headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) } });
-        if (!r.ok) {
+        try {
+          await ctx.client().fetch('PUT', `/image/v2/images/${img.id}/file`, { stream: createReadStream(file), duplex: 'half', headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) } });
+        } catch (err) {
+          // an image without its data is of no use: do not leave it behind
           await ctx.client().request('DELETE', `/image/v2/images/${img.id}`).catch(() => undefined);
-          const text = await r.text();
-          let reason = text;
-          try {
-            reason = JSON.parse(JSON.parse(text).error_message).faultstring;
-          } catch {
-            /* not Cyborg's body */
-          }
-          throw new Error(`upload failed (${r.status}): ${reason}`);
+          throw err;
         }
         ctx.out(await ctx.client().request('GET', `/image/v2/images/${img.id}`), show);
       }),

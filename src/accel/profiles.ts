@@ -92,7 +92,7 @@ export function validateProfile(body: unknown): { name: string; description: str
   if (unknown.length) throw new InvalidInputError(`device profile: unknown field "${unknown[0]}" (known: name, description, groups)`);
   void uuid;
   if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidInputError('device profile name must be 1–255 letters, digits, ".", "_" or "-", beginning with a letter or digit');
-  if (description !== undefined && description !== null && typeof description !== 'string') throw new InvalidInputError('device profile description must be a string');
+  if (description !== undefined && description !== null && (typeof description !== 'string' || description.length > 1024)) throw new InvalidInputError('device profile description must be a string of at most 1024 characters');
   if (!Array.isArray(groups) || groups.length === 0) throw new InvalidInputError('device profile groups must be a non-empty list');
   if (groups.length > MAX_GROUPS) throw new InvalidInputError(`device profile has ${groups.length} groups; at most ${MAX_GROUPS} are allowed`);
   const requirements = groups.map((g, i) => parseGroup(g, i));

@@ -439,7 +439,7 @@ export class AccelService {
   /** Releases bindings whose instance is gone (a sandbox removed or lost while the server was down). */
   async reconcile(): Promise<number> {
     if (!this.probe) return 0;
-    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'instance_uuid', 'instance_kind', 'owned_by_instance']).where('state', 'in', ['Bound']).where('instance_uuid', 'is not', null).execute();
+    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'instance_uuid', 'instance_kind', 'owned_by_instance']).where('state', 'in', ['Bound', 'BindStarted']).where('instance_uuid', 'is not', null).execute();
     let n = 0;
     for (const r of rows as any[]) {
       if ((await this.probe.alive(r.instance_kind, r.instance_uuid)) !== false) continue;
