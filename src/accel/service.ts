@@ -222,7 +222,7 @@ export class AccelService {
   // ------------------------------------------------------------ accelerator requests
 
   /** One ARQ per accelerator the profile asks for (or its one group's), as Cyborg creates them. */
-  async createArqs(caller: Principal, profileName: string, groupId?: number, trx: Kysely<any> = this.db, ownedByInstance = false): Promise<AcceleratorRequest[]> {
+  async createArqs(caller: Principal, profileName: string, groupId?: number, trx: Kysely<any> = this.db, owner?: { instanceUuid: string; instanceKind: InstanceKind }): Promise<AcceleratorRequest[]> {
     const profile = await this.getProfile(profileName, true, trx);
     const all = arqsFor(profile.groups);
     if (groupId !== undefined && !all.some((a) => a.groupId === groupId)) throw new InvalidInputError(`device profile ${profile.name} has no group ${groupId} (it has ${profile.groups.length})`);
@@ -236,7 +236,20 @@ export class AccelService {
       const uuid = randomUUID();
       await trx
         .insertInto('accel_arqs')
-        .values({ uuid, state: arqMachine.spec.initial, device_profile_name: profile.name, device_profile_group_id: a.groupId, group_index: index, project: caller.project, owned_by_instance: ownedByInstance ? 1 : 0, created_at: now, updated_at: now })
+        .values({
+          uuid,
+          state: arqMachine.spec.initial,
+          device_profile_name: profile.name,
+          device_profile_group_id: a.groupId,
+          group_index: index,
+          project: caller.project,
+          // made for an instance: it names it from birth, so it goes with it even if never bound
+          owned_by_instance: owner ? 1 : 0,
+          instance_uuid: owner?.instanceUuid ?? null,
+          instance_kind: owner?.instanceKind ?? null,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       made.push(uuid);
     }
@@ -439,11 +452,14 @@ export class AccelService {
   /** Releases bindings whose instance is gone (a sandbox removed or lost while the server was down). */
   async reconcile(): Promise<number> {
     if (!this.probe) return 0;
-    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'instance_uuid', 'instance_kind', 'owned_by_instance']).where('state', 'in', ['Bound', 'BindStarted']).where('instance_uuid', 'is not', null).execute();
+    const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'instance_uuid', 'instance_kind', 'owned_by_instance']).where('state', 'in', ['Initial', 'Bound', 'BindStarted']).where('instance_uuid', 'is not', null).execute();
     let n = 0;
     for (const r of rows as any[]) {
       if ((await this.probe.alive(r.instance_kind, r.instance_uuid)) !== false) continue;
-      const done = await this.release(r.uuid, Number(r.owned_by_instance) === 1 ? 'delete' : 'unbind', `its ${r.instance_kind} ${r.instance_uuid} is gone`);
+      const owned = Number(r.owned_by_instance) === 1;
+      // an owned request goes with its instance (a BindStarted one is first released, then deleted)
+      const done = await this.release(r.uuid, owned && arqMachine.can(r.state, 'delete') ? 'delete' : 'unbind', `its ${r.instance_kind} ${r.instance_uuid} is gone`);
+      if (done && owned && r.state === 'BindStarted') await this.release(r.uuid, 'delete', null);
       if (done) {
         n++;
         this.log.info({ arq: r.uuid, instance: r.instance_uuid }, 'released the accelerator of an instance that is gone');
@@ -500,7 +516,7 @@ export class AccelService {
     const bound: string[] = [];
     try {
       for (const e of entries) {
-        const arqs = /^[0-9a-f-]{36}$/.test(e) ? [await this.getArq(caller, e)] : await this.createArqs(caller, e, undefined, this.db, true);
+        const arqs = /^[0-9a-f-]{36}$/.test(e) ? [await this.getArq(caller, e)] : await this.createArqs(caller, e, undefined, this.db, { instanceUuid, instanceKind: 'sandbox' });
         for (const a of arqs) {
           const taskId = await this.bind(caller, a.uuid, { instanceUuid, instanceKind: 'sandbox', hostname: this.opts.hostname });
           bound.push(a.uuid);
@@ -521,11 +537,11 @@ export class AccelService {
     const rows = await this.db.selectFrom('accel_arqs').select(['uuid', 'state', 'owned_by_instance']).where('instance_uuid', '=', instanceUuid).execute();
     for (const r of rows as any[]) {
       const owned = Number(r.owned_by_instance) === 1;
-      if (r.state === 'BindFailed' || r.state === 'Unbound') {
+      if (owned && arqMachine.can(r.state, 'delete')) await this.release(r.uuid, 'delete', null);
+      else if (arqMachine.can(r.state, 'unbind')) {
+        await this.release(r.uuid, 'unbind', null);
         if (owned) await this.release(r.uuid, 'delete', null);
-        continue;
       }
-      await this.release(r.uuid, owned && arqMachine.can(r.state, 'delete') ? 'delete' : 'unbind', null);
     }
   }
 
