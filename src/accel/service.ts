@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { canSeeProject, ConflictError, InvalidInputError, json, type Logger, type Principal, type TaskRunner } from '../core/index.js';
 import { discoverAll, type AccelDriver, type DriverEnv } from './drivers/index.js';
+import { describeFunction } from './drivers/pci/pci-driver.js';
+import { isAcceleratorClass } from './drivers/pci/sysfs.js';
 import { syncHost, type SyncReport } from './inventory.js';
 import { ImageStore } from './images.js';
 import { arqMachine, HOLDS_DEVICE, type ArqEvent, type ArqState } from './states.js';
@@ -95,6 +97,19 @@ export class AccelService {
     const report = await syncHost(this.db, hostname, devices, failedDrivers);
     for (const [what, list] of Object.entries(report)) if (list.length) this.log.info({ hostname, [what]: list }, `accelerator devices ${what}`);
     return report;
+  }
+
+  /**
+   * A bare-metal node's PCI functions, as its agent reported them
+   * (ironic-python-agent's pci-devices format): its accelerators become
+   * devices with hostname = the node, reached by PCI address.
+   */
+  async syncNode(hostname: string, pci: { bus: string; vendor_id: string; product_id: string; class: string; numa_node?: number }[]): Promise<SyncReport> {
+    const hex = (v: string) => `0x${v.replace(/^0x/i, '').toLowerCase()}`;
+    const fns = pci
+      .map((p) => ({ address: p.bus.toLowerCase(), vendor: hex(p.vendor_id), device: hex(p.product_id), classId: hex(p.class.padStart(6, '0')), numaNode: p.numa_node !== undefined && p.numa_node >= 0 ? p.numa_node : undefined, drm: [], path: '' }))
+      .filter((f) => isAcceleratorClass(f.classId));
+    return this.syncHost(hostname, fns.map((f) => describeFunction(f, '/dev', 'pci')));
   }
 
   /** A host left (a node was deleted): its requests are released and its devices dropped. */

@@ -4,6 +4,7 @@
  * durable task under the node's reservation, and the drivers that reach the
  * BMCs (fake-hardware, ipmi, redfish).
  */
+import type { PciDeviceReport } from './agent/ports.js';
 import type { StrataModule } from '../core/index.js';
 import { provisionSpec } from './states.js';
 import { metalMigrations } from './db/index.js';
@@ -19,6 +20,12 @@ export const METAL_API_PREFIX = '/baremetal';
 /** The name other modules (and later metal components) get the conductor by: `ctx.services.get<Conductor>(CONDUCTOR_SERVICE)`. */
 export const CONDUCTOR_SERVICE = 'metal.conductor';
 
+/** What metal tells the accel module, when it runs (structural: metal imports no other module). */
+interface AccelHooks {
+  syncNode(hostname: string, pci: PciDeviceReport[]): Promise<unknown>;
+  retireHost(hostname: string): Promise<unknown>;
+}
+
 export const metal: StrataModule = {
   name: 'metal',
   migrations: metalMigrations,
@@ -30,6 +37,7 @@ export const metal: StrataModule = {
     // registry before the conductor reads it; their routes (lookup, heartbeat, boot scripts and
     // images) go under /baremetal with Ironic's negotiation and errors.
     let conductor: Conductor | undefined;
+    const accel = () => ctx.services.maybe<AccelHooks>('accel');
     const provisioning = createProvisioning({
       db: ctx.store.db,
       drivers,
@@ -39,6 +47,8 @@ export const metal: StrataModule = {
       dataDir: ctx.config.dataDir,
       apiUrl: () => settings.publicUrl ?? `${ctx.url()}${METAL_API_PREFIX}`,
       options: { powerTimeoutMs: settings.conductor.powerTimeoutMs, kernelAppendParams: settings.kernelAppendParams },
+      // accel is created after metal: ask for it when a report comes
+      onInventory: async (uuid, name, pci) => void (await accel()?.syncNode(name ?? uuid, pci)),
     });
     for (const i of provisioning.interfaces) drivers.registerInterface(i);
     const extensions: Routes[] = [provisioning.routes];
@@ -50,7 +60,7 @@ export const metal: StrataModule = {
     await c.init();
     ctx.services.provide(CONDUCTOR_SERVICE, c);
     return {
-      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, dialect: ctx.store.dialect, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX }, extensions) }],
+      mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, dialect: ctx.store.dialect, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX, onNodeDeleted: async (uuid, name) => void (await accel()?.retireHost(name ?? uuid)) }, extensions) }],
       async start() {
         c.start();
       },

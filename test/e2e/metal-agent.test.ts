@@ -4,7 +4,9 @@
  * dnsmasq and QEMU's iPXE ROM, fetches the script the ipxe boot interface
  * prepared and Strata's deploy kernel and ramdisk over HTTP, looks its node
  * up by MAC, heartbeats with its token, and answers the conductor's agent
- * commands; a wrong token is refused on both sides.
+ * commands; a wrong token is refused on both sides. The machine has an
+ * emulated GPU (virtio-gpu-pci): the agent's inventory reports its PCI
+ * functions, and the accel service makes it a device of the node.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,10 @@ import { classify, SecretBox, silentLogger } from '../../src/core/index.js';
 import { createDriverRegistry, type DriverNode } from '../../src/metal/drivers/index.js';
 import { AGENT_VERSION, AgentClient, AgentError, AgentService, agentRoutes } from '../../src/metal/agent/index.js';
 import { MemoryAgentNodes } from '../../src/metal/agent/testing.js';
+import { TaskRunner, TaskStore } from '../../src/core/index.js';
+import { storesUnderTest } from '../../src/core/testing/index.js';
+import { AccelService } from '../../src/accel/index.js';
+import { accelMigrations } from '../../src/accel/db/migrations.js';
 import {
   BootImages,
   bootRoutes,
@@ -100,7 +106,7 @@ before(async () => {
   });
   // prettier-ignore
   qemu = spawn('ip', ['netns', 'exec', lab.netns, 'qemu-system-x86_64', '-M', 'q35', '-m', '256', '-accel', 'tcg,tb-size=64', '-nographic', '-nodefaults', '-serial', 'stdio', '-no-reboot', '-boot', 'n',
-    '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`,
+    '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`, '-device', 'virtio-gpu-pci',
     '-drive', `file=${disk},format=raw,if=virtio`], { stdio: ['ignore', 'pipe', 'pipe'] });
   qemu.stdout!.setEncoding('utf8').on('data', (d: string) => (console_ = (console_ + d).slice(-200_000)));
   qemu.stderr!.setEncoding('utf8').on('data', (d: string) => (console_ = (console_ + d).slice(-200_000)));
@@ -139,6 +145,31 @@ test('the machine PXE-boots the deploy ramdisk and its agent looks the node up a
   // The agent took the kernel parameters the boot interface wrote.
   assert.ok(console_.includes(`strata-agent: API ${url}/baremetal, boot NIC ${MAC}`), 'the agent did not report its API and boot NIC');
   process.stderr.write(`# power-on to first heartbeat: ${seconds.toFixed(1)} s (TCG)\n`);
+});
+
+test('the agent reports its PCI functions; the accel service makes the GPU a device of the node', async () => {
+  const inv = await until('the inventory', () => nodes.inventories[0], 30_000);
+  assert.equal(inv.uuid, UUID);
+  const gpu = inv.pci.find((p) => p.vendor_id === '1af4' && p.product_id === '1050');
+  assert.ok(gpu, `no virtio-gpu among ${JSON.stringify(inv.pci)}`);
+  assert.match(gpu.class, /^03/);
+  assert.ok(inv.pci.some((p) => p.vendor_id === '1af4' && p.class.startsWith('02')), 'the NIC is reported too');
+  const stores = storesUnderTest({ accel: accelMigrations });
+  try {
+    const store = await stores.sqlite();
+    const tasks = new TaskRunner(new TaskStore(store), { log: silentLogger() });
+    const accel = new AccelService(store.db, tasks, silentLogger(), { drivers: [], env: { sysfsRoot: '/nonexistent', devRoot: '/dev' }, hostname: 'controller', imageDir: join(dir, 'accel'), maxImageBytes: 1 << 20 });
+    await accel.syncNode(inv.name ?? inv.uuid, inv.pci);
+    const devices = await accel.listDevices({ hostname: 'pxe-0' });
+    assert.deepEqual(devices.map((d) => [d.type, d.vendor, d.address]), [['GPU', '0x1af4', gpu.bus]], 'only the accelerator-class function, on host pxe-0');
+    await accel.retireHost('pxe-0');
+    assert.deepEqual(await accel.listDevices({ hostname: 'pxe-0' }), [], 'a deleted node retires its devices');
+  } finally {
+    await stores.close();
+  }
+  // a forged inventory is refused
+  const forged = await fetch(`${url}/baremetal/v1/continue_inspection`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_token: 'x'.repeat(40), inventory: { interfaces: [{ mac_address: MAC }] }, pci_devices: [] }) });
+  assert.equal(forged.status, 400);
 });
 
 test('the token went to the agent only: a second lookup gets a mask, a forged heartbeat is refused', async () => {

@@ -50,4 +50,16 @@ export interface HeartbeatReceiver {
    * callback URL were checked; should return quickly (enqueue the work).
    */
   heartbeat(nodeUuid: string, hb: VerifiedHeartbeat): Promise<void>;
+  /** The machine's PCI functions, as its agent found them (accelerators are told). */
+  inventory?(nodeUuid: string, nodeName: string | null, pci: PciDeviceReport[]): Promise<void>;
+}
+
+/** One PCI function in ironic-python-agent's pci-devices format (hex without 0x). */
+export interface PciDeviceReport {
+  bus: string;
+  vendor_id: string;
+  product_id: string;
+  class: string;
+  revision?: string;
+  numa_node?: number;
 }

@@ -1,3 +1,29 @@
+const Hex = (max: number) => Type.String({ pattern: '^(0x)?[0-9a-fA-F]*$', maxLength: max });
+const InspectionBody = Type.Object(
+  {
+    agent_token: Type.Optional(Type.String({ maxLength: 255 })),
+    // ironic-python-agent's inventory has much more; only the NICs are read
+    inventory: Type.Object({ interfaces: Type.Array(Type.Object({ name: Type.Optional(Type.String({ maxLength: 64 })), mac_address: Type.String({ pattern: '^[0-9a-fA-F:]{17}$' }) }), { maxItems: 64 }) }),
+    pci_devices: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            bus: Type.String({ pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$' }),
+            vendor_id: Hex(6),
+            product_id: Hex(6),
+            class: Hex(8),
+            revision: Type.Optional(Hex(4)),
+            numa_node: Type.Optional(Type.Integer({ minimum: -1, maximum: 1024 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 1024 },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
 /**
  * The ramdisk endpoints as a Fastify plugin, to be registered inside the
  * Ironic-compatible API plugin (mounted at /baremetal), so they answer at
@@ -50,6 +76,10 @@ export function agentRoutes(service: AgentService | (() => AgentService)): Fasti
       { config: { public: true }, schema: { querystring: LookupQuery } },
       async (req) => get().lookup(req.query, minorOf(req)),
     );
+    app.post<{ Body: Static<typeof InspectionBody> }>('/v1/continue_inspection', { config: { public: true }, schema: { body: InspectionBody } }, async (req, reply) => {
+      const node = await get().continueInspection(req.body);
+      return reply.status(202).send({ uuid: node.uuid });
+    });
     app.post<{ Params: Static<typeof HeartbeatParams>; Body: Static<typeof HeartbeatBody> }>(
       '/v1/heartbeat/:node_ident',
       { config: { public: true }, schema: { params: HeartbeatParams, body: HeartbeatBody } },

@@ -5,7 +5,7 @@
 import { ConflictError, InvalidInputError, NotFoundError, StrataError, type Logger, type SecretBox } from '../../core/index.js';
 import { normalizeMac } from '../boot/mac.js';
 import { MINOR_AGENT_STATUS, MINOR_AGENT_TOKEN, MINOR_AGENT_VERSION, MINOR_LOOKUP_HEARTBEAT, MINOR_VERIFY_CA } from './api-version.js';
-import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver } from './ports.js';
+import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, PciDeviceReport } from './ports.js';
 import { AGENT_STATUSES, LOOKUP_ALLOWED_STATES, type AgentStatus } from './states.js';
 import { agentTokenMatches, generateAgentToken, hasAgentToken, maskAgentToken, TOKEN_MASK } from './token.js';
 
@@ -35,6 +35,12 @@ export interface HeartbeatBody {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Keys hidden from the agent in instance_info, as Ironic's node_sanitize does for callers without show_instance_secrets. */
 const INSTANCE_SECRETS = /pass(word|phrase)?|secret|token|key$|configdrive|image_url/i;
+
+export interface InspectionBody {
+  agent_token?: string;
+  inventory: { interfaces: { name?: string; mac_address: string }[] };
+  pci_devices?: PciDeviceReport[];
+}
 
 export class AgentService {
   private readonly config: AgentConfig;
@@ -105,6 +111,24 @@ export class AgentService {
   }
 
   /** `POST /v1/heartbeat/{node_ident}`: checks the token and the callback URL, then hands over to the conductor. */
+  /**
+   * The agent's inventory (ironic-python-agent's inspection data, posted to
+   * Ironic's continue_inspection): the node is found by its NICs' MACs, as
+   * Ironic finds it, and the agent token proves the data comes from the
+   * agent that node was given (Strata requires it: the endpoint is public).
+   */
+  async continueInspection(body: InspectionBody): Promise<{ uuid: string }> {
+    const macs = body.inventory.interfaces.map((i) => i.mac_address.toLowerCase());
+    const node = macs.length ? await this.deps.nodes.findByPortAddresses(macs) : null;
+    if (!node) throw new NotFoundError(`no node has a port with any of the addresses ${macs.join(', ') || '(none given)'}`);
+    if (!agentTokenMatches(node.driver_internal_info, body.agent_token, this.deps.secrets)) {
+      this.deps.log.error({ node: node.uuid }, 'inventory: invalid or missing agent token');
+      throw new InvalidInputError('Invalid or missing agent token received.');
+    }
+    await this.deps.receiver.inventory?.(node.uuid, node.name ?? null, body.pci_devices ?? []);
+    return { uuid: node.uuid };
+  }
+
   async heartbeat(ident: string, body: HeartbeatBody, minor: number): Promise<void> {
     if (minor < MINOR_LOOKUP_HEARTBEAT) throw new NotFoundError('The resource could not be found.');
     if (body.agent_version !== undefined && minor < MINOR_AGENT_VERSION) throw new InvalidInputError('Field "agent_version" not recognised');

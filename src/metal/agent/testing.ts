@@ -2,7 +2,7 @@
  * In-memory AgentNodeStore and HeartbeatReceiver for unit tests of the agent
  * endpoints, the boot routes and the deploy interfaces (never used by the server).
  */
-import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, VerifiedHeartbeat } from './ports.js';
+import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, VerifiedHeartbeat, PciDeviceReport } from './ports.js';
 import { TOKEN_KEY } from './token.js';
 
 export interface MemoryNode extends AgentNodeView {
@@ -12,6 +12,11 @@ export interface MemoryNode extends AgentNodeView {
 export class MemoryAgentNodes implements AgentNodeStore, HeartbeatReceiver {
   readonly nodes = new Map<string, MemoryNode>();
   readonly heartbeats: { uuid: string; hb: VerifiedHeartbeat }[] = [];
+  readonly inventories: { uuid: string; name: string | null; pci: PciDeviceReport[] }[] = [];
+
+  async inventory(uuid: string, name: string | null, pci: PciDeviceReport[]): Promise<void> {
+    this.inventories.push({ uuid, name, pci });
+  }
 
   add(node: Partial<MemoryNode> & { uuid: string; macs: string[] }): MemoryNode {
     const full: MemoryNode = {

@@ -23,6 +23,8 @@ export interface ApiDeps {
   prefix: string;
   /** The store's dialect, for the few queries that differ (trait aggregation). */
   dialect: Dialect;
+  /** told after a node is deleted (the accel module retires its devices) */
+  onNodeDeleted?(uuid: string, name: string | null): Promise<void>;
 }
 
 /** A route registrar: each resource file exports one. */

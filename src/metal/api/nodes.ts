@@ -369,6 +369,7 @@ export const nodeRoutes: Routes = (app, deps) => {
         return true;
       });
     });
+    await deps.onNodeDeleted?.(node.uuid, node.name ?? null).catch((err) => req.log.warn({ err, node: node.uuid }, 'telling others a node was deleted'));
     void reply.status(204);
   });
 };

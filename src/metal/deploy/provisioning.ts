@@ -5,6 +5,7 @@
  * scripts, boot images), and the conductor→agent client. The module calls
  * createProvisioning once and hands the pieces to the registry and the API.
  */
+import type { PciDeviceReport } from '../agent/ports.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -32,6 +33,8 @@ export interface ProvisioningOptions {
 }
 
 export interface ProvisioningDeps {
+  /** told each machine's PCI functions when its agent reports them (the accel module listens) */
+  onInventory?: InventoryHook;
   db: Kysely<any>;
   drivers: DriverRegistry;
   /** The conductor, once created (it needs the registry these interfaces join). */
@@ -55,6 +58,8 @@ export interface Provisioning {
   bootImages: BootImages;
 }
 
+export type InventoryHook = (nodeUuid: string, nodeName: string | null, pci: PciDeviceReport[]) => Promise<void>;
+
 export function createProvisioning(deps: ProvisioningDeps): Provisioning {
   const o = deps.options ?? {};
   const bootStore = new HttpBootStore(o.httpBootDir ?? join(deps.dataDir, 'metal', 'httpboot'));
@@ -69,7 +74,10 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
   const agent = new AgentService(
     {
       nodes,
-      receiver: { heartbeat: (uuid, hb) => (receiver ??= new ConductorHeartbeatReceiver({ db: deps.db, conductor: deps.conductor(), log: deps.log })).heartbeat(uuid, hb) },
+      receiver: {
+        heartbeat: (uuid, hb) => (receiver ??= new ConductorHeartbeatReceiver({ db: deps.db, conductor: deps.conductor(), log: deps.log })).heartbeat(uuid, hb),
+        inventory: async (uuid, name, pci) => deps.onInventory?.(uuid, name, pci),
+      },
       secrets: deps.secrets,
       log: deps.log,
     },

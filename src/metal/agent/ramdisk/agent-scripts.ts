@@ -8,7 +8,7 @@
  */
 
 /** Bumped when the agent's behaviour changes; sent as agent_version. */
-export const AGENT_VERSION = '1.1.0';
+export const AGENT_VERSION = '1.2.0';
 
 /** The agent's command API port (IPA's default). */
 export const AGENT_PORT = 9999;
@@ -112,9 +112,35 @@ lookup() {
   done
 }
 
+# What the machine has, in ironic-python-agent's inspection format (its
+# pci-devices collector): the NICs to find the node by, and every PCI
+# function with its NUMA node (accelerators among them).
+inventory() {
+  printf '{"agent_token":"%s","inventory":{"interfaces":[' "$TOKEN"
+  sep=
+  for n in /sys/class/net/*; do
+    [ "\${n##*/}" = lo ] && continue
+    printf '%s{"name":"%s","mac_address":"%s"}' "$sep" "\${n##*/}" "$(cat "$n/address")"
+    sep=,
+  done
+  printf ']},"pci_devices":['
+  sep=
+  for d in /sys/bus/pci/devices/*; do
+    [ -r "$d/vendor" ] || continue
+    numa=$(cat "$d/numa_node" 2>/dev/null)
+    printf '%s{"bus":"%s","vendor_id":"%s","product_id":"%s","class":"%s","revision":"%s","numa_node":%s}' "$sep" "\${d##*/}" \
+      "$(sed 's/^0x//' "$d/vendor")" "$(sed 's/^0x//' "$d/device")" "$(sed 's/^0x//' "$d/class")" "$(sed 's/^0x//' "$d/revision" 2>/dev/null)" "\${numa:--1}"
+    sep=,
+  done
+  printf ']}'
+}
+
 while :; do
   lookup
   umask 077
+  inventory > /run/strata/inventory.json
+  api /dev/null "$API/v1/continue_inspection" --header "Content-Type: application/json" --post-file /run/strata/inventory.json || log "the inventory was not accepted"
+  rm -f /run/strata/inventory.json
   echo "$TOKEN" > /run/strata/token
   printf '{"callback_url":"%s","agent_token":"%s","agent_version":"%s"}' "$CALLBACK" "$TOKEN" "$VERSION" > /run/strata/heartbeat.json
   umask 022
