@@ -296,11 +296,12 @@ export class AccelService {
     return Number(r.numUpdatedRows) === 1 ? to : undefined;
   }
 
-  private async candidates(trx: Kysely<any>): Promise<Candidate[]> {
+  private async candidates(trx: Kysely<any>, resourceClass: string): Promise<Candidate[]> {
     const rows = await trx
       .selectFrom('accel_deployables as d')
       .innerJoin('accel_devices as v', 'v.uuid', 'd.device_uuid')
       .select(['d.uuid', 'd.hostname', 'd.resource_class', 'd.traits', 'd.attributes', 'd.num_accelerators', 'd.max_clients', 'd.used', 'd.bitstream_id', 'd.fault', 'd.driver_name', 'v.status', 'v.missing'])
+      .where('d.resource_class', '=', resourceClass)
       .execute();
     const extra = await this.operatorAttributes(undefined, trx);
     return rows.map((r: any) => {
@@ -323,16 +324,17 @@ export class AccelService {
 
   /**
    * Starts binding: reserves a fitting deployable (the named one, or the
-   * best) and moves the ARQ to BindStarted in one transaction, then leaves
-   * the rest (programming, Bound) to a durable task. Returns the task id.
+   * best) and moves the ARQ to BindStarted in one transaction; Bound in the
+   * same one when nothing needs preparing, else a durable task programs the
+   * deployable and finishes. Returns that task's id, or null when Bound.
    */
-  async bind(caller: Principal, uuid: string, target: BindTarget): Promise<string> {
+  async bind(caller: Principal, uuid: string, target: BindTarget): Promise<string | null> {
     return this.db.transaction().execute(async (trx) => {
       const arq = await this.getArq(caller, uuid, trx);
       if (!arqMachine.can(arq.state, 'bind')) throw new BindError(`accelerator request ${uuid} is ${arq.state}: it cannot be bound (${arqMachine.sources('bind').join(', ')} can)`, { state: arq.state });
       const profile = await this.getProfile(arq.deviceProfileName, true, trx);
       const req = requirementOf(profile.groups, arq.deviceProfileGroupId, await this.groupIndex(trx, arq.uuid));
-      const cands = await this.candidates(trx);
+      const cands = await this.candidates(trx, req.resourceClass);
       let chosen: Candidate | undefined;
       if (target.deviceRpUuid) {
         const row: any = await trx.selectFrom('accel_deployables').select('uuid').where('rp_uuid', '=', target.deviceRpUuid).executeTakeFirst();
@@ -365,10 +367,15 @@ export class AccelService {
         reason: null,
       });
       if (!moved) throw new BindError(`accelerator request ${uuid} changed state meanwhile; try again`);
+      if (!req.bitstreamId || dep.bitstreamId === req.bitstreamId) {
+        // nothing to prepare: Bound in the same transaction
+        await this.move(trx, { ...arq, state: moved }, 'bound');
+        return null;
+      }
       const task = await this.tasks.enqueue({ kind: BIND_TASK, subject: uuid, payload: { arq: uuid }, maxAttempts: 3 }, trx as Transaction<any>);
       return task.id;
     }).then((id) => {
-      this.tasks.wake();
+      if (id) this.tasks.wake();
       return id;
     });
   }
@@ -528,16 +535,14 @@ export class AccelService {
    * any failure releases what it bound and throws.
    */
   async bindFor(caller: Principal, instanceUuid: string, entries: string[], timeoutMs = 120_000): Promise<Attachment[]> {
-    const bound: string[] = [];
     try {
       for (const e of entries) {
         const arqs = /^[0-9a-f-]{36}$/.test(e) ? [await this.getArq(caller, e)] : await this.createArqs(caller, e, undefined, this.db, { instanceUuid, instanceKind: 'sandbox' });
         for (const a of arqs) {
           const taskId = await this.bind(caller, a.uuid, { instanceUuid, instanceKind: 'sandbox', hostname: this.opts.hostname });
-          bound.push(a.uuid);
-          const t = await this.tasks.wait(taskId, timeoutMs);
+          const t = taskId ? await this.tasks.wait(taskId, timeoutMs) : undefined;
           const now = await this.getArq(caller, a.uuid);
-          if (t.state !== 'succeeded' || now.state !== 'Bound') throw new BindError(`accelerator request ${a.uuid} did not bind: ${now.reason ?? t.error ?? now.state}`);
+          if (now.state !== 'Bound') throw new BindError(`accelerator request ${a.uuid} did not bind: ${now.reason ?? t?.error ?? now.state}`);
         }
       }
       return await this.attachments(instanceUuid);
