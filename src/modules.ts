@@ -6,6 +6,8 @@ import type { StrataModule } from './core/index.js';
  * started with `--modules metal` carries no other module's code.
  */
 const loaders: Record<string, () => Promise<StrataModule>> = {
+  // First, so every module after it can raise alarms from its create() on.
+  fm: async () => (await import('./edge/fm/index.js')).fmModule,
   site: async () => (await import('./site/index.js')).siteModule,
   metal: async () => (await import('./metal/index.js')).metal,
   sandbox: async () => (await import('./sandbox/index.js')).sandboxModule,
