@@ -82,7 +82,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
     alarmId: '600.001', raisedBy: 'gate', entityTypeId: 'tenant.pipeline', severity: 'major',
     reason: 'Pipeline {entity} was disabled after too many consecutive failures.',
     alarmType: 'processing-error', probableCause: 'application-subsystem-failure',
-    proposedRepairAction: 'Find why its builds fail, then reload the tenant configuration to enable the pipeline again.',
+    proposedRepairAction: 'Find why its builds fail; a reconfiguration (a configuration change merging, or a server restart) enables the pipeline again, as in Zuul.',
     serviceAffecting: true, suppression: true, mgmtAffecting: 'none', degradeAffecting: 'none',
   }),
   def({
