@@ -134,6 +134,13 @@ export class FaultManager implements FaultReporter {
     this.db = store.db as Kysely<Tables>;
   }
 
+  /** Alarms held in memory while the store cannot be read (the store watch's 600.004). */
+  private held: () => Alarm[] = () => [];
+
+  holdWhileStoreDown(source: () => Alarm[]): void {
+    this.held = source;
+  }
+
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
@@ -205,10 +212,29 @@ export class FaultManager implements FaultReporter {
     if (f.entity_type_id) q = q.where('entity_type_id', '=', f.entity_type_id);
     if (f.entity_instance_id) q = q.where('entity_instance_id', '=', f.entity_instance_id);
     if (f.severity) q = q.where('severity', '=', f.severity);
-    const suppressed = await this.suppressedIds();
-    return (await q.execute())
-      .map((r) => toAlarm(r, suppressed))
-      .filter((a) => (f.includeSuppressed || !a.suppressed) && (!f.alarm_type || a.definition.alarmType === f.alarm_type));
+    let found: Alarm[];
+    const held = this.held();
+    try {
+      const suppressed = await this.suppressedIds();
+      found = (await q.execute()).map((r) => toAlarm(r, suppressed));
+      // Held until the store watch has written them (the store may answer before it probes).
+      const key = (a: Alarm) => `${a.definition.alarmId} ${a.entityInstanceId}`;
+      const have = new Set(found.map(key));
+      found.push(...held.filter((a) => !have.has(key(a))));
+    } catch (err) {
+      // The store is down: what is held in memory is all there is to show.
+      found = held;
+      if (found.length === 0) throw err;
+    }
+    return found.filter(
+      (a) =>
+        (f.includeSuppressed || !a.suppressed) &&
+        (!f.alarm_type || a.definition.alarmType === f.alarm_type) &&
+        (!f.alarm_id || a.definition.alarmId === f.alarm_id) &&
+        (!f.entity_type_id || a.definition.entityTypeId === f.entity_type_id) &&
+        (!f.entity_instance_id || a.entityInstanceId === f.entity_instance_id) &&
+        (!f.severity || a.severity === f.severity),
+    );
   }
 
   async get(uuid: string): Promise<Alarm> {
@@ -223,9 +249,15 @@ export class FaultManager implements FaultReporter {
 
   /** Active alarms by severity, suppressed ones included (what the gauges show). */
   async countsBySeverity(): Promise<Record<AlarmSeverity, number>> {
-    const rows = await this.db.selectFrom('fm_alarms').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('severity').execute();
     const out = { critical: 0, major: 0, minor: 0, warning: 0 } as Record<AlarmSeverity, number>;
-    for (const r of rows) if (r.severity in out) out[r.severity as AlarmSeverity] = Number(r.n);
+    try {
+      const rows = await this.db.selectFrom('fm_alarms').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('severity').execute();
+      for (const r of rows) if (r.severity in out) out[r.severity as AlarmSeverity] = Number(r.n);
+    } catch (err) {
+      const held = this.held();
+      if (held.length === 0) throw err;
+      for (const a of held) out[a.severity]++;
+    }
     return out;
   }
 
