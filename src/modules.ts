@@ -12,6 +12,7 @@ const loaders: Record<string, () => Promise<StrataModule>> = {
   metal: async () => (await import('./metal/index.js')).metal,
   sandbox: async () => (await import('./sandbox/index.js')).sandboxModule,
   gate: async () => (await import('./gate/index.js')).gateModule,
+  edge: async () => (await import('./edge/index.js')).edgeModule,
 };
 
 export const MODULE_NAMES = Object.keys(loaders);

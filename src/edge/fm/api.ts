@@ -18,11 +18,11 @@ export const FM_API_PREFIX = '/fm';
 const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
-function errorBody(status: number, message: string) {
+export function errorBody(status: number, message: string) {
   return { error_message: JSON.stringify({ faultcode: status >= 500 ? 'Server' : 'Client', faultstring: message, debuginfo: null }) };
 }
 
-function fmErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+export function fmErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
   const e = classify(err);
   let message = e.message;
   if (e.status >= 500) {
