@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ServerOption } from '../core/cli/index.js';
 import { registerFm } from './fm/cli.js';
+import { registerDc } from './dc/cli.js';
 
 export const serverOptions: ServerOption[] = [
   { flags: '--edge-role <role>', description: 'edge: controller makes this server the system controller of a fleet (default: subcloud, a server a controller can add)', defaultValue: 'subcloud' },
@@ -15,4 +16,5 @@ export const serverOptions: ServerOption[] = [
 
 export function register(program: Command): void {
   registerFm(program);
+  registerDc(program);
 }
