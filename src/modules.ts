@@ -6,11 +6,14 @@ import type { StrataModule } from './core/index.js';
  * started with `--modules metal` carries no other module's code.
  */
 const loaders: Record<string, () => Promise<StrataModule>> = {
+  // First, so every module after it can raise alarms from its create() on.
+  fm: async () => (await import('./edge/fm/index.js')).fmModule,
   site: async () => (await import('./site/index.js')).siteModule,
   metal: async () => (await import('./metal/index.js')).metal,
   sandbox: async () => (await import('./sandbox/index.js')).sandboxModule,
   accel: async () => (await import('./accel/index.js')).accelModule,
   gate: async () => (await import('./gate/index.js')).gateModule,
+  edge: async () => (await import('./edge/index.js')).edgeModule,
 };
 
 export const MODULE_NAMES = Object.keys(loaders);

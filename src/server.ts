@@ -34,6 +34,9 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   log: Logger;
+  /** What modules provided (the fm service, the conductor, …): for tests and embedding. */
+  services: Services;
+  tasks: TaskRunner;
   /** Set on the first start of a data directory: where the admin token was written. */
   adminTokenFile?: string;
   close(): Promise<void>;
@@ -108,6 +111,8 @@ export async function startServer(
       app,
       store,
       log,
+      services,
+      tasks: runner,
       adminTokenFile,
       async close() {
         await started.runner.stop();

@@ -5,6 +5,7 @@ import * as metalCli from '../metal/cli.js';
 import * as sandboxCli from '../sandbox/cli.js';
 import * as gateCli from '../gate/cli.js';
 import * as accelCli from '../accel/cli.js';
+import * as edgeCli from '../edge/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -22,4 +23,5 @@ export const moduleClis: ModuleCli[] = [
   sandboxCli,
   accelCli,
   gateCli,
+  edgeCli,
 ];

@@ -12,3 +12,5 @@ export * from './tasks/index.js';
 export * from './auth/index.js';
 export * from './http/index.js';
 export { createMetrics } from './metrics.js';
+export { faults, FM_SERVICE } from './faults.js';
+export type { FaultReporter, RaiseAlarm, AlarmSeverity } from './faults.js';

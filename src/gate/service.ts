@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { InvalidInputError, NotFoundError, type Logger, type ModuleContext } from '../core/index.js';
+import { InvalidInputError, NotFoundError, faults, type Logger, type ModuleContext } from '../core/index.js';
 import { CachingReader, GitReader, parseTenantConfig, type LoadOptions, type TenantConfigFile } from './config/index.js';
 import { EventLog } from './db/events.js';
 import { queryBuilds, type BuildRecord } from './db/state-store.js';
@@ -144,6 +144,7 @@ export class GateService {
           claimBuild: (id) => this.buildOwners.set(id, scheduler),
           logUrl: (b) => this.logUrl(b),
           owner,
+          faults: faults(ctx.services, ctx.log),
         });
         this.schedulers.set(tenantConfig.name, scheduler);
       }

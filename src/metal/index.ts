@@ -5,7 +5,7 @@
  * BMCs (fake-hardware, ipmi, redfish).
  */
 import type { PciDeviceReport } from './agent/ports.js';
-import type { StrataModule } from '../core/index.js';
+import { faults, type StrataModule } from '../core/index.js';
 import { provisionSpec } from './states.js';
 import { metalMigrations } from './db/index.js';
 import { Conductor } from './conductor/conductor.js';
@@ -55,7 +55,7 @@ export const metal: StrataModule = {
 
     const heartbeatTimeoutMs = settings.conductor.heartbeatTimeoutMs ?? DEFAULT_CONDUCTOR_OPTIONS.heartbeatTimeoutMs;
     const name = await chooseConductorName(ctx.store.db, settings.conductor.name!, heartbeatTimeoutMs);
-    const c = new Conductor({ store: ctx.store, tasks: ctx.tasks, secrets: ctx.secrets, drivers, log: ctx.log.child({ conductor: name }) }, { ...settings.conductor, name });
+    const c = new Conductor({ store: ctx.store, tasks: ctx.tasks, secrets: ctx.secrets, drivers, log: ctx.log.child({ conductor: name }), faults: faults(ctx.services, ctx.log) }, { ...settings.conductor, name });
     conductor = c;
     await c.init();
     ctx.services.provide(CONDUCTOR_SERVICE, c);

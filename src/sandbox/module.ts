@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InvalidInputError, type ModuleContext, type StrataModule } from '../core/index.js';
+import { InvalidInputError, faults, type ModuleContext, type StrataModule } from '../core/index.js';
 import { SandboxService, sandboxRoutes } from './api/index.js';
 import { recordMachine } from './db/lifecycle.js';
 import { sandboxMigrations } from './db/migrations.js';
@@ -56,6 +56,7 @@ export const sandboxModule: StrataModule = {
       copyLimit,
       imageRoots: (option(ctx, 'sandboxImageRoots') ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((p) => resolve(p)),
       url: () => ctx.url(),
+      faults: faults(ctx.services, ctx.log),
     });
     ctx.services.provide('sandbox', service);
     return {

@@ -15,6 +15,18 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
+/** A token as stored: its hash, never the token. What the edge module's identity sync copies. */
+export interface HashedToken {
+  id: string;
+  name: string;
+  hash: string;
+  role: string;
+  project: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface TokenInfo {
   id: string;
   name: string;
@@ -89,6 +101,41 @@ export class TokenService {
     if (!row) throw new NotFoundError(`token ${id} not found`);
     this.cache.clear();
     return toInfo(row);
+  }
+
+  /** Every token as stored (hashes only), by id. */
+  async exportHashed(): Promise<HashedToken[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at), revoked_at: r.revoked_at === null ? null : Number(r.revoked_at) }));
+  }
+
+  /** Tokens as stored, by id. */
+  async hashedByIds(ids: readonly string[]): Promise<HashedToken[]> {
+    if (ids.length === 0) return [];
+    return (await this.exportHashed()).filter((r) => ids.includes(r.id));
+  }
+
+  /**
+   * Makes the tokens with the given ids exactly `rows` (another store's, copied
+   * by hash): inserts or updates each row, deletes the ids absent from them,
+   * in one transaction. Tokens outside `ids` are never touched.
+   */
+  async replaceHashed(ids: readonly string[], rows: readonly HashedToken[]): Promise<void> {
+    for (const r of rows) {
+      if (!isRole(r.role)) throw new InvalidInputError(`token ${r.id}: role must be one of admin, member, reader (got "${r.role}")`);
+      if (!/^[0-9a-f]{64}$/.test(r.hash)) throw new InvalidInputError(`token ${r.id}: hash must be 64 hex digits`);
+    }
+    const keep = new Set(rows.map((r) => r.id));
+    await this.db.transaction().execute(async (trx) => {
+      const gone = ids.filter((id) => !keep.has(id));
+      if (gone.length) await trx.deleteFrom('tokens').where('id', 'in', gone).execute();
+      for (const r of rows) {
+        const row = { id: r.id, name: r.name, hash: r.hash, role: r.role, project: r.project, created_at: r.created_at, expires_at: r.expires_at, revoked_at: r.revoked_at };
+        const updated = await trx.updateTable('tokens').set(row).where('id', '=', r.id).executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('tokens').values(row).execute();
+      }
+    });
+    this.cache.clear();
   }
 
   async count(): Promise<number> {

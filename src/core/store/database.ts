@@ -49,6 +49,9 @@ async function openPostgres(url: string): Promise<Store> {
   // 'error' on the pool; unhandled, that would kill the process. The pool
   // discards the client, and the next query reconnects or fails cleanly.
   pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
+  // A client checked out when its connection drops emits 'error' too, with no pool listener
+  // attached while it is out: without one of its own the process dies. Its query fails anyway.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

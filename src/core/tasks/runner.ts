@@ -51,6 +51,8 @@ export class TaskRunner {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = true;
+  private readonly failedListeners: ((task: Task, error: string) => void)[] = [];
+  private readonly succeededListeners: ((task: Task) => void)[] = [];
 
   constructor(tasks: TaskStore, opts: RunnerOptions) {
     this.tasks = tasks;
@@ -64,6 +66,16 @@ export class TaskRunner {
   register<P>(kind: string, handler: TaskHandler<P>): void {
     if (this.handlers.has(kind)) throw new Error(`a handler for task kind ${kind} is already registered`);
     this.handlers.set(kind, handler as TaskHandler);
+  }
+
+  /** Called after a task fails for good (past its retries); the fault manager raises an alarm. */
+  onTaskFailed(listener: (task: Task, error: string) => void): void {
+    this.failedListeners.push(listener);
+  }
+
+  /** Called after a task succeeds; the fault manager clears that task's alarm. */
+  onTaskSucceeded(listener: (task: Task) => void): void {
+    this.succeededListeners.push(listener);
   }
 
   start(): void {
@@ -167,7 +179,7 @@ export class TaskRunner {
       if (reason === 'lease_lost') return;
       if (reason === 'cancelled') await this.tasks.finish(task.id, this.owner, { state: 'cancelled', error: 'cancelled' });
       else if (reason === 'shutdown') await this.tasks.retry(task.id, this.owner, 'runner stopped', 0);
-      else await this.tasks.finish(task.id, this.owner, { state: 'succeeded', result });
+      else if (await this.tasks.finish(task.id, this.owner, { state: 'succeeded', result })) for (const l of this.succeededListeners) l(task);
     } catch (err) {
       clearInterval(beat);
       const reason = ctl.signal.aborted ? (ctl.signal.reason as StrataError).code : undefined;
@@ -189,6 +201,7 @@ export class TaskRunner {
   private async fail(task: Task, handler: TaskHandler, error: string, log: Logger): Promise<void> {
     log.warn({ error }, 'task failed');
     if (!(await this.tasks.finish(task.id, this.owner, { state: 'failed', error }))) return;
+    for (const l of this.failedListeners) l(task, error);
     try {
       await handler.onFailed?.(task, error);
     } catch (err) {

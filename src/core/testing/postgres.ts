@@ -12,6 +12,9 @@ import { freePort } from './ports.js';
 export interface PostgresCluster {
   url: string;
   stop(): void;
+  /** Stops the server, keeping its data (a store outage); `resume()` starts it again on the same port. */
+  pause(): void;
+  resume(): void;
 }
 
 function binDir(): string {
@@ -48,6 +51,13 @@ export async function startPostgres(): Promise<PostgresCluster> {
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause() {
+      spawnSync(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], opts);
+    },
+    resume() {
+      const again = spawnSync(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', serverOpts, 'start'], opts);
+      if (again.status !== 0) throw new Error(`pg_ctl start failed: ${again.stderr || again.stdout}`);
+    },
     stop() {
       if (stopped) return;
       stopped = true;

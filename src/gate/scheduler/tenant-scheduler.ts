@@ -16,7 +16,7 @@ import {
   introducedErrors, isConfigFile, loadTenantLayout, nextCronTime, pipelineAccepts, pipelineTriggerFor, type CachingReader,
   type ConfigError, type Layout, type LoadOptions, type Pipeline, type TenantConfig,
 } from '../config/index.js';
-import type { Logger } from '../../core/index.js';
+import type { FaultReporter, Logger } from '../../core/index.js';
 import type { EventLog, GateEvent } from '../db/events.js';
 import { StateStore, buildRecord } from '../db/state-store.js';
 import type { BuildOutcome, Executor } from '../executor/index.js';
@@ -53,6 +53,8 @@ export interface TenantSchedulerDeps {
   logUrl(b: Build): string;
   /** Identifies this process for the scheduler lease. */
   owner: string;
+  /** Where alarm 600.001 (pipeline disabled) goes: core's faults(); none: no alarms. */
+  faults?: FaultReporter;
 }
 
 interface Managed {
@@ -84,6 +86,8 @@ export class TenantScheduler {
   private timers: NodeJS.Timeout[] = [];
   private leaseTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Pipelines whose 600.001 this process last set (true) or cleared (false). */
+  private readonly alarmed = new Map<string, boolean>();
 
   constructor(private readonly deps: TenantSchedulerDeps) {
     this.name = deps.tenantConfig.name;
@@ -108,6 +112,28 @@ export class TenantScheduler {
     await this.loopDone;
     if (this.leader) {
       await this.deps.db.deleteFrom('gate_leases').where('name', '=', this.leaseName()).where('owner', '=', this.deps.owner).execute().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Alarm 600.001 is set exactly while a pipeline is disabled (Zuul's
+   * disable-after-consecutive-failures); only changes reach the fault manager.
+   */
+  private async syncAlarms(): Promise<void> {
+    const fm = this.deps.faults;
+    if (!fm) return;
+    const clean = (v: string) => v.replace(/[\s.=]/g, '_');
+    const entity = (p: string) => `tenant=${clean(this.name)}.pipeline=${clean(p)}`;
+    for (const [name, state] of this.states) {
+      if (this.alarmed.get(name) === state.disabled) continue;
+      this.alarmed.set(name, state.disabled);
+      if (state.disabled) await fm.raise({ alarmId: '600.001', entityInstanceId: entity(name), reasonText: `Pipeline ${name} of tenant ${this.name} was disabled after ${state.consecutiveFailures} consecutive failures.` });
+      else await fm.clear('600.001', entity(name));
+    }
+    for (const name of [...this.alarmed.keys()]) {
+      if (this.states.has(name)) continue;
+      this.alarmed.delete(name);
+      await fm.clear('600.001', entity(name));
     }
   }
 
@@ -166,7 +192,8 @@ export class TenantScheduler {
           }
         }
       }
-      this.states.set(name, state);
+      // A restart is a reconfiguration: as Zuul, it enables a pipeline disabled after consecutive failures.
+      this.states.set(name, state.disabled ? { ...state, disabled: false, consecutiveFailures: 0 } : state);
     }
     for (const state of this.states.values()) for (const q of state.queues) for (const i of q.items) for (const c of i.changes) if (c.kind === 'change') await this.loadClosure(c);
     await this.repairMerges();
@@ -227,6 +254,7 @@ export class TenantScheduler {
       }
       if (await this.processAll()) worked = true;
       await this.store.save(this.states, this.cursor);
+      await this.syncAlarms();
       if (this.effects.length) worked = true;
       this.dispatch();
       return worked;
@@ -286,7 +314,10 @@ export class TenantScheduler {
     for (const [name, p] of candidate.pipelines) {
       const manager = createManager(pipelineSettings(p));
       this.managers.set(name, { pipeline: p, manager });
-      if (!this.states.has(name)) this.states.set(name, manager.initialState());
+      const prev = this.states.get(name);
+      if (!prev) this.states.set(name, manager.initialState());
+      // As Zuul: a pipeline disabled after consecutive failures is enabled again by a reconfiguration.
+      else if (prev.disabled) this.states.set(name, { ...prev, disabled: false, consecutiveFailures: 0 });
       seen.add(name);
     }
     for (const name of [...this.managers.keys()]) {

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   RetryTaskError,
+  type FaultReporter,
   type Logger,
   type SecretBox,
   type Store,
@@ -69,6 +70,7 @@ import {
   nodeProtected,
   notAcceptable,
 } from './errors.js';
+import { NodeAlarms } from './alarms.js';
 import { Periodic } from './periodic.js';
 
 export const PROVISION_TASK = 'metal.provision';
@@ -92,6 +94,8 @@ export interface ConductorDeps {
   secrets: SecretBox;
   drivers: DriverRegistry;
   log: Logger;
+  /** Where alarms go (core's `faults()`); none: no alarms. */
+  faults?: FaultReporter;
 }
 
 export interface ProvisionRequest {
@@ -121,6 +125,7 @@ export class Conductor {
   private readonly periodic: Periodic;
   /** Declared secret keys of every driver, masked and sealed like the name patterns. */
   readonly secretKeys: ReadonlySet<string>;
+  readonly alarms: NodeAlarms;
 
   constructor(
     readonly deps: ConductorDeps,
@@ -130,6 +135,7 @@ export class Conductor {
     this.db = deps.store.db;
     this.secretKeys = deps.drivers.secretKeys();
     this.periodic = new Periodic(this);
+    this.alarms = new NodeAlarms(deps.faults);
   }
 
   get name(): string {
@@ -554,7 +560,9 @@ export class Conductor {
 
   /** Leaves the node: releases the reservation this task holds and writes the final fields. */
   private async finish(node: NodeRecord, taskId: string, changes: Partial<NodeRecord>): Promise<NodeRecord | undefined> {
-    return nodes.update(this.db, node.id, { ...changes, reservation: null, task_id: null, updated_at: Date.now() }, { task_id: taskId });
+    const done = await nodes.update(this.db, node.id, { ...changes, reservation: null, task_id: null, updated_at: Date.now() }, { task_id: taskId });
+    await this.alarms.provisionState(done);
+    return done;
   }
 
   private async runProvisionTask(ctx: TaskContext<ProvisionPayload>): Promise<unknown> {
@@ -719,6 +727,7 @@ export class Conductor {
     if (moved) {
       this.log.warn({ node: node.uuid, from: node.provision_state, to: moved.provision_state, error: lastError }, 'node failed');
       await this.history(moved, lastError, historyTypeOf(node.provision_state), 'ERROR');
+      await this.alarms.provisionState(moved);
     }
     return moved;
   }

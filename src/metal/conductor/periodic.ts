@@ -237,10 +237,13 @@ export class Periodic {
       actual = await driver.power.getPowerState(dctx);
       if (actual === 'error') throw new Error('Power driver returned ERROR state while trying to sync power state.');
     } catch (err) {
+      await this.c.alarms.bmcUnreachable(node, err instanceof Error ? err.message : String(err));
       if (count > max) await this.maxRetriesExceeded(node, null, err);
       else this.c.log.warn({ node: node.uuid, attempt: count, retries: max, err: (err as Error).message }, 'could not get the power state during power sync');
       return count;
     }
+    // Always, not only after a failure here: the alarm may date from before a restart.
+    await this.c.alarms.bmcAnswered(node);
     if (node.power_state === actual) return 0;
     if (node.power_state === null) {
       await nodes.update(this.c.db, node.id, { power_state: actual, updated_at: Date.now() }, { reservation: null, power_state: null });
@@ -281,6 +284,7 @@ export class Periodic {
     if (updated) {
       this.c.log.error({ node: node.uuid }, msg);
       await this.c.history(updated, msg, 'monitoring', 'ERROR');
+      await this.c.alarms.powerFailure(updated);
     }
   }
 
@@ -316,6 +320,7 @@ export class Periodic {
       );
       if (recovered) {
         this.syncFailures.delete(node.uuid);
+        await this.c.alarms.powerRecovered(recovered);
         this.c.log.info({ node: node.uuid, power_state: actual }, 'node recovered from power failure');
       }
     }

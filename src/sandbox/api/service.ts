@@ -22,6 +22,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   canSeeProject,
+  type FaultReporter,
   type Logger as CoreLogger,
   type Principal,
 } from '../../core/index.js';
@@ -62,6 +63,8 @@ export interface SandboxServiceOptions {
   imageRoots: string[];
   /** the server's URL, recorded with each sandbox (known once it listens) */
   url(): string;
+  /** where alarm 600.002 (sandbox lost) goes: core's faults(); none: no alarms */
+  faults?: FaultReporter;
 }
 
 /** What a caller may ask for when creating a sandbox (the library's spec, image as a string). */
@@ -207,7 +210,10 @@ export class SandboxService {
     for (const r of await this.records.liveOnHost(this.host)) {
       if (r.owner === this.owner || this.ownerAlive(r)) continue;
       const moved = await this.records.move(r.id, 'lost', { error: `its server (pid ${r.ownerPid}) stopped; what the sandbox ran died with it and was released` });
-      if (moved) this.log.warn({ sandbox: r.id, owner: r.owner }, 'sandbox lost with its server');
+      if (moved) {
+        this.log.warn({ sandbox: r.id, owner: r.owner }, 'sandbox lost with its server');
+        await this.opts.faults?.raise({ alarmId: '600.002', entityInstanceId: `sandbox=${r.id}`, reasonText: `Sandbox ${r.id} (project ${r.project}) was lost: its server (pid ${r.ownerPid}) stopped and what it ran died with it.` });
+      }
     }
     this.timer = setInterval(() => void this.reconcile().catch((err) => this.log.warn({ err }, 'sandbox reconcile failed')), RECONCILE_MS);
     this.timer.unref();
@@ -343,6 +349,8 @@ export class SandboxService {
       throw new ConflictError(`sandbox ${id} runs on another server (${rec.ownerUrl ?? rec.host}); remove it there (admins may drop the record with force=true)`);
     // nothing of it runs here any more (ended, failed and released, or lost)
     await this.records.remove(id);
+    // Removing a lost sandbox is the operator's acknowledgement.
+    if (rec.state === 'lost') await this.opts.faults?.clear('600.002', `sandbox=${id}`);
   }
 
   private async find(caller: Principal, id: string): Promise<SandboxRecord> {

@@ -1,0 +1,136 @@
+/**
+ * The system controller's audit loop (dcmanager's subcloud audit): every
+ * period, each subcloud is asked for its version, alarm summary and sync
+ * digests, a bounded number at a time; what changed is recorded, alarms
+ * follow (audit-step.ts), and a managed subcloud found out of sync gets a
+ * durable sync task. A sync task is named by the subcloud and both digests,
+ * so one drift queues one task however many audits see it, and a task
+ * left by a dead controller is resumed by the next.
+ */
+import { isUniqueViolation, RetryTaskError, type FaultReporter, type Logger, type TaskRunner, type TokenService } from '../../core/index.js';
+import { auditStep, syncEntity, type AuditAnswer } from './audit-step.js';
+import { peer, PeerError } from './peer.js';
+import type { Subclouds } from './subclouds.js';
+import { identityDigest, type EndpointType } from './sync-digest.js';
+
+export const SYNC_TASK = 'edge.sync';
+
+export interface AuditorOptions {
+  intervalMs: number;
+  /** Subclouds audited at once. */
+  concurrency: number;
+  /** Deadline of one audit call. */
+  timeoutMs: number;
+}
+
+export interface CycleReport {
+  audited: number;
+  online: number;
+  offline: number;
+  syncsQueued: number;
+  ms: number;
+}
+
+export class Auditor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<CycleReport> | undefined;
+  private stopped = true;
+  last: CycleReport | undefined;
+
+  constructor(
+    private readonly deps: { subclouds: Subclouds; tokens: TokenService; tasks: TaskRunner; faults: FaultReporter; log: Logger },
+    readonly opts: AuditorOptions,
+  ) {
+    deps.tasks.register<{ subcloud: number; type: EndpointType }>(SYNC_TASK, { run: ({ task }) => this.sync(task.payload.subcloud, task.payload.type) });
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = async () => {
+      const started = Date.now();
+      await this.cycle().catch((err) => this.deps.log.error({ err }, 'subcloud audit failed'));
+      if (this.stopped) return;
+      this.timer = setTimeout(tick, Math.max(0, this.opts.intervalMs - (Date.now() - started)));
+      this.timer.unref();
+    };
+    this.timer = setTimeout(tick, 0);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One audit of every subcloud (a cycle already running is joined, not doubled). */
+  cycle(): Promise<CycleReport> {
+    this.running ??= this.runCycle().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runCycle(): Promise<CycleReport> {
+    const t0 = Date.now();
+    const controller = { identity: identityDigest(await this.deps.tokens.exportHashed()) };
+    const all = await this.deps.subclouds.list();
+    const report: CycleReport = { audited: 0, online: 0, offline: 0, syncsQueued: 0, ms: 0 };
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length && !this.stopped) {
+        const s = all[next++]!;
+        let answer: AuditAnswer;
+        try {
+          const r = await peer.audit(s.endpoint, this.deps.subclouds.token(s), this.opts.timeoutMs);
+          answer = { ok: true, version: String(r.version), alarms: r.alarms ?? null, digests: r.digests ?? {} };
+        } catch (err) {
+          answer = { ok: false, error: err instanceof PeerError ? err.message : String((err as Error).message) };
+        }
+        const out = auditStep(s, answer, controller);
+        await this.deps.subclouds.recordAudit(s, out.next, Date.now());
+        for (const a of out.alarms) {
+          if (a.op === 'raise') await this.deps.faults.raise({ alarmId: a.alarmId, entityInstanceId: a.entityInstanceId, reasonText: a.reasonText });
+          else await this.deps.faults.clear(a.alarmId, a.entityInstanceId);
+        }
+        for (const type of out.sync) if (await this.queueSync(s.id, type, controller[type], answer.ok ? answer.digests[type] : undefined)) report.syncsQueued++;
+        report.audited++;
+        if (out.next.availability === 'online') report.online++;
+        else report.offline++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.opts.concurrency, all.length)) }, worker));
+    report.ms = Date.now() - t0;
+    this.last = report;
+    if (report.audited) this.deps.log.debug(report, 'subcloud audit cycle');
+    return report;
+  }
+
+  private async queueSync(subcloud: number, type: EndpointType, ours: string, theirs: string | undefined): Promise<boolean> {
+    try {
+      await this.deps.tasks.enqueue({ id: `edge-sync-${subcloud}-${type}-${ours.slice(0, 16)}-${(theirs ?? 'none').slice(0, 16)}`, kind: SYNC_TASK, subject: String(subcloud), payload: { subcloud, type }, maxAttempts: 10 });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false; // this drift already has its task
+      throw err;
+    }
+  }
+
+  /** The sync task: idempotent (the subcloud's set is replaced whole), never for an unmanaged subcloud. */
+  private async sync(id: number, type: EndpointType): Promise<unknown> {
+    const s = await this.deps.subclouds.get(String(id)).catch(() => undefined);
+    if (!s) return { skipped: 'the subcloud was deleted' };
+    if (s.management !== 'managed') return { skipped: `${s.name} is unmanaged` };
+    const rows = await this.deps.tokens.exportHashed();
+    let reply;
+    try {
+      reply = await peer.syncIdentity(s.endpoint, this.deps.subclouds.token(s), rows, Math.max(this.opts.timeoutMs, 10_000));
+    } catch (err) {
+      if (err instanceof PeerError) throw new RetryTaskError(err.message, 2000);
+      throw err;
+    }
+    const inSync = reply.digests[type] === identityDigest(rows);
+    await this.deps.subclouds.setSync(id, type, inSync ? 'in-sync' : 'out-of-sync');
+    if (inSync) await this.deps.faults.clear('280.002', syncEntity(s.name, type));
+    this.deps.log.info({ subcloud: s.name, type, tokens: rows.length, inSync }, 'subcloud synced');
+    return { subcloud: s.name, type, tokens: rows.length, inSync };
+  }
+}

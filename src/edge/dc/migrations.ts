@@ -1,0 +1,53 @@
+// The edge module's tables: on a system controller, its subclouds and
+// subcloud groups (dcmanager's model); on every server, which of its
+// tokens came from a controller (identity sync). Portable types only.
+import { PostgresAdapter, type Kysely, type CreateTableBuilder } from 'kysely';
+import type { Migrations } from '../../core/index.js';
+
+function withId(db: Kysely<any>, table: string): CreateTableBuilder<string, 'id'> {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const t = db.schema.createTable(table);
+  return pg ? t.addColumn('id', 'serial', (c) => c.primaryKey()) : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+export const edgeMigrations: Migrations = {
+  '001-subclouds': {
+    async up(db: Kysely<any>) {
+      await withId(db, 'edge_subcloud_groups')
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('update_apply_type', 'text', (c) => c.notNull())
+        .addColumn('max_parallel_subclouds', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint')
+        .execute();
+      // dcmanager's Default group (id 1), which a subcloud added without a group joins.
+      await db.insertInto('edge_subcloud_groups').values({ name: 'Default', description: 'Default Subcloud Group', update_apply_type: 'parallel', max_parallel_subclouds: 2, created_at: Date.now(), updated_at: null }).execute();
+
+      await withId(db, 'edge_subclouds')
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('location', 'text')
+        .addColumn('group_id', 'integer', (c) => c.notNull())
+        .addColumn('endpoint', 'text', (c) => c.notNull())
+        // The subcloud's admin token, sealed with the server's secret key; never shown.
+        .addColumn('token_sealed', 'text', (c) => c.notNull())
+        .addColumn('software_version', 'text')
+        .addColumn('management_state', 'text', (c) => c.notNull())
+        .addColumn('availability_status', 'text', (c) => c.notNull())
+        .addColumn('deploy_status', 'text', (c) => c.notNull())
+        .addColumn('missed_audits', 'integer', (c) => c.notNull())
+        .addColumn('last_audit_at', 'bigint')
+        .addColumn('last_error', 'text')
+        // {endpoint_type: sync_status}
+        .addColumn('endpoint_sync', 'text', (c) => c.notNull())
+        // The subcloud's own FM summary, as its last audit read it.
+        .addColumn('alarm_summary', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint')
+        .execute();
+
+      await db.schema.createTable('edge_synced_tokens').addColumn('id', 'text', (c) => c.primaryKey()).execute();
+    },
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * What every Strata server answers as a (possible) subcloud, under
+ * /edge/v1, for its system controller: one audit call (version, its alarm
+ * summary, its sync digests) and the identity sync (the controller's tokens,
+ * by hash, replacing the set it sent last time). Admins only: the
+ * controller calls with the admin token it was given at `subcloud add`.
+ * Strata's own API, not dcmanager's: StarlingX's controller reaches into
+ * each subcloud's Keystone and sysinv instead.
+ */
+import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import { coreErrorHandler, FM_SERVICE, type HashedToken, type Services, type TokenService } from '../../core/index.js';
+import { identityDigest } from './sync-digest.js';
+import type { AlarmCounts } from './audit-step.js';
+
+export const EDGE_API_PREFIX = '/edge/v1';
+export const VERSION = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version as string;
+
+interface SyncedTable {
+  edge_synced_tokens: { id: string };
+}
+
+const NullableTime = Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0 });
+const Hashed = Type.Object(
+  {
+    id: Type.String({ pattern: '^[0-9a-fA-F-]{36}$' }),
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    role: Type.Union([Type.Literal('reader'), Type.Literal('member'), Type.Literal('admin')]),
+    project: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    created_at: Type.Integer({ minimum: 0 }),
+    // One type list, not anyOf: Fastify's Ajv coerces types, and would turn null into 0 in an anyOf's integer branch.
+    expires_at: NullableTime,
+    revoked_at: NullableTime,
+  },
+  { additionalProperties: false },
+);
+const IdentityBody = Type.Object({ tokens: Type.Array(Hashed, { maxItems: 100_000 }) }, { additionalProperties: false });
+
+/** The controller's tokens this server holds (those it was sent), as stored. */
+export async function syncedTokens(db: Kysely<any>, tokens: TokenService): Promise<HashedToken[]> {
+  const ids = (await (db as Kysely<SyncedTable>).selectFrom('edge_synced_tokens').select('id').execute()).map((r) => r.id);
+  return tokens.hashedByIds(ids);
+}
+
+export function subcloudApi(deps: { db: Kysely<any>; tokens: TokenService; services: Services; role: string }): FastifyPluginAsync {
+  const db = deps.db as Kysely<SyncedTable>;
+  return async (app: FastifyInstance) => {
+    app.setErrorHandler(coreErrorHandler);
+
+    app.get('/audit', { config: { role: 'admin' } }, async () => {
+      const fm = deps.services.maybe<{ summary(): Promise<AlarmCounts> }>(FM_SERVICE);
+      const held = await syncedTokens(deps.db, deps.tokens);
+      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests: { identity: identityDigest(held) } };
+    });
+
+    app.put<{ Body: { tokens: HashedToken[] } }>('/sync/identity', { schema: { body: IdentityBody }, config: { role: 'admin' } }, async (req) => {
+      const before = (await db.selectFrom('edge_synced_tokens').select('id').execute()).map((r) => r.id);
+      const incoming = req.body.tokens;
+      // The set replaced is what this controller sent before plus what it sends now; local tokens stay.
+      await deps.tokens.replaceHashed([...new Set([...before, ...incoming.map((t) => t.id)])], incoming);
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('edge_synced_tokens').execute();
+        for (let i = 0; i < incoming.length; i += 500) {
+          const chunk = incoming.slice(i, i + 500);
+          if (chunk.length) await trx.insertInto('edge_synced_tokens').values(chunk.map((t) => ({ id: t.id }))).execute();
+        }
+      });
+      return { digests: { identity: identityDigest(await syncedTokens(deps.db, deps.tokens)) } };
+    });
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * What "in sync" means for each endpoint type: the same digest on both
+ * sides. For `identity`, the controller's tokens (their stored hashes,
+ * roles, projects, expiry and revocation) against the copies the subcloud
+ * holds from it; its own local tokens are not part of it.
+ */
+import { createHash } from 'node:crypto';
+import type { HashedToken } from '../../core/index.js';
+
+export const ENDPOINT_TYPES = ['identity'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+export type SyncStatus = 'in-sync' | 'out-of-sync' | 'unknown';
+
+export function identityDigest(rows: readonly HashedToken[]): string {
+  const canonical = [...rows]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => [r.id, r.name, r.hash, r.role, r.project, r.expires_at, r.revoked_at]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** dcmanager's overall `sync_status`: in-sync when every endpoint is, out-of-sync when any is, else unknown. */
+export function overallSync(statuses: readonly SyncStatus[]): SyncStatus {
+  if (statuses.length > 0 && statuses.every((s) => s === 'in-sync')) return 'in-sync';
+  if (statuses.some((s) => s === 'out-of-sync')) return 'out-of-sync';
+  return 'unknown';
+}
