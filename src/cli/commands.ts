@@ -4,6 +4,7 @@ import * as siteCli from '../site/cli.js';
 import * as metalCli from '../metal/cli.js';
 import * as sandboxCli from '../sandbox/cli.js';
 import * as gateCli from '../gate/cli.js';
+import * as webCli from '../web/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -20,4 +21,5 @@ export const moduleClis: ModuleCli[] = [
   metalCli,
   sandboxCli,
   gateCli,
+  webCli,
 ];
