@@ -44,7 +44,7 @@ export const webModule: StrataModule = {
       }
       return { status: res.statusCode, body };
     };
-    const hub = new WatchHub(probe, intervalOption(ctx.config.options.webWatchInterval));
+    const hub = new WatchHub(probe, intervalOption(ctx.config.options.webWatchInterval ?? process.env.STRATA_WEB_WATCH_INTERVAL));
     return {
       mounts: [{
         prefix: '',
