@@ -68,6 +68,16 @@ if (!existsSync(built) || Number(readFileSync(built, 'utf8')) < sourcesAt) {
   writeFileSync(built, String(sourcesAt));
 }
 
+// 3b. The dashboard bundle (Vite), when its sources changed. A failed UI
+// build stops setup: `strata server` would then serve the APIs only.
+const uiBuilt = join(root, 'dist/web-ui/.build-stamp');
+const uiAt = Math.max(newest(join(root, 'src/web/ui')), statSync(join(root, 'src/web/server/sse.ts')).mtimeMs, statSync(lock).mtimeMs);
+if (!existsSync(uiBuilt) || Number(readFileSync(uiBuilt, 'utf8')) < uiAt) {
+  say('building the dashboard (vite)');
+  run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'src/web/ui/vite.config.ts']);
+  writeFileSync(uiBuilt, String(uiAt));
+}
+
 // 4. Artefacts the tests need that are built from Debian packages (guest kernel, initramfs, agent).
 if (forTests) {
   const prepare = join(root, 'dist/sandbox/vm/prepare.js');

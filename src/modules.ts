@@ -14,6 +14,8 @@ const loaders: Record<string, () => Promise<StrataModule>> = {
   accel: async () => (await import('./accel/index.js')).accelModule,
   gate: async () => (await import('./gate/index.js')).gateModule,
   edge: async () => (await import('./edge/index.js')).edgeModule,
+  // Last: the dashboard probes the other modules' APIs.
+  web: async () => (await import('./web/index.js')).webModule,
 };
 
 export const MODULE_NAMES = Object.keys(loaders);

@@ -6,6 +6,7 @@ import * as sandboxCli from '../sandbox/cli.js';
 import * as gateCli from '../gate/cli.js';
 import * as accelCli from '../accel/cli.js';
 import * as edgeCli from '../edge/cli.js';
+import * as webCli from '../web/cli.js';
 
 /**
  * Each module's CLI: a `register(program)` and the options it adds to
@@ -24,4 +25,5 @@ export const moduleClis: ModuleCli[] = [
   accelCli,
   gateCli,
   edgeCli,
+  webCli,
 ];

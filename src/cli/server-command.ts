@@ -12,7 +12,7 @@ export function registerServerCommand(program: Command, moduleOptions: ServerOpt
     .option('--noauth', 'serve without authentication (accepted only on a loopback address)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.STRATA_LOG_LEVEL ?? 'info')
     .option('--body-limit <bytes>', 'largest request body accepted', String(32 * 1024 * 1024))
-    .option('--modules <names>', 'run only these modules, comma-separated (fm, site, metal, sandbox, gate, edge; default: all)');
+    .option('--modules <names>', 'run only these modules, comma-separated (fm, site, metal, sandbox, accel, gate, edge, web; default: all)');
   for (const o of moduleOptions) cmd.option(o.flags, o.description, o.defaultValue);
   cmd.action(
     action(async (ctx, opts: Record<string, unknown>) => {

@@ -95,6 +95,8 @@ export interface GateFixtureOptions {
   check?: boolean;
   /** A postgres:// URL: run the server on PostgreSQL. */
   database?: string;
+  /** More `strata server` options (other modules' settings). */
+  serverArgs?: string[];
 }
 
 export function projectConfig(jobs: Record<string, string[]>, extra = ''): string {
@@ -109,9 +111,11 @@ export class GateFixture {
   server!: StrataServer;
   private readonly concurrency: number;
   private readonly database?: string;
+  private readonly serverArgs: string[];
 
   private constructor(opts: GateFixtureOptions) {
     this.database = opts.database;
+    this.serverArgs = opts.serverArgs ?? [];
     this.repos = new TestRepos();
     this.dir = mkdtempSync(path.join(tmpdir(), 'strata-gate-e2e-'));
     this.tenantFile = path.join(this.dir, 'main.yaml');
@@ -149,6 +153,7 @@ export class GateFixture {
       args: [
         '--gate-tenant-config', this.tenantFile, '--gate-git-root', this.repos.root, '--gate-executor-concurrency', String(this.concurrency),
         ...(this.database ? ['--database', this.database] : []),
+        ...this.serverArgs,
       ],
     });
   }

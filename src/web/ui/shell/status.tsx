@@ -1,0 +1,20 @@
+// The stream's state, announced politely to screen readers.
+import type { LinkState } from './live.ts';
+
+const TEXT: Record<LinkState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unauthorized: 'token refused: log in again' };
+
+export function LinkBadge(props: { state: LinkState }) {
+  return <span class={`link link-${props.state}`} role="status" aria-live="polite" data-testid="link">{TEXT[props.state]}</span>;
+}
+
+/** Body of an update that answered 200, else null (the caller shows the error). */
+export function okBody(u: { status: number; body: any } | undefined): any {
+  return u && u.status === 200 ? u.body : null;
+}
+
+export function UpdateError(props: { u: { status: number; body: any } | undefined; what: string }) {
+  const u = props.u;
+  if (!u || u.status === 200) return null;
+  const msg = u.body?.error?.message ?? u.body?.error_message ?? `HTTP ${u.status}`;
+  return <p role="alert" class="error">{props.what}: {typeof msg === 'string' ? msg : JSON.stringify(msg)}</p>;
+}
