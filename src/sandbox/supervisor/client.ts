@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 
 import { fileURLToPath } from 'node:url';
 import { lineSplitter, type ExecResult, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
+import { procStartTicks } from './proc-identity.js';
 
 /** Sends one request and returns the result; rejects with the supervisor's error or when nobody answers. */
 export function request<T>(socketPath: string, req: Request, timeoutMs = 35_000): Promise<T> {
@@ -135,6 +136,14 @@ export async function recoverSupervisors(stateDir: string): Promise<Recovered[]>
       } catch {
         const file = supervisorPaths(stateDir, id).status;
         const status = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Status) : undefined;
+        // A lost sandbox runs nothing: end the workload its dead supervisor left orphaned.
+        if (status?.state === 'running' && status.childPid && status.childStart && procStartTicks(status.childPid) === status.childStart) {
+          try {
+            process.kill(-status.childPid, 'SIGKILL');
+          } catch {
+            /* gone meanwhile */
+          }
+        }
         return { id, state: 'lost', status };
       }
     }),

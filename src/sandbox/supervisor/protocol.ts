@@ -25,6 +25,8 @@ export interface Status {
   id: string;
   supervisorPid: number;
   childPid: number | null;
+  /** With childPid, identifies the child's process group leader across pid reuse. */
+  childStart: string | null;
   state: 'running' | 'exited';
   exitCode: number | null;
   exitSignal: string | null;

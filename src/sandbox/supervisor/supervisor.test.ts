@@ -68,12 +68,13 @@ test('supervisor outlives a SIGKILLed server; a restarted server reconnects, exe
   assert.deepEqual(ex, { exitCode: 3, signal: null, stdout: 'hello\n', stderr: 'err\n' });
   await until(async () => /tick [3-9]/.test(await rec.handle!.logs()));
 
-  // Kill the supervisor: the sandbox is lost, and the last status is still known.
+  // Kill the supervisor: the sandbox is lost, its orphaned workload is ended, and the last status is still known.
   process.kill(before.supervisorPid, 'SIGKILL');
   await until(() => !alive(before.supervisorPid));
   const [lost] = await recoverSupervisors(dir);
   assert.equal(lost.state, 'lost');
   assert.equal(lost.status!.id, 'sb1');
+  await until(() => !alive(before.childPid!));
 });
 
 test('signals reach the workload; exit status is kept; shutdown ends the supervisor; a second spawn of a live id is refused', async (t) => {

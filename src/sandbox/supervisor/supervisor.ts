@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, closeSyn
 
 import { lineSplitter, parseRequest, type ExecResult, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
+import { procStartTicks } from './proc-identity.js';
 
 const [stateDir, id] = process.argv.slice(2);
 if (!stateDir || !id) {
@@ -32,12 +33,15 @@ const child: ChildProcess = spawn(spec.argv[0], spec.argv.slice(1), {
   cwd: spec.cwd,
   env: spec.env ?? process.env,
   stdio: ['ignore', logFd, logFd],
+  // its own process group, so whoever finds this supervisor dead can end all of it
+  detached: true,
 });
 closeSync(logFd);
 const status: Status = {
   id,
   supervisorPid: process.pid,
   childPid: child.pid ?? null,
+  childStart: child.pid ? procStartTicks(child.pid) : null,
   state: 'running',
   exitCode: null,
   exitSignal: null,
@@ -103,7 +107,7 @@ async function handle(r: Request): Promise<unknown> {
     case 'status':
       return status;
     case 'signal':
-      if (status.state === 'running' && child.pid) process.kill(child.pid, r.signal);
+      if (status.state === 'running' && child.pid) process.kill(-child.pid, r.signal);
       return status;
     case 'exec':
       if (status.state !== 'running') throw new Error(`sandbox ${id} is not running`);
@@ -112,7 +116,7 @@ async function handle(r: Request): Promise<unknown> {
       return tail(r.maxBytes ?? 64 * 1024);
     case 'shutdown':
       if (status.state === 'running' && child.pid) {
-        process.kill(child.pid, 'SIGKILL');
+        process.kill(-child.pid, 'SIGKILL');
         await new Promise((res) => child.once('exit', res));
       }
       setImmediate(exitNow);
