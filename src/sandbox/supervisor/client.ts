@@ -1,0 +1,151 @@
+/**
+ * The server's side of the supervisors: spawns one per sandbox (detached, own
+ * session, so the server's death does not reach it), talks to it over its unix
+ * socket, and at server start finds every supervisor in the state dir and
+ * tells live ones (their sandboxes stay running) from dead ones (lost).
+ */
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { lineSplitter, type ExecResult, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
+import { supervisorPaths } from './paths.js';
+import { procStartTicks } from './proc-identity.js';
+
+/** Sends one request and returns the result; rejects with the supervisor's error or when nobody answers. */
+export function request<T>(socketPath: string, req: Request, timeoutMs = 35_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(socketPath);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`supervisor at ${socketPath} did not answer ${req.op} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f();
+    };
+    sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
+    sock.on('error', (e) => settle(() => reject(e)));
+    sock.on('close', () => settle(() => reject(new Error(`supervisor at ${socketPath} closed without a reply`))));
+    sock.on(
+      'data',
+      lineSplitter((line) => {
+        settle(() => {
+          const r = JSON.parse(line) as Reply;
+          sock.destroy();
+          if (r.ok) resolve(r.result as T);
+          else reject(new Error(r.error));
+        });
+      }),
+    );
+  });
+}
+
+/** How to run supervisor.ts: from the sources through tsx, or the built .js directly. */
+function supervisorCommand(): string[] {
+  const here = fileURLToPath(new URL('./supervisor' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url));
+  return here.endsWith('.ts') ? [process.execPath, '--import', 'tsx', here] : [process.execPath, here];
+}
+
+export class SupervisorHandle {
+  readonly socket: string;
+  constructor(readonly stateDir: string, readonly id: string) {
+    this.socket = supervisorPaths(stateDir, id).socket;
+  }
+  status(): Promise<Status> {
+    return request<Status>(this.socket, { op: 'status' }, 5_000);
+  }
+  signal(signal: NodeJS.Signals): Promise<Status> {
+    return request<Status>(this.socket, { op: 'signal', signal });
+  }
+  exec(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return request<ExecResult>(this.socket, { op: 'exec', argv, ...opts }, (opts.timeoutMs ?? 30_000) + 5_000);
+  }
+  logs(maxBytes?: number): Promise<string> {
+    return request<string>(this.socket, { op: 'logs', maxBytes });
+  }
+  shutdown(): Promise<Status> {
+    return request<Status>(this.socket, { op: 'shutdown' });
+  }
+}
+
+/** Starts a supervisor for one sandbox and resolves once its socket is listening. */
+export async function spawnSupervisor(stateDir: string, spec: SupervisorSpec, timeoutMs = 15_000): Promise<SupervisorHandle> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const paths = supervisorPaths(stateDir, spec.id);
+  if (existsSync(paths.socket)) {
+    const alive = await new SupervisorHandle(stateDir, spec.id).status().then(() => true, () => false);
+    if (alive) throw new Error(`sandbox ${spec.id} already has a live supervisor`);
+  }
+  writeFileSync(paths.spec, JSON.stringify(spec), { mode: 0o600 });
+  const [cmd, ...args] = supervisorCommand();
+  // detached: setsid(), so the server's process group and session signals miss it.
+  const p = spawn(cmd, [...args, stateDir, spec.id], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`supervisor for ${spec.id} did not start in ${timeoutMs} ms: ${err.trim()}`));
+    }, timeoutMs);
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.stdout!.on(
+      'data',
+      lineSplitter((line) => {
+        if (line === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        }
+      }),
+    );
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`supervisor for ${spec.id} exited ${code}: ${err.trim()}`));
+    });
+  });
+  // From here on the supervisor must not depend on our pipes.
+  p.stdout!.destroy();
+  p.stderr!.destroy();
+  p.removeAllListeners('exit');
+  p.unref();
+  return new SupervisorHandle(stateDir, spec.id);
+}
+
+export interface Recovered {
+  id: string;
+  /** running: supervisor answers and its child lives; exited: it answers, child done; lost: no supervisor. */
+  state: 'running' | 'exited' | 'lost';
+  status?: Status;
+  handle?: SupervisorHandle;
+}
+
+/** At server start: every sandbox that had a supervisor, and what became of it. */
+export async function recoverSupervisors(stateDir: string): Promise<Recovered[]> {
+  if (!existsSync(stateDir)) return [];
+  const ids = readdirSync(stateDir)
+    .filter((f) => f.endsWith('.spec.json'))
+    .map((f) => f.slice(0, -'.spec.json'.length));
+  return Promise.all(
+    ids.map(async (id): Promise<Recovered> => {
+      const handle = new SupervisorHandle(stateDir, id);
+      try {
+        const status = await handle.status();
+        return { id, state: status.state, status, handle };
+      } catch {
+        const file = supervisorPaths(stateDir, id).status;
+        const status = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Status) : undefined;
+        // A lost sandbox runs nothing: end the workload its dead supervisor left orphaned.
+        if (status?.state === 'running' && status.childPid && status.childStart && procStartTicks(status.childPid) === status.childStart) {
+          try {
+            process.kill(-status.childPid, 'SIGKILL');
+          } catch {
+            /* gone meanwhile */
+          }
+        }
+        return { id, state: 'lost', status };
+      }
+    }),
+  );
+}

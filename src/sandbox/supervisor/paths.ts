@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+
+/** Where a supervisor keeps its files, all under the server's state dir. */
+export function supervisorPaths(stateDir: string, id: string) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) throw new Error(`invalid sandbox id ${JSON.stringify(id)}`);
+  return {
+    spec: join(stateDir, `${id}.spec.json`),
+    socket: join(stateDir, `${id}.sock`),
+    pid: join(stateDir, `${id}.pid`),
+    status: join(stateDir, `${id}.status.json`),
+    log: join(stateDir, `${id}.log`),
+  };
+}

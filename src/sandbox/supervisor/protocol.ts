@@ -1,0 +1,75 @@
+/**
+ * Wire protocol between the Strata server and a per-sandbox supervisor (the
+ * shim): one JSON object per line over a unix socket, one request then one
+ * reply per connection, so a server that dies mid-request leaves nothing
+ * half-open in the supervisor.
+ */
+export interface SupervisorSpec {
+  id: string;
+  /** The runtime's host process; the supervisor, not the server, is its parent. */
+  argv: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Command prefix that runs a command inside the sandbox (e.g. nsenter); empty runs it beside. */
+  execPrefix?: string[];
+}
+
+export type Request =
+  | { op: 'status' }
+  | { op: 'signal'; signal: NodeJS.Signals }
+  | { op: 'exec'; argv: string[]; stdin?: string; timeoutMs?: number }
+  | { op: 'logs'; maxBytes?: number }
+  | { op: 'shutdown' };
+
+export interface Status {
+  id: string;
+  supervisorPid: number;
+  childPid: number | null;
+  /** With childPid, identifies the child's process group leader across pid reuse. */
+  childStart: string | null;
+  state: 'running' | 'exited';
+  exitCode: number | null;
+  exitSignal: string | null;
+  startedAt: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export type Reply = { ok: true; result: unknown } | { ok: false; error: string };
+
+/** Splits a byte stream into lines; the last, unterminated piece is kept until more arrives. */
+export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | string) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString();
+    let i: number;
+    while ((i = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      if (line.trim()) onLine(line);
+    }
+  };
+}
+
+const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown']);
+
+/** Validates an incoming request; the error names the bad field. */
+export function parseRequest(line: string): Request {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new Error('request is not JSON');
+  }
+  if (!v || typeof v !== 'object') throw new Error('request must be an object');
+  const r = v as Record<string, unknown>;
+  if (typeof r.op !== 'string' || !OPS.has(r.op)) throw new Error(`unknown op ${JSON.stringify(r.op)}`);
+  if (r.op === 'signal' && (typeof r.signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(r.signal))) throw new Error('signal: expected a name like SIGTERM');
+  if (r.op === 'exec' && (!Array.isArray(r.argv) || r.argv.length === 0 || !r.argv.every((a) => typeof a === 'string'))) throw new Error('exec.argv: expected a non-empty array of strings');
+  return r as unknown as Request;
+}

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recoverSupervisors, spawnSupervisor, SupervisorHandle } from './client.js';
+import { parseRequest } from './protocol.js';
+
+const LOOP = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done'];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('protocol: bad requests are refused with the field named', () => {
+  assert.throws(() => parseRequest('nope'), /not JSON/);
+  assert.throws(() => parseRequest('{"op":"boom"}'), /unknown op "boom"/);
+  assert.throws(() => parseRequest('{"op":"signal","signal":"kill; rm"}'), /signal: expected/);
+  assert.throws(() => parseRequest('{"op":"exec","argv":[]}'), /exec.argv/);
+  assert.deepEqual(parseRequest('{"op":"status"}'), { op: 'status' });
+});
+
+test('supervisor outlives a SIGKILLed server; a restarted server reconnects, execs, and sees lost when the supervisor dies', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-sup-'));
+  const pids: number[] = [];
+  t.after(() => {
+    for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The "server": its own process, which we SIGKILL with its whole process group.
+  const standIn = fileURLToPath(new URL('./server-stand-in.ts', import.meta.url));
+  const server = spawn(process.execPath, ['--import', 'tsx', standIn, dir, 'sb1', ...LOOP], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  pids.push(server.pid!);
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (d: Buffer) => d.toString().includes('spawned') && resolve());
+    server.on('exit', (c) => reject(new Error(`stand-in exited ${c}`)));
+  });
+  server.removeAllListeners('exit');
+  const before = await new SupervisorHandle(dir, 'sb1').status();
+  pids.push(before.supervisorPid, before.childPid!);
+  assert.notEqual(before.supervisorPid, server.pid);
+  process.kill(-server.pid!, 'SIGKILL');
+  await until(() => !alive(server.pid!));
+
+  // "Restart": recover from the state dir alone.
+  const [rec] = await recoverSupervisors(dir);
+  assert.equal(rec.id, 'sb1');
+  assert.equal(rec.state, 'running');
+  assert.equal(rec.status!.childPid, before.childPid);
+  assert.ok(alive(before.childPid!), 'the workload survived the server');
+  const ex = await rec.handle!.exec(['sh', '-c', 'echo hello; echo err >&2; exit 3']);
+  assert.deepEqual(ex, { exitCode: 3, signal: null, stdout: 'hello\n', stderr: 'err\n' });
+  await until(async () => /tick [3-9]/.test(await rec.handle!.logs()));
+
+  // Kill the supervisor: the sandbox is lost, its orphaned workload is ended, and the last status is still known.
+  process.kill(before.supervisorPid, 'SIGKILL');
+  await until(() => !alive(before.supervisorPid));
+  const [lost] = await recoverSupervisors(dir);
+  assert.equal(lost.state, 'lost');
+  assert.equal(lost.status!.id, 'sb1');
+  await until(() => !alive(before.childPid!));
+});
+
+test('signals reach the workload; exit status is kept; shutdown ends the supervisor; a second spawn of a live id is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-sup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const h = await spawnSupervisor(dir, { id: 'sb2', argv: ['sh', '-c', 'trap "exit 7" USR1; while :; do sleep 0.1; done'] });
+  const st = await h.status();
+  t.after(() => {
+    if (alive(st.supervisorPid)) process.kill(st.supervisorPid, 'SIGKILL');
+  });
+  await assert.rejects(spawnSupervisor(dir, { id: 'sb2', argv: ['true'] }), /already has a live supervisor/);
+  await new Promise((r) => setTimeout(r, 300)); // let sh install its trap
+  await h.signal('SIGUSR1');
+  await until(async () => (await h.status()).state === 'exited');
+  const done = await h.status();
+  assert.equal(done.exitCode, 7);
+  await assert.rejects(h.exec(['true']), /not running/);
+  const [rec] = await recoverSupervisors(dir);
+  assert.equal(rec.state, 'exited');
+  await h.shutdown();
+  await until(() => !alive(st.supervisorPid));
+});
