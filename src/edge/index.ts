@@ -11,6 +11,7 @@
 import { InvalidInputError, faults, type StrataModule } from '../core/index.js';
 import { edgeMigrations } from './dc/migrations.js';
 import { availabilityMachine, managementMachine } from './dc/machines.js';
+import { stepMachine, strategyMachine } from './dc/strategy-machines.js';
 import { subcloudApi, EDGE_API_PREFIX } from './dc/subcloud-api.js';
 import { Subclouds } from './dc/subclouds.js';
 import { Auditor } from './dc/auditor.js';
@@ -31,7 +32,7 @@ export function parseEdgeOptions(options: Record<string, unknown>): { role: 'sub
 export const edgeModule: StrataModule = {
   name: 'edge',
   migrations: edgeMigrations,
-  machines: [availabilityMachine.spec, managementMachine.spec],
+  machines: [availabilityMachine.spec, managementMachine.spec, strategyMachine.spec, stepMachine.spec],
   async create(ctx) {
     const o = parseEdgeOptions(ctx.config.options);
     const mounts = [{ prefix: EDGE_API_PREFIX, plugin: subcloudApi({ db: ctx.store.db, tokens: ctx.tokens, services: ctx.services, role: o.role }) }];
