@@ -91,5 +91,5 @@ test('--modules runs a subset of the all-in-one; an unknown name is refused', as
   assert.equal((await api(s, '/deckhand/api/v1.0/revisions')).status, 404, 'the site module is not mounted');
   const bad = await strata(['server', '--modules', 'metal,warp', '--listen', '127.0.0.1:0', '--data', '/tmp/strata-never']);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /--modules: unknown module warp \(known: site, metal, sandbox, gate\)/);
+  assert.match(bad.stderr, /--modules: unknown module warp \(known: fm, site, metal, sandbox, accel, gate, edge, web\)/);
 });
