@@ -10,7 +10,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ImageStore, Image } from '../images.js';
 import { cyborgErrorHandler, errorBody } from './errors.js';
-import { object, uuidParam } from './body.js';
+import { object, parseJsonBody, uuidParam } from './body.js';
 import { iso } from './views.js';
 
 function imageView(i: Image, prefix: string) {
@@ -48,16 +48,7 @@ export function imageApi(images: ImageStore, prefix: string): FastifyPluginAsync
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1 << 16 }, (_req, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        (err as { statusCode?: number }).statusCode = 400;
-        done(err as Error, undefined);
-      }
-    });
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1 << 16 }, parseJsonBody);
     app.setErrorHandler(cyborgErrorHandler);
     app.setNotFoundHandler((req, reply) => void reply.status(404).send(errorBody(404, `The resource could not be found: ${req.method} ${req.url.split('?')[0]}`)));
     app.get('/', { config: { public: true } }, async (req) => versions(req, prefix));

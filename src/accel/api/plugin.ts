@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AccelService } from '../service.js';
 import { cyborgErrorHandler, errorBody } from './errors.js';
+import { parseJsonBody } from './body.js';
 import { HEADER, MAX_MINOR, MIN_MINOR, negotiate, SERVICE } from './version.js';
 import { deviceRoutes } from './devices.js';
 import { deployableRoutes } from './deployables.js';
@@ -40,16 +41,7 @@ function versionDoc(b: string) {
 export function accelApi(deps: AccelApiDeps): FastifyPluginAsync {
   return async (app) => {
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1 << 20 }, (_req, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        (err as { statusCode?: number }).statusCode = 400;
-        done(err as Error, undefined);
-      }
-    });
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1 << 20 }, parseJsonBody);
     app.decorateRequest('accelMinor', 0);
     app.setErrorHandler(cyborgErrorHandler);
     app.setNotFoundHandler((req, reply) => {
