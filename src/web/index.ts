@@ -35,7 +35,7 @@ export const webModule: StrataModule = {
     // own visibility rules) with the watcher's credential, never around it.
     const probe: Probe = async (path, credential) => {
       if (!inject) throw new Error('the server is not ready');
-      const res = await inject({ method: 'GET', url: path, headers: { ...credential, accept: 'application/json', 'x-openstack-ironic-api-version': 'latest' } });
+      const res = await inject({ method: 'GET', url: path, headers: { ...credential, accept: 'application/json', 'x-openstack-ironic-api-version': 'latest', 'openstack-api-version': 'accelerator latest' } });
       let body: unknown = res.body;
       try {
         body = JSON.parse(res.body);

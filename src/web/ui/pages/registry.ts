@@ -1,6 +1,6 @@
 // The pages, one folder per module. A module's page appears only when the
-// server runs that module (from /healthz); accel and edge add their folder
-// and one line here.
+// server runs that module (from /healthz); a module adds its folder and one
+// line here.
 import type { FunctionComponent } from 'preact';
 import type { Me } from '../shell/api.ts';
 import { overviewPage } from './overview/index.tsx';
@@ -8,6 +8,9 @@ import { gatePages } from './gate/index.tsx';
 import { nodePages } from './nodes/index.tsx';
 import { sandboxPages } from './sandboxes/index.tsx';
 import { sitePages } from './site/index.tsx';
+import { accelPages } from './accel/index.tsx';
+import { alarmPages } from './alarms/index.tsx';
+import { fleetPages } from './fleet/index.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -27,4 +30,4 @@ export interface PageDef {
   component: FunctionComponent<PageProps>;
 }
 
-export const PAGES: PageDef[] = [overviewPage, ...gatePages, ...nodePages, ...sandboxPages, ...sitePages];
+export const PAGES: PageDef[] = [overviewPage, ...gatePages, ...nodePages, ...sandboxPages, ...sitePages, ...accelPages, ...alarmPages, ...fleetPages];

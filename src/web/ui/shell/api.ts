@@ -15,10 +15,12 @@ export interface Me {
   project: string;
 }
 
-const IRONIC = { 'x-openstack-ironic-api-version': 'latest' };
+// The newest microversion of each OpenStack dialect (Ironic's own header,
+// Cyborg's standard one); every other API ignores them.
+export const VERSIONS = { 'x-openstack-ironic-api-version': 'latest', 'openstack-api-version': 'accelerator latest' };
 
 export async function call<T = any>(method: string, path: string, body?: unknown, token = session.token()): Promise<Answer<T>> {
-  const headers: Record<string, string> = { accept: 'application/json', ...IRONIC };
+  const headers: Record<string, string> = { accept: 'application/json', ...VERSIONS };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -52,4 +54,7 @@ export function whoami(token: string): Promise<Answer<Me>> {
   return call<Me>('GET', '/ui/api/whoami', undefined, token);
 }
 
+/** Members and admins see write actions; readers see none. */
 export const canAct = (me: Me | null) => !!me && me.role !== 'reader';
+/** Actions the APIs keep for admins (alarms, suppression, devices, subclouds). */
+export const isAdmin = (me: Me | null) => me?.role === 'admin';

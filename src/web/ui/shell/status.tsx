@@ -1,5 +1,6 @@
 // The stream's state, announced politely to screen readers.
 import type { LinkState } from './live.ts';
+import { errorText } from './api.ts';
 
 const TEXT: Record<LinkState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unauthorized: 'token refused: log in again' };
 
@@ -15,6 +16,5 @@ export function okBody(u: { status: number; body: any } | undefined): any {
 export function UpdateError(props: { u: { status: number; body: any } | undefined; what: string }) {
   const u = props.u;
   if (!u || u.status === 200) return null;
-  const msg = u.body?.error?.message ?? u.body?.error_message ?? `HTTP ${u.status}`;
-  return <p role="alert" class="error">{props.what}: {typeof msg === 'string' ? msg : JSON.stringify(msg)}</p>;
+  return <p role="alert" class="error">{props.what}: {errorText({ ...u, ok: false })}</p>;
 }

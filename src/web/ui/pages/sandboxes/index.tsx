@@ -17,7 +17,7 @@ function Sandboxes({ me }: PageProps) {
   const live = useLive([LIST]);
   const [filter, setFilter] = useState('');
   const u = live.get(LIST);
-  const all = (okBody(u) ?? []) as any[];
+  const all = (okBody(u)?.sandboxes ?? []) as any[];
   const rows = all.filter((s) => !filter || [s.id, s.state, s.runtime, s.project, s.image].some((v) => String(v).includes(filter)));
   const columns: Column<any>[] = [
     { title: 'ID', cell: (s) => <code>{s.id}</code>, width: '22%' },
