@@ -48,6 +48,7 @@ import { CANNOT_RUN_EXIT, NOT_FOUND_EXIT, signalNumberOf, type ExecFrame, type E
 import { isId, newId } from './ids.js';
 import { extractTar, hostPathEntries, tarStream } from './tar.js';
 import { devicesFor, type DeviceBinder } from './device-binder.js';
+import { usageOf, type Usage } from '../host/usage.js';
 import { openJobSession, sandboxBuildRuntime, type JobSandboxOptions, type JobSession, type JobSessionSpec } from './job-session.js';
 
 export interface SandboxServiceOptions {
@@ -450,6 +451,13 @@ export class SandboxService {
       await this.binder?.release(id).catch((err) => this.log.warn({ sandbox: id, err }, 'releasing accelerators'));
     })();
     return live.destroying;
+  }
+
+  /** A sample of what a running sandbox's host processes use, beside the limits in force. */
+  async usage(caller: Principal, id: string): Promise<Usage & { sandbox: string; sampledAt: string; limits: unknown[] }> {
+    const live = await this.running(caller, id, 'measure it');
+    const info = live.sandbox.info();
+    return { sandbox: id, sampledAt: new Date().toISOString(), ...usageOf(info.hostPids), limits: info.limits };
   }
 
   // ------------------------------------------------------------ execs

@@ -1,4 +1,6 @@
-// Sandboxes: each with its state, runtime, image, limits in force and execs.
+// Sandboxes: each with its state, runtime, image, limits in force and
+// running execs; a sandbox's page (./sandbox.tsx) adds its resource use and
+// the output of an exec.
 import { useState } from 'preact/hooks';
 import type { PageDef, PageProps } from '../registry.ts';
 import { useLive } from '../../shell/live.ts';
@@ -7,10 +9,11 @@ import { VirtualTable, type Column } from '../../shell/virtual-table.tsx';
 import { ActionButton } from '../../shell/confirm.tsx';
 import { call, canAct } from '../../shell/api.ts';
 
-const LIST = '/sandbox/api/v1/sandboxes';
+import { Link } from '../../shell/router.tsx';
+import { Sandbox, SANDBOXES as LIST } from './sandbox.tsx';
 
 function limits(s: any): string {
-  return (s.limits ?? []).map((l: any) => `${l.resource ?? l.name ?? ''}${l.value !== undefined ? `=${l.value}` : ''}`).filter(Boolean).join(', ');
+  return (s.limits ?? []).map((l: any) => `${l.limit}=${l.value}${l.enforced ? '' : ' (not enforced)'}`).join(', ');
 }
 
 function Sandboxes({ me }: PageProps) {
@@ -20,11 +23,11 @@ function Sandboxes({ me }: PageProps) {
   const all = (okBody(u)?.sandboxes ?? []) as any[];
   const rows = all.filter((s) => !filter || [s.id, s.state, s.runtime, s.project, s.image].some((v) => String(v).includes(filter)));
   const columns: Column<any>[] = [
-    { title: 'ID', cell: (s) => <code>{s.id}</code>, width: '22%' },
+    { title: 'ID', cell: (s) => <Link to={`/sandboxes/${s.id}`}><code>{s.id}</code></Link>, width: '22%' },
     { title: 'State', cell: (s) => <span class={`s-${s.state}`}>{s.state}</span>, width: '10%' },
     { title: 'Runtime', cell: (s) => `${s.runtime}${s.runtimeClass ? ` (${s.runtimeClass})` : ''}`, width: '14%' },
     { title: 'Image', cell: (s) => s.image, width: '14%' },
-    { title: 'Resources', cell: (s) => limits(s) || (s.spec?.memory ? `memory ${s.spec.memory}` : '—') },
+    { title: 'Limits', cell: (s) => limits(s) || (s.spec?.memory ? `memory ${s.spec.memory}` : '—') },
     { title: 'Execs', cell: (s) => s.execs ?? '—', width: '6%' },
     { title: 'Project', cell: (s) => s.project, width: '10%' },
     ...(canAct(me)
@@ -44,4 +47,7 @@ function Sandboxes({ me }: PageProps) {
   );
 }
 
-export const sandboxPages: PageDef[] = [{ path: '/sandboxes', title: 'Sandboxes', module: 'sandbox', nav: true, component: Sandboxes }];
+export const sandboxPages: PageDef[] = [
+  { path: '/sandboxes', title: 'Sandboxes', module: 'sandbox', nav: true, component: Sandboxes },
+  { path: '/sandboxes/:id', title: 'Sandbox', module: 'sandbox', component: Sandbox },
+];
