@@ -2,13 +2,17 @@
 // wrong token refused), the gate page following a real change through the
 // gate queue until its job turns green, a fake-hardware node deployed from
 // its page through each state, a reader who sees no action buttons and
-// whose forged request is refused, the site diff, and a page that reconnects
-// by itself after the server restarts. Screenshots of each page go to
-// dist/test-screenshots (and to docs/screenshots with STRATA_DOCS_SCREENSHOTS=1).
+// whose forged request is refused, the site diff, a sandbox's resource use
+// and an exec's output, the accelerators, alarms and fleet pages of a
+// system controller (an alarm raised while the page watches shows up), and
+// a page that reconnects by itself after the server restarts. Screenshots
+// of each page go to dist/test-screenshots (full pages) and, with
+// STRATA_DOCS_SCREENSHOTS=1 (`npm run screenshots`), to docs/screenshots
+// (the first screenful, to keep them small).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort } from '../../src/core/testing/index.js';
@@ -47,12 +51,16 @@ after(async () => {
 });
 
 async function shot(page: Page, name: string): Promise<void> {
-  const file = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   if (process.env.STRATA_DOCS_SCREENSHOTS === '1') {
     mkdirSync(DOCS_SHOTS, { recursive: true });
-    copyFileSync(file, join(DOCS_SHOTS, `${name}.png`));
+    await page.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
   }
+}
+
+/** The buttons a page shows, by name (a reader's should be "Log out" alone). */
+async function buttons(page: Page): Promise<string[]> {
+  return (await page.getByRole('button').allInnerTexts()).map((t) => t.trim());
 }
 
 async function login(page: Page, url: string, token: string, path = '/ui/'): Promise<void> {
@@ -200,7 +208,7 @@ test('a page reconnects by itself after a server restart; a server without a bui
     await badge.filter({ hasText: 'reconnecting' }).waitFor();
     s = await startServer({ dataDir, args: ['--modules', 'metal,web', '--listen', `127.0.0.1:${port}`] });
     await badge.filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
-    const r = await api({ url: s.url, token: (await import('node:fs')).readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() }, '/baremetal/v1/nodes', { method: 'POST', headers: IRONIC, body: JSON.stringify({ driver: 'fake-hardware', name: 'after-restart' }) });
+    const r = await api({ url: s.url, token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() }, '/baremetal/v1/nodes', { method: 'POST', headers: IRONIC, body: JSON.stringify({ driver: 'fake-hardware', name: 'after-restart' }) });
     assert.equal(r.status, 201);
     await page.getByTestId('nodes-table').getByRole('link', { name: 'after-restart' }).waitFor();
     await page.close();
@@ -209,7 +217,7 @@ test('a page reconnects by itself after a server restart; a server without a bui
   }
   const bare = await startServer({ dataDir, args: ['--modules', 'metal,web'], env: { STRATA_WEB_BUNDLE: join(dataDir, 'no-ui-here') } });
   try {
-    const token = (await import('node:fs')).readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+    const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
     const shell = await fetch(bare.url + '/');
     assert.equal(shell.status, 404);
     assert.match(await shell.text(), /dashboard is not built on this host.*npm run build:web/s);
@@ -218,5 +226,143 @@ test('a page reconnects by itself after a server restart; a server without a bui
     assert.deepEqual(((await nodes.json()) as any).nodes.map((n: any) => n.name), ['after-restart']);
   } finally {
     await bare.stop();
+  }
+});
+
+test('a sandbox page shows its resource use and streams an exec\'s output; a reader gets neither the form nor the exec', { timeout: 60_000 }, async () => {
+  const created = await api(f.server, '/sandbox/api/v1/sandboxes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runtime: 'process' }) });
+  assert.equal(created.status, 201, await created.clone().text());
+  const sb = (await created.json()) as any;
+  try {
+    const page = await browser.context.newPage();
+    await login(page, f.server.url, f.server.token, '/ui/sandboxes');
+    await page.getByRole('link', { name: sb.id }).click();
+    await page.getByTestId('sandbox-state').filter({ hasText: 'running' }).waitFor();
+    await page.getByTestId('usage-processes').filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+    assert.match(await page.getByTestId('usage-memory').innerText(), /\d(\.\d)? (KiB|MiB|GiB) proportional/);
+    await page.getByLabel('Command', { exact: true }).fill('echo hello from the dashboard');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByTestId('exec-end').filter({ hasText: 'exit 0' }).waitFor();
+    assert.equal(await page.getByTestId('exec-output').innerText(), 'hello from the dashboard\n');
+    await page.getByLabel('Command', { exact: true }).fill('ls /no-such-dir-here');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByTestId('exec-end').filter({ hasText: /^exit [12]$/ }).waitFor();
+    assert.match(await page.locator('[data-testid="exec-output"] .stderr').innerText(), /no-such-dir-here/);
+    await shot(page, 'sandbox');
+    // The last output is there again after a reload.
+    await page.reload();
+    await page.getByTestId('exec-output').filter({ hasText: 'no-such-dir-here' }).waitFor();
+    await page.close();
+
+    const reader = await newToken('reader');
+    const rpage = await browser.context.newPage();
+    await login(rpage, f.server.url, reader, `/ui/sandboxes/${sb.id}`);
+    await rpage.getByTestId('sandbox-state').filter({ hasText: 'running' }).waitFor();
+    await rpage.getByTestId('usage-processes').waitFor();
+    assert.equal(await rpage.getByLabel('Command', { exact: true }).count(), 0);
+    assert.deepEqual(await buttons(rpage), ['Log out']);
+    const forged = await rpage.evaluate(async ([id, token]) => (await fetch(`/sandbox/api/v1/sandboxes/${id}/exec`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: ['id'] }) })).status, [sb.id, reader]);
+    assert.equal(forged, 403);
+    await rpage.close();
+  } finally {
+    await api(f.server, `/sandbox/api/v1/sandboxes/${sb.id}?force=true`, { method: 'DELETE' });
+  }
+});
+
+test('on a system controller: accelerators with their requests, an alarm raised while the alarms page watches, the fleet; a reader sees no buttons', { timeout: 120_000 }, async () => {
+  const sub = await startServer({ args: ['--modules', 'fm,edge'] });
+  const ctl = await startServer({ args: ['--modules', 'fm,accel,edge,web', '--edge-role', 'controller', '--edge-audit-interval', '0.3', '--accel-drivers', 'fake'] });
+  const CYBORG = { 'content-type': 'application/json', 'openstack-api-version': 'accelerator 2.3' };
+  try {
+    assert.equal((await api(ctl, '/accelerator/v2/device_profiles', { method: 'POST', headers: CYBORG, body: JSON.stringify([{ name: 'one-fpga', description: 'one FPGA', groups: [{ 'resources:FPGA': '1' }] }]) })).status, 201);
+    const arq = await api(ctl, '/accelerator/v2/accelerator_requests', { method: 'POST', headers: CYBORG, body: JSON.stringify({ device_profile_name: 'one-fpga' }) });
+    assert.equal(arq.status, 201, await arq.clone().text());
+    const [request] = ((await arq.json()) as any).arqs;
+
+    const page = await browser.context.newPage();
+    await login(page, ctl.url, ctl.token, '/ui/accelerators');
+    for (const name of ['Accelerators', 'Alarms', 'Fleet']) await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).waitFor();
+    for (const name of ['Nodes', 'Gate', 'Site', 'Sandboxes']) assert.equal(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).count(), 0, `${name} is not served here`);
+    const device = page.getByTestId('devices').getByRole('row', { name: /FPGA/ });
+    await device.getByTestId('device-status').filter({ hasText: 'enabled' }).waitFor();
+    await page.getByTestId('deployables').getByTestId('deployable-use').filter({ hasText: '0 of 16' }).waitFor();
+    await page.getByTestId('profiles').getByRole('row', { name: /one-fpga/ }).waitFor();
+    const row = page.getByTestId('arqs').getByRole('row', { name: new RegExp(request.uuid.slice(0, 8)) });
+    await row.getByTestId('arq-state').filter({ hasText: 'Initial' }).waitFor();
+    await shot(page, 'accelerators');
+    await device.getByRole('button', { name: 'disable' }).click();
+    await page.getByRole('dialog', { name: 'Confirm disable' }).getByRole('button', { name: 'Confirm disable' }).click();
+    await device.getByTestId('device-status').filter({ hasText: 'disabled' }).waitFor();
+    await row.getByRole('button', { name: 'delete' }).click();
+    await page.getByRole('dialog', { name: 'Confirm delete' }).getByRole('button', { name: 'Confirm delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.deepEqual(((await (await api(ctl, '/accelerator/v2/accelerator_requests', { headers: CYBORG })).json()) as any).arqs, []);
+
+    // Alarms: none yet; a subcloud that never answers raises 280.001 while the page watches.
+    await page.getByRole('link', { name: 'Alarms' }).click();
+    await page.getByTestId('alarms').filter({ hasText: 'No active alarms.' }).waitFor();
+    assert.equal(await page.getByTestId('alarm-status').innerText(), 'OK');
+    const add = (name: string, endpoint: string, token: string) => api(ctl, '/dcmanager/v1.0/subclouds', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, endpoint, token }) });
+    const deadPort = await freePort();
+    assert.equal((await add('far', `http://127.0.0.1:${deadPort}`, 'no-such-token')).status, 200);
+    assert.equal((await add('near', sub.url, sub.token)).status, 200);
+    const alarm = page.getByTestId('alarms').getByRole('row', { name: /280\.001.*subcloud=far/ });
+    await alarm.waitFor({ timeout: 30_000 });
+    assert.match(await alarm.innerText(), /critical/);
+    await page.getByTestId('count-critical').filter({ hasText: /^1$/ }).waitFor();
+    await page.getByTestId('alarm-status').filter({ hasText: 'critical' }).waitFor();
+    await page.getByTestId('events').getByRole('row', { name: /280\.001.*set.*subcloud=far/ }).waitFor();
+    // Suppression of a suppressible id, from the page (280.x are not suppressible).
+    const suppression = page.getByTestId('suppression').getByRole('row', { name: /600\.002/ });
+    await suppression.getByRole('button', { name: 'suppress' }).click();
+    await page.getByRole('dialog', { name: 'Confirm suppress' }).getByRole('button', { name: 'Confirm suppress' }).click();
+    await page.getByTestId('suppression-600.002').filter({ hasText: /^suppressed$/ }).waitFor();
+    await shot(page, 'alarms');
+
+    // Fleet: near goes online; managed from the page, it comes in sync; far stays offline.
+    await page.getByRole('link', { name: 'Fleet' }).click();
+    await page.getByTestId('availability-near').filter({ hasText: 'online' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('availability-far').filter({ hasText: 'offline' }).waitFor();
+    await page.getByTestId('subclouds').getByRole('row', { name: /^near/ }).getByRole('button', { name: 'manage', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Confirm manage' }).getByRole('button', { name: 'Confirm manage' }).click();
+    await page.getByTestId('management-near').filter({ hasText: /^managed$/ }).waitFor();
+    await page.getByTestId('sync-near').filter({ hasText: 'in-sync' }).waitFor({ timeout: 30_000 });
+    await shot(page, 'fleet');
+    await page.close();
+
+    // A reader of the controller sees all three pages and no button but "Log out"; forged admin actions are 403.
+    const r = await api(ctl, '/auth/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'reader', project: 'admin', name: 'fleet reader' }) });
+    const reader = ((await r.json()) as any).token as string;
+    const rpage = await browser.context.newPage();
+    await login(rpage, ctl.url, reader, '/ui/alarms');
+    await rpage.getByTestId('alarms').getByRole('row', { name: /280\.001/ }).waitFor();
+    assert.deepEqual(await buttons(rpage), ['Log out']);
+    await rpage.goto(ctl.url + '/ui/fleet');
+    await rpage.getByTestId('availability-near').waitFor();
+    assert.deepEqual(await buttons(rpage), ['Log out']);
+    await rpage.goto(ctl.url + '/ui/accelerators');
+    await rpage.getByTestId('device-status').waitFor();
+    assert.deepEqual(await buttons(rpage), ['Log out']);
+    const alarmUuid = ((await (await api(ctl, '/fm/v1/alarms?alarm_id=280.001')).json()) as any).alarms[0].uuid;
+    const forged = await rpage.evaluate(async ([uuid, token]) => (await fetch(`/fm/v1/alarms/${uuid}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status, [alarmUuid, reader]);
+    assert.equal(forged, 403);
+    await rpage.close();
+  } finally {
+    await ctl.stop();
+    await sub.stop();
+  }
+});
+
+test('a server without fm, accel or edge shows none of their pages; a deep link to one says so', async () => {
+  const s = await startServer({ args: ['--modules', 'metal,web'] });
+  try {
+    const page = await browser.context.newPage();
+    await login(page, s.url, s.token, '/ui/alarms');
+    await page.getByRole('alert').filter({ hasText: 'No page at /alarms' }).waitFor();
+    const nav = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts();
+    assert.deepEqual(nav, ['Overview', 'Nodes']);
+    await page.close();
+  } finally {
+    await s.stop();
   }
 });

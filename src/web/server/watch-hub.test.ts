@@ -67,7 +67,7 @@ test('watch paths: API paths only, clear errors', () => {
     ['/ui/api/events', /the dashboard itself/],
     ['/a b', /no spaces/],
   ] as const) assert.throws(() => parseWatchPaths([bad]), re);
-  assert.throws(() => parseWatchPaths(Array.from({ length: 9 }, (_, i) => `/p${i}`)), /at most 8 paths/);
+  assert.throws(() => parseWatchPaths(Array.from({ length: 17 }, (_, i) => `/p${i}`)), /at most 16 paths/);
 });
 
 test('SSE frames round-trip through the parser, split anywhere', () => {

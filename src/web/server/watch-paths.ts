@@ -6,7 +6,8 @@
  */
 import { InvalidInputError } from '../../core/errors.js';
 
-export const MAX_WATCHES = 8;
+/** Enough for the overview with every module loaded (it watches 10). */
+export const MAX_WATCHES = 16;
 const MAX_PATH = 500;
 
 export function parseWatchPaths(raw: unknown): string[] {

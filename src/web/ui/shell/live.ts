@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { SseParser } from '../../server/sse.ts';
 import { session } from './session.ts';
 
-export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
+export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'refused';
 export interface Update {
   path: string;
   status: number;
@@ -17,6 +17,8 @@ export interface Update {
 export class LiveStream {
   readonly data = new Map<string, Update>();
   state: LinkState = 'connecting';
+  /** Why the server refused the stream (a bad watch list: a bug, so not retried). */
+  problem?: string;
   private abort = new AbortController();
   private closed = false;
   private delay = 250;
@@ -42,7 +44,7 @@ export class LiveStream {
       } catch {
         /* network error or server gone: retry below */
       }
-      if (this.closed || this.state === 'unauthorized') return;
+      if (this.closed || this.state === 'unauthorized' || this.state === 'refused') return;
       this.set('reconnecting');
       await new Promise((r) => setTimeout(r, this.delay));
       this.delay = Math.min(this.delay * 2, 4000);
@@ -53,6 +55,11 @@ export class LiveStream {
     const q = this.paths.map((p) => `watch=${encodeURIComponent(p)}`).join('&');
     const res = await fetch(`/ui/api/events?${q}`, { headers: { authorization: `Bearer ${session.token()}` }, signal: this.abort.signal });
     if (res.status === 401) return this.set('unauthorized');
+    if (res.status === 400) {
+      const body = await res.json().catch(() => null);
+      this.problem = body?.error?.message ?? 'HTTP 400';
+      return this.set('refused');
+    }
     if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = new SseParser();
@@ -74,7 +81,7 @@ export class LiveStream {
 }
 
 /** Watches `paths` for the life of the component (one stream for all of them). */
-export function useLive(paths: string[]): { get(path: string): Update | undefined; state: LinkState } {
+export function useLive(paths: string[]): { get(path: string): Update | undefined; state: LinkState; problem?: string } {
   const key = paths.join('\n');
   const [, bump] = useState(0);
   const [stream, setStream] = useState<LiveStream | null>(null);
@@ -83,5 +90,5 @@ export function useLive(paths: string[]): { get(path: string): Update | undefine
     setStream(s);
     return () => s.close();
   }, [key]);
-  return { get: (p) => stream?.data.get(p), state: stream?.state ?? 'connecting' };
+  return { get: (p) => stream?.data.get(p), state: stream?.state ?? 'connecting', problem: stream?.problem };
 }

@@ -2,10 +2,10 @@
 import type { LinkState } from './live.ts';
 import { errorText } from './api.ts';
 
-const TEXT: Record<LinkState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unauthorized: 'token refused: log in again' };
+const TEXT: Record<LinkState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unauthorized: 'token refused: log in again', refused: 'not live' };
 
-export function LinkBadge(props: { state: LinkState }) {
-  return <span class={`link link-${props.state}`} role="status" aria-live="polite" data-testid="link">{TEXT[props.state]}</span>;
+export function LinkBadge(props: { state: LinkState; problem?: string }) {
+  return <span class={`link link-${props.state}`} role="status" aria-live="polite" data-testid="link" title={props.problem}>{TEXT[props.state]}{props.problem ? `: ${props.problem}` : ''}</span>;
 }
 
 /** Body of an update that answered 200, else null (the caller shows the error). */

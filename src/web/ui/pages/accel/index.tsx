@@ -81,7 +81,7 @@ function Accelerators({ me }: PageProps) {
   ];
   return (
     <section aria-labelledby="h-accel">
-      <div class="toolbar"><h1 id="h-accel">Accelerators</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-accel">Accelerators</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       {Object.entries(ACCEL_PATHS).map(([what, p]) => <UpdateError key={p} u={live.get(p)} what={what} />)}
       <h2>Devices</h2>
       <PlainTable caption="Devices" rows={devices} columns={deviceColumns} rowKey={(d) => d.uuid} empty="No devices found on this server's hosts." testId="devices" />

@@ -72,7 +72,7 @@ function Alarms({ me }: PageProps) {
     <section aria-labelledby="h-alarms">
       <div class="toolbar">
         <h1 id="h-alarms">Alarms</h1>
-        <LinkBadge state={live.state} />
+        <LinkBadge state={live.state} problem={live.problem} />
         <label><input type="checkbox" checked={withSuppressed} onChange={(e) => setWithSuppressed((e.target as HTMLInputElement).checked)} /> include suppressed</label>
       </div>
       {[ALARMS, SUMMARY, EVENTS, SUPPRESSION].map((p) => <UpdateError key={p} u={live.get(p)} what={p.replace(API + '/', '')} />)}

@@ -50,7 +50,7 @@ function Fleet({ me }: PageProps) {
   ];
   return (
     <section aria-labelledby="h-fleet">
-      <div class="toolbar"><h1 id="h-fleet">Fleet</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-fleet">Fleet</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       {notController
         ? <p data-testid="not-controller">This server is not a system controller: start it with <code>--edge-role controller</code> to keep a fleet of subclouds.</p>
         : (

@@ -78,7 +78,7 @@ function Gate({ query }: PageProps) {
     <section aria-labelledby="h-gate">
       <div class="toolbar">
         <h1 id="h-gate">Gate{status?.tenant ? ` · ${status.tenant}` : ''}</h1>
-        <LinkBadge state={live.state} />
+        <LinkBadge state={live.state} problem={live.problem} />
         <label>Project <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} placeholder="filter" /></label>
       </div>
       <UpdateError u={u} what="status" />

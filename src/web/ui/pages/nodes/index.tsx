@@ -42,7 +42,7 @@ function Nodes({ query }: PageProps) {
     <section aria-labelledby="h-nodes">
       <div class="toolbar">
         <h1 id="h-nodes">Nodes</h1>
-        <LinkBadge state={live.state} />
+        <LinkBadge state={live.state} problem={live.problem} />
         <label>Filter <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} placeholder="name, state, conductor…" /></label>
         <span data-testid="node-count">{rows.length} of {nodes.length}</span>
       </div>
@@ -65,7 +65,7 @@ function Node({ params, me }: PageProps) {
   const act = (kind: 'provision' | 'power', target: string) => () => call('PUT', `${path}/states/${kind}`, { target });
   return (
     <section aria-labelledby="h-node">
-      <div class="toolbar"><h1 id="h-node">Node {name}</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-node">Node {name}</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       <UpdateError u={u} what="node" />
       {n && (
         <>

@@ -45,7 +45,7 @@ function Overview({ modules }: PageProps) {
   const builds = (okBody(live.get(BUILDS)) ?? []) as any[];
   return (
     <section aria-labelledby="h-overview">
-      <div class="toolbar"><h1 id="h-overview">Overview</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-overview">Overview</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       <p>Modules: {modules.map((m) => <code key={m}>{m} </code>)}</p>
       <div class="cards">
         {has('metal') && <div class="card"><div class="n" data-testid="count-nodes">{nodes?.length ?? '…'}</div><Link to="/nodes">nodes</Link>{nodes && <div>{nodes.filter((n) => n.provision_state === 'active').length} active</div>}</div>}

@@ -38,7 +38,7 @@ function Sandboxes({ me }: PageProps) {
     <section aria-labelledby="h-sb">
       <div class="toolbar">
         <h1 id="h-sb">Sandboxes</h1>
-        <LinkBadge state={live.state} />
+        <LinkBadge state={live.state} problem={live.problem} />
         <label>Filter <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} /></label>
       </div>
       <UpdateError u={u} what="sandboxes" />

@@ -93,7 +93,7 @@ export function Sandbox({ params, me }: PageProps) {
 
   return (
     <section aria-labelledby="h-sandbox">
-      <div class="toolbar"><h1 id="h-sandbox">Sandbox {id}</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-sandbox">Sandbox {id}</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       <UpdateError u={u} what="sandbox" />
       {s && (
         <>

@@ -52,7 +52,7 @@ function Site({ query }: PageProps) {
   );
   return (
     <section aria-labelledby="h-site">
-      <div class="toolbar"><h1 id="h-site">Site</h1><LinkBadge state={live.state} /></div>
+      <div class="toolbar"><h1 id="h-site">Site</h1><LinkBadge state={live.state} problem={live.problem} /></div>
       <UpdateError u={u} what="revisions" />
       <h2>Revisions</h2>
       <table class="plain">
