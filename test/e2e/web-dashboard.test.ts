@@ -91,7 +91,14 @@ test('a wrong token is refused; the right one logs in and lands on the overview 
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
-  await shot(page, 'overview');
+  await shot(page, 'overview-fresh');
+  // Keyboard: on a fresh load the first Tab reaches the skip link, which moves focus to the page's content.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'main');
   await page.close();
 });
 
@@ -301,7 +308,7 @@ test('on a system controller: accelerators with their requests, an alarm raised 
     // Alarms: none yet; a subcloud that never answers raises 280.001 while the page watches.
     await page.getByRole('link', { name: 'Alarms' }).click();
     await page.getByTestId('alarms').filter({ hasText: 'No active alarms.' }).waitFor();
-    assert.equal(await page.getByTestId('alarm-status').innerText(), 'OK');
+    await page.getByTestId('alarm-status').filter({ hasText: /^OK$/ }).waitFor();
     const add = (name: string, endpoint: string, token: string) => api(ctl, '/dcmanager/v1.0/subclouds', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, endpoint, token }) });
     const deadPort = await freePort();
     assert.equal((await add('far', `http://127.0.0.1:${deadPort}`, 'no-such-token')).status, 200);
@@ -328,6 +335,11 @@ test('on a system controller: accelerators with their requests, an alarm raised 
     await page.getByTestId('management-near').filter({ hasText: /^managed$/ }).waitFor();
     await page.getByTestId('sync-near').filter({ hasText: 'in-sync' }).waitFor({ timeout: 30_000 });
     await shot(page, 'fleet');
+    // The overview of the controller counts what the other pages showed.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('overview-critical').filter({ hasText: 'critical: 1' }).waitFor();
+    await page.getByTestId('count-devices').filter({ hasText: /^1$/ }).waitFor();
+    await shot(page, 'overview');
     await page.close();
 
     // A reader of the controller sees all three pages and no button but "Log out"; forged admin actions are 403.
@@ -353,7 +365,16 @@ test('on a system controller: accelerators with their requests, an alarm raised 
   }
 });
 
-test('a server without fm, accel or edge shows none of their pages; a deep link to one says so', async () => {
+test('a server without fm, accel or edge shows none of their pages; a deep link to one says so; --modules metal serves no UI and its API', async () => {
+  const metalOnly = await startServer({ args: ['--modules', 'metal'] });
+  try {
+    const ui = await fetch(metalOnly.url + '/ui/nodes');
+    assert.ok(ui.status === 401 || ui.status === 404, `no shell without the web module (${ui.status})`);
+    assert.doesNotMatch(ui.headers.get('content-type') ?? '', /html/);
+    assert.equal((await api(metalOnly, '/baremetal/v1/nodes', { headers: IRONIC })).status, 200);
+  } finally {
+    await metalOnly.stop();
+  }
   const s = await startServer({ args: ['--modules', 'metal,web'] });
   try {
     const page = await browser.context.newPage();

@@ -78,7 +78,7 @@ function Alarms({ me }: PageProps) {
       {[ALARMS, SUMMARY, EVENTS, SUPPRESSION].map((p) => <UpdateError key={p} u={live.get(p)} what={p.replace(API + '/', '')} />)}
       <div class="cards" aria-label="Active alarms by severity" role="group">
         <div class="card"><div class={`n status-${summary?.status ?? ''}`} data-testid="alarm-status">{summary?.status ?? '…'}</div>status</div>
-        {SEVERITIES.map((s) => <div class="card" key={s}><div class={`n sev-${s}`} data-testid={`count-${s}`}>{summaryCount(summary, s) ?? '…'}</div>{s}</div>)}
+        {SEVERITIES.map((s) => <div class="card" key={s}><div class={`n${summaryCount(summary, s) ? ` sev-${s}` : ''}`} data-testid={`count-${s}`}>{summaryCount(summary, s) ?? '…'}</div>{s}</div>)}
       </div>
       <h2>Active alarms</h2>
       <PlainTable caption="Active alarms" rows={alarms} columns={alarmColumns} rowKey={(a) => a.uuid} empty="No active alarms." testId="alarms" />

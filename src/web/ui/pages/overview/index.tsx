@@ -60,7 +60,10 @@ function Overview({ modules }: PageProps) {
         ? (
           <>
             <ul data-testid="overview-alarms">
-              {SEVERITIES.map((s) => <li key={s} class={`sev-${s}`}>{s}: {summaryCount(summary, s) ?? '…'}</li>)}
+              {SEVERITIES.map((s) => {
+                const n = summaryCount(summary, s);
+                return <li key={s} class={n ? `sev-${s}` : ''} data-testid={`overview-${s}`}>{s}: {n ?? '…'}</li>;
+              })}
             </ul>
             <p><Link to="/alarms">All alarms and the event log</Link></p>
             <h2>Recent events</h2>
@@ -73,14 +76,14 @@ function Overview({ modules }: PageProps) {
       {has('gate') && (
         <>
           <h2>Recent builds</h2>
-          <table class="plain">
+          {builds.length === 0 ? <p>None yet.</p> : <table class="plain">
             <thead><tr><th scope="col">job</th><th scope="col">change</th><th scope="col">pipeline</th><th scope="col">result</th><th scope="col">ended</th></tr></thead>
             <tbody>
               {builds.map((b) => (
                 <tr key={b.uuid}><td>{b.job}</td><td>{b.change ?? b.ref}</td><td>{b.pipeline}</td><td class={`r-${b.result ?? b.status}`}>{b.result ?? b.status}</td><td>{b.end_time ? new Date(b.end_time).toLocaleTimeString() : ''}</td></tr>
               ))}
             </tbody>
-          </table>
+          </table>}
         </>
       )}
     </section>
