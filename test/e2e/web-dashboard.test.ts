@@ -50,9 +50,9 @@ after(async () => {
   await f?.stop();
 });
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  if (process.env.STRATA_DOCS_SCREENSHOTS === '1') {
+  if (process.env.STRATA_DOCS_SCREENSHOTS === '1' && opts.docs !== false) {
     mkdirSync(DOCS_SHOTS, { recursive: true });
     await page.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
   }
@@ -91,7 +91,7 @@ test('a wrong token is refused; the right one logs in and lands on the overview 
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
-  await shot(page, 'overview-fresh');
+  await shot(page, 'overview-fresh', { docs: false });
   // Keyboard: on a fresh load the first Tab reaches the skip link, which moves focus to the page's content.
   await page.reload();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -382,7 +382,19 @@ test('a server without fm, accel or edge shows none of their pages; a deep link 
     await page.getByRole('alert').filter({ hasText: 'No page at /alarms' }).waitFor();
     const nav = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts();
     assert.deepEqual(nav, ['Overview', 'Nodes']);
+    assert.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(255, 255, 255)');
     await page.close();
+    // The theme follows the system's: a browser that prefers dark gets the dark one.
+    const dark = await launchBrowser({ colorScheme: 'dark' });
+    try {
+      const dpage = await dark.context.newPage();
+      await login(dpage, s.url, s.token, '/ui/nodes');
+      await dpage.getByTestId('link').filter({ hasText: 'live' }).waitFor();
+      assert.equal(await dpage.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(13, 17, 23)');
+      await shot(dpage, 'nodes-dark');
+    } finally {
+      await dark.close();
+    }
   } finally {
     await s.stop();
   }
