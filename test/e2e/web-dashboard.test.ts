@@ -241,6 +241,12 @@ test('a sandbox page shows its resource use and streams an exec\'s output; a rea
   assert.equal(created.status, 201, await created.clone().text());
   const sb = (await created.json()) as any;
   try {
+    // The usage API the page reads: a sample of the sandbox's host processes; unknown ids are 404.
+    const usage = (await (await api(f.server, `/sandbox/api/v1/sandboxes/${sb.id}/usage`)).json()) as any;
+    assert.equal(usage.sandbox, sb.id);
+    assert.ok(usage.processes >= 1 && usage.rssKiB > 0 && usage.pssKiB > 0 && usage.cpuMs >= 0, JSON.stringify(usage));
+    assert.deepEqual(usage.limits.map((l: any) => l.limit), ['network']);
+    assert.equal((await api(f.server, '/sandbox/api/v1/sandboxes/aaaaaaaaaaaaaaaaaaaaaaaa/usage')).status, 404);
     const page = await browser.context.newPage();
     await login(page, f.server.url, f.server.token, '/ui/sandboxes');
     await page.getByRole('link', { name: sb.id }).click();
