@@ -1,6 +1,6 @@
 // The dashboard in Debian's Chromium against a real server: token login (a
 // wrong token refused), the gate page following a real change through the
-// gate queue until its job turns green, a fake-hardware node deployed from
+// gate queue (a second one moving up to the head) until its job turns green, a fake-hardware node deployed from
 // its page through each state, a reader who sees no action buttons and
 // whose forged request is refused, the site diff, a sandbox's resource use
 // and an exec's output, the accelerators, alarms and fleet pages of a
@@ -102,7 +102,7 @@ test('a wrong token is refused; the right one logs in and lands on the overview 
   await page.close();
 });
 
-test('the gate page shows a real change moving through the gate queue, its job turning green', { timeout: 120_000 }, async () => {
+test('the gate page shows real changes moving through the gate queue, the second up to the head, the first's job turning green', { timeout: 120_000 }, async () => {
   const page = await browser.context.newPage();
   await login(page, f.server.url, f.server.token, '/ui/gate');
   await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
@@ -111,6 +111,8 @@ test('the gate page shows a real change moving through the gate queue, its job t
     window.seen = [];
     new MutationObserver(() => {
       for (const el of document.querySelectorAll('[data-testid="gate-item"]')) {
+        const a = el.getAttribute('data-id') + ' ahead=' + el.dataset.ahead;
+        if (!window.seen.includes(a)) window.seen.push(a);
         for (const j of el.querySelectorAll('[data-testid^="job-"]')) {
           const s = el.getAttribute('data-id') + ' ' + j.getAttribute('data-testid') + ' ' + j.dataset.status + '/' + j.dataset.result;
           if (!window.seen.includes(s)) window.seen.push(s);
@@ -119,16 +121,27 @@ test('the gate page shows a real change moving through the gate queue, its job t
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
   }`);
   const c = await f.change('org/a', { 'web.txt': 'x\n' }, 'Gated while the dashboard watches', { slow: { unit: 1 } });
+  // A second change, slower, queued behind the first: it moves to the head when the first merges.
+  const d = await f.change('org/a', { 'web2.txt': 'y\n' }, 'Gated behind it', { slow: { unit: 6 } });
   await f.approve(c.number);
+  await f.approve(d.number);
   const item = page.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${c.number},1"]`);
+  const second = page.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${d.number},1"]`);
+  await second.filter({ hasText: `behind ${c.number},1` }).waitFor({ timeout: 30_000 });
   await item.waitFor({ timeout: 30_000 });
   await item.locator('[data-testid="job-unit"][data-status="running"]').waitFor({ timeout: 30_000 });
   await shot(page, 'gate');
   await item.locator('[data-testid="job-unit"][data-result="SUCCESS"]').waitFor({ timeout: 30_000 });
   assert.match(await item.locator('[data-testid="job-unit"] .r-SUCCESS').innerText(), /SUCCESS/);
+  await item.waitFor({ state: 'detached', timeout: 30_000 });
+  // Its last job ends the item: it merges at once, so the page may never show it green; the API says how it ended.
   await f.wait();
-  await item.waitFor({ state: 'detached', timeout: 10_000 });
+  await second.waitFor({ state: 'detached', timeout: 10_000 });
+  const secondBuilds = ((await (await api(f.server, `/gate/api/builds?change=${d.number}&pipeline=gate`)).json()) as any[]).map((b) => `${b.job} ${b.result}`).sort();
+  assert.deepEqual(secondBuilds, ['slow SUCCESS', 'unit SUCCESS']);
   const seen = (await page.evaluate('window.seen')) as string[];
+  const moves = seen.filter((s) => s.startsWith(`${d.number},1 ahead=`));
+  assert.deepEqual(moves, [`${d.number},1 ahead=${c.number},1`, `${d.number},1 ahead=`], `the second change moved up to the head: ${seen.join(' | ')}`);
   const unit = seen.filter((s) => s.includes('job-unit'));
   assert.ok(unit.indexOf(`${c.number},1 job-unit running/`) >= 0 && unit.indexOf(`${c.number},1 job-unit completed/SUCCESS`) > unit.indexOf(`${c.number},1 job-unit running/`), `unit ran, then passed: ${unit.join(' | ')}`);
   // The log of a finished build, from the builds list.

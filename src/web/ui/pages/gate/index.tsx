@@ -48,7 +48,7 @@ function Item({ item, means }: { item: any; means: Map<string, number> }) {
   const remaining = item.jobs.filter((j: any) => j.result === null).map((j: any) => (means.get(j.name) ?? 0) - (j.elapsed_time ?? 0));
   const eta = remaining.length ? Math.max(...remaining) : 0;
   return (
-    <article class={`item${failing ? ' failing' : ''}`} data-testid="gate-item" data-id={item.id} aria-label={`item ${item.id} of ${item.project}`}>
+    <article class={`item${failing ? ' failing' : ''}`} data-testid="gate-item" data-id={item.id} data-ahead={item.item_ahead ?? ''} aria-label={`item ${item.id} of ${item.project}`}>
       <div class="head">
         <strong>{item.url ? <a href={item.url}>{item.id}</a> : item.id}</strong>
         <span>{item.project}</span>
