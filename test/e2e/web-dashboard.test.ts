@@ -1,6 +1,7 @@
 // The dashboard in Debian's Chromium against a real server: token login (a
 // wrong token refused), the gate page following a real change through the
-// gate queue (a second one moving up to the head) until its job turns green, a fake-hardware node deployed from
+// gate queue until its job turns green (and a second one moving up to the
+// head), a fake-hardware node deployed from
 // its page through each state, a reader who sees no action buttons and
 // whose forged request is refused, the site diff, a sandbox's resource use
 // and an exec's output, the accelerators, alarms and fleet pages of a
@@ -102,7 +103,7 @@ test('a wrong token is refused; the right one logs in and lands on the overview 
   await page.close();
 });
 
-test('the gate page shows real changes moving through the gate queue, the second up to the head, the first's job turning green', { timeout: 120_000 }, async () => {
+test('the gate page shows real changes moving through the gate queue, the second up to the head, the first job turning green', { timeout: 120_000 }, async () => {
   const page = await browser.context.newPage();
   await login(page, f.server.url, f.server.token, '/ui/gate');
   await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
