@@ -453,11 +453,15 @@ export class SandboxService {
     return live.destroying;
   }
 
-  /** A sample of what a running sandbox's host processes use, beside the limits in force. */
-  async usage(caller: Principal, id: string): Promise<Usage & { sandbox: string; sampledAt: string; limits: unknown[] }> {
+  /**
+   * A sample of what a running sandbox's host processes use, beside the
+   * limits in force. No sample time in it: an idle sandbox answers the same
+   * twice, so watchers (the dashboard) are pushed only changes.
+   */
+  async usage(caller: Principal, id: string): Promise<Usage & { sandbox: string; limits: unknown[] }> {
     const live = await this.running(caller, id, 'measure it');
     const info = live.sandbox.info();
-    return { sandbox: id, sampledAt: new Date().toISOString(), ...usageOf(info.hostPids), limits: info.limits };
+    return { sandbox: id, ...usageOf(info.hostPids), limits: info.limits };
   }
 
   // ------------------------------------------------------------ execs

@@ -113,7 +113,6 @@ export function Sandbox({ params, me }: PageProps) {
               <dt>Processes</dt><dd data-testid="usage-processes">{use.processes}</dd>
               <dt>Memory</dt><dd data-testid="usage-memory">{kib(use.pssKiB)} proportional · {kib(use.rssKiB)} resident</dd>
               <dt>CPU time</dt><dd data-testid="usage-cpu">{(use.cpuMs / 1000).toFixed(2)} s</dd>
-              <dt>Sampled</dt><dd>{new Date(use.sampledAt).toLocaleTimeString()}</dd>
             </dl>
           ) : <p>{usageU && usageU.status !== 200 ? `Not measured: ${errorText({ ...usageU, ok: false })}` : '…'}</p>}
           <h3>Limits in force</h3>
