@@ -1,7 +1,7 @@
 // The dashboard in Debian's Chromium against a real server: token login (a
 // wrong token refused), the gate page following a real change through the
 // gate queue until its job turns green (and a second one moving up to the
-// head), a fake-hardware node deployed from
+// head; a running build's log streamed live), a fake-hardware node deployed from
 // its page through each state, a reader who sees no action buttons and
 // whose forged request is refused, the site diff, a sandbox's resource use
 // and an exec's output, the accelerators, alarms and fleet pages of a
@@ -30,7 +30,7 @@ const IRONIC = { 'x-openstack-ironic-api-version': '1.78', 'content-type': 'appl
 const SLOW = `
 - job:
     name: slow
-    run: 'sleep 3'
+    run: 'echo "slow" "started"; sleep 5; echo "slow" "done"'
 `;
 
 let f: GateFixture;
@@ -123,7 +123,7 @@ test('the gate page shows real changes moving through the gate queue, the second
   }`);
   const c = await f.change('org/a', { 'web.txt': 'x\n' }, 'Gated while the dashboard watches', { slow: { unit: 1 } });
   // A second change, slower, queued behind the first: it moves to the head when the first merges.
-  const d = await f.change('org/a', { 'web2.txt': 'y\n' }, 'Gated behind it', { slow: { unit: 6 } });
+  const d = await f.change('org/a', { 'web2.txt': 'y\n' }, 'Gated behind it', { slow: { unit: 8 } });
   await f.approve(c.number);
   await f.approve(d.number);
   const item = page.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${c.number},1"]`);
@@ -134,6 +134,17 @@ test('the gate page shows real changes moving through the gate queue, the second
   await shot(page, 'gate');
   await item.locator('[data-testid="job-unit"][data-result="SUCCESS"]').waitFor({ timeout: 30_000 });
   assert.match(await item.locator('[data-testid="job-unit"] .r-SUCCESS').innerText(), /SUCCESS/);
+  // The running slow job's link opens its log, streamed while it runs: the first line before the last is written
+  // (the log also quotes the command, hence the split words).
+  const href = await item.locator('[data-testid="job-slow"] a').getAttribute('href', { timeout: 10_000 });
+  const logPage = await browser.context.newPage();
+  await login(logPage, f.server.url, f.server.token, href!); // a new tab: its own session storage
+  const liveLog = logPage.getByTestId('build-log');
+  await liveLog.filter({ hasText: 'slow started' }).waitFor({ timeout: 10_000 });
+  assert.doesNotMatch(await liveLog.innerText(), /slow done/, 'the log shows output while the build runs');
+  await liveLog.filter({ hasText: 'slow done' }).waitFor({ timeout: 30_000 });
+  await logPage.locator('.r-SUCCESS').waitFor({ timeout: 10_000 });
+  await logPage.close();
   await item.waitFor({ state: 'detached', timeout: 30_000 });
   // Its last job ends the item: it merges at once, so the page may never show it green; the API says how it ended.
   await f.wait();
