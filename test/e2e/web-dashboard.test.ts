@@ -130,6 +130,12 @@ test('the gate page shows real changes moving through the gate queue, the second
   const second = page.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${d.number},1"]`);
   await second.filter({ hasText: `behind ${c.number},1` }).waitFor({ timeout: 30_000 });
   await item.waitFor({ timeout: 30_000 });
+  // The project filter hides what does not match and brings it back when cleared.
+  const filter = page.getByLabel('Project');
+  await filter.fill('org/nothing-here');
+  await item.waitFor({ state: 'detached' });
+  await filter.fill('org/a');
+  await item.waitFor();
   await item.locator('[data-testid="job-unit"][data-status="running"]').waitFor({ timeout: 30_000 });
   await shot(page, 'gate');
   await item.locator('[data-testid="job-unit"][data-result="SUCCESS"]').waitFor({ timeout: 30_000 });
@@ -185,8 +191,12 @@ test('a node deployed from its page reaches active, the page showing each state 
   // Verifying and cleaning take a few ms on fake hardware, deploying the fake delay.
   for (const transient of ['deploying']) assert.ok(trail.includes(transient), `the page showed ${transient}: ${trail.join(' → ')}`);
   await shot(page, 'node');
-  await page.goto(f.server.url + '/ui/nodes');
+  await page.goto(f.server.url + '/ui/nodes?q=active');
   await page.getByTestId('nodes-table').getByRole('link', { name: 'web-1' }).waitFor();
+  await page.getByLabel('Filter').fill('no-such-node');
+  await page.getByTestId('node-count').filter({ hasText: /^0 of [1-9]/ }).waitFor();
+  await page.getByLabel('Filter').fill('web-1');
+  await page.getByTestId('node-count').filter({ hasText: /^1 of / }).waitFor();
   await shot(page, 'nodes');
   await page.close();
 
