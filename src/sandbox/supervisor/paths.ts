@@ -6,6 +6,8 @@ export function supervisorPaths(stateDir: string, id: string) {
   return {
     spec: join(stateDir, `${id}.spec.json`),
     socket: join(stateDir, `${id}.sock`),
+    /** the agent's stream, relayed (agent-relay.ts) */
+    channel: join(stateDir, `${id}.chan`),
     pid: join(stateDir, `${id}.pid`),
     status: join(stateDir, `${id}.status.json`),
     log: join(stateDir, `${id}.log`),

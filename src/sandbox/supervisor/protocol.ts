@@ -12,6 +12,22 @@ export interface SupervisorSpec {
   env?: Record<string, string>;
   /** Command prefix that runs a command inside the sandbox (e.g. nsenter); empty runs it beside. */
   execPrefix?: string[];
+  /**
+   * Where the sandbox's agent speaks: on the child's stdin/stdout ('stdio'), or
+   * on a unix socket the child serves (QEMU's virtio-serial chardev). Either way
+   * the supervisor holds that stream and relays it to the server on its own
+   * channel socket, so the agent's session survives the server.
+   */
+  agent?: 'stdio' | { socket: string };
+}
+
+/** What an exec of a gone server did while nobody was attached. */
+export interface OrphanExec {
+  channel: number;
+  /** the last bytes of its stdout and stderr, interleaved as they came */
+  output: string;
+  /** the agent's EXIT payload fields, once it ended */
+  exit?: Record<string, string>;
 }
 
 export type Request =
@@ -19,7 +35,9 @@ export type Request =
   | { op: 'signal'; signal: NodeJS.Signals }
   | { op: 'exec'; argv: string[]; stdin?: string; timeoutMs?: number }
   | { op: 'logs'; maxBytes?: number }
-  | { op: 'shutdown' };
+  | { op: 'shutdown' }
+  | { op: 'wait' }
+  | { op: 'orphans' };
 
 export interface Status {
   id: string;
@@ -56,7 +74,7 @@ export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | s
   };
 }
 
-const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown']);
+const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown', 'wait', 'orphans']);
 
 /** Validates an incoming request; the error names the bad field. */
 export function parseRequest(line: string): Request {
