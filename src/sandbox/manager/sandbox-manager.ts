@@ -174,8 +174,8 @@ export class SandboxManager {
     const runtime = this.registry.get(manifest.runtime);
     const label = `sandbox ${id} (${runtime.name})`;
     try {
-      const instance = await adoptInstance(handle, status, label, () => '');
-      const agent = new AgentClient(instance.channel, { label, describeClose: async () => instance.diagnostics().slice(-1500) });
+      const instance = await adoptInstance(handle, status, () => '');
+      const agent = new AgentClient(instance.channel, { label, describeClose: () => describeEnd(instance) });
       await withTimeout(agent.waitHello(), 10_000, () => `${label}: its supervisor did not relay the agent's HELLO`);
       await writeFile(join(stateDir, 'owner'), String(process.pid));
       const sandbox = new Sandbox({
@@ -259,14 +259,7 @@ export class SandboxManager {
         supervised: this.supervised,
       });
       const inst = instance;
-      agent = new AgentClient(inst.channel, {
-        label: `sandbox ${id} (${runtime.name})`,
-        describeClose: async () => {
-          const how = await Promise.race([inst.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
-          const diag = inst.diagnostics().trim().split('\n').slice(-8).join(' | ');
-          return [how, diag && !how.includes(diag) ? diag : ''].filter(Boolean).join('; ');
-        },
-      });
+      agent = new AgentClient(inst.channel, { label: `sandbox ${id} (${runtime.name})`, describeClose: () => describeEnd(inst) });
       const timeoutMs = this.startTimeoutMs ?? (runtime.name === 'vm' ? 180_000 : 30_000);
       await withTimeout(agent.waitHello(), timeoutMs, () => `sandbox ${id}: the ${runtime.name} agent did not answer within ${timeoutMs} ms; ${inst.diagnostics().slice(-1500)}`);
       if (inst.setup) await withTimeout(agent.setup(inst.setup), timeoutMs, () => `sandbox ${id}: guest setup did not finish within ${timeoutMs} ms`);
@@ -317,6 +310,13 @@ interface SandboxManifest {
 }
 
 const MANIFEST = 'sandbox.json';
+
+/** Why a runtime's agent stream closed: how its process ended, and its last diagnostics. */
+async function describeEnd(inst: RuntimeInstance): Promise<string> {
+  const how = await Promise.race([inst.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
+  const diag = inst.diagnostics().trim().split('\n').slice(-8).join(' | ');
+  return [how, diag && !how.includes(diag) ? diag : ''].filter(Boolean).join('; ');
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout;

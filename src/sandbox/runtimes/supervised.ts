@@ -25,7 +25,7 @@ export async function launchSupervised(
   const env = Object.fromEntries(Object.entries(opts.env ?? { PATH: DEFAULT_PATH }).filter((e): e is [string, string] => e[1] !== undefined));
   let handle: SupervisorHandle;
   try {
-    handle = await spawnSupervisor(opts.supervise.dir, { id: opts.supervise.id, argv: [...argv], cwd: opts.cwd ?? '/', env, agent: opts.supervise.agent });
+    handle = await spawnSupervisor(opts.supervise.dir, { id: opts.supervise.id, label: opts.label, argv: [...argv], cwd: opts.cwd ?? '/', env, agent: opts.supervise.agent });
   } catch (err) {
     throw new SandboxError('runtime_unavailable', `${opts.label}: cannot start its supervisor: ${(err as Error).message}`);
   }
@@ -59,8 +59,8 @@ export function supervisedLaunch(handle: SupervisorHandle, status: Status, label
 }
 
 /** A runtime instance rebuilt from a live supervisor by a server that did not start it. */
-export async function adoptInstance(handle: SupervisorHandle, status: Status, label: string, diagnostics: () => string): Promise<RuntimeInstance> {
-  const l = supervisedLaunch(handle, status, label);
+export async function adoptInstance(handle: SupervisorHandle, status: Status, diagnostics: () => string): Promise<RuntimeInstance> {
+  const l = supervisedLaunch(handle, status, status.label ?? `sandbox ${status.id}`);
   const channel = await l.channel();
   return {
     channel,

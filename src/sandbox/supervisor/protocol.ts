@@ -6,6 +6,8 @@
  */
 export interface SupervisorSpec {
   id: string;
+  /** names the runtime's process in messages ("sandbox ID qemu") */
+  label?: string;
   /** The runtime's host process; the supervisor, not the server, is its parent. */
   argv: string[];
   cwd?: string;
@@ -41,6 +43,7 @@ export type Request =
 
 export interface Status {
   id: string;
+  label?: string;
   supervisorPid: number;
   childPid: number | null;
   /** With childPid, identifies the child's process group leader across pid reuse. */

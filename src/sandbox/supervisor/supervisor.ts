@@ -44,6 +44,7 @@ const child: ChildProcess = spawn(spec.argv[0], spec.argv.slice(1), {
 closeSync(logFd);
 const status: Status = {
   id,
+  label: spec.label,
   supervisorPid: process.pid,
   childPid: child.pid ?? null,
   childStart: child.pid ? procStartTicks(child.pid) : null,
