@@ -24,6 +24,7 @@ import {
   type Logger,
   type ModuleInstance,
   type ServerConfig,
+  type StopOptions,
   type Store,
   type StrataModule,
 } from './core/index.js';
@@ -39,7 +40,12 @@ export interface RunningServer {
   tasks: TaskRunner;
   /** Set on the first start of a data directory: where the admin token was written. */
   adminTokenFile?: string;
-  close(): Promise<void>;
+  /**
+   * Stops the server. With `handover`, work that can outlive it is left
+   * running for the next server on this data directory to take over
+   * (supervised sandboxes; in-flight deploys resume through takeover).
+   */
+  close(opts?: StopOptions): Promise<void>;
 }
 
 export const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -114,9 +120,9 @@ export async function startServer(
       services,
       tasks: runner,
       adminTokenFile,
-      async close() {
+      async close(opts: StopOptions = {}) {
         await started.runner.stop();
-        for (const i of [...instances].reverse()) await i.stop?.().catch((err) => log.error({ err }, 'module stop failed'));
+        for (const i of [...instances].reverse()) await i.stop?.(opts).catch((err) => log.error({ err }, 'module stop failed'));
         await started.app.close();
         await store.close();
         log.flush?.();

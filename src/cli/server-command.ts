@@ -38,15 +38,17 @@ export function registerServerCommand(program: Command, moduleOptions: ServerOpt
           .join('\n'),
       );
       let closing = false;
-      const shutdown = async (signal: string) => {
+      const shutdown = async (signal: string, handover = false) => {
         if (closing) return;
         closing = true;
-        ctx.info(`${signal}: stopping`);
-        await server.close();
+        ctx.info(handover ? `${signal}: handing over (sandboxes keep running for the next server)` : `${signal}: stopping`);
+        await server.close({ handover });
         process.exit(0);
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      // SIGUSR2: a zero-impact restart or upgrade; the next server adopts what runs
+      process.on('SIGUSR2', () => void shutdown('SIGUSR2', true));
     }),
   );
 }

@@ -5,7 +5,7 @@ export { createLogger, silentLogger, SECRET_KEYS } from './logging.js';
 export type { Logger } from './logging.js';
 export { SecretBox, MASK } from './secrets.js';
 export { Services } from './services.js';
-export type { ModuleContext, ModuleInstance, Mount, StrataModule } from './module.js';
+export type { ModuleContext, ModuleInstance, Mount, StopOptions, StrataModule } from './module.js';
 export * from './fsm/index.js';
 export * from './store/index.js';
 export * from './tasks/index.js';

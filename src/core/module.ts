@@ -35,7 +35,12 @@ export interface ModuleInstance {
   /** Called once the server listens: start periodic work here. */
   start?(): Promise<void>;
   /** Called on shutdown, before the store closes. */
-  stop?(): Promise<void>;
+  stop?(opts?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /** the next server takes over: leave running what can outlive this process */
+  handover?: boolean;
 }
 
 /** A Strata module as the server sees it. Each module's index.ts exports one. */

@@ -62,7 +62,7 @@ export const sandboxModule: StrataModule = {
     return {
       mounts: [{ prefix: '/sandbox/api', plugin: sandboxRoutes(service) }],
       start: () => service.start(),
-      stop: () => service.stop(),
+      stop: (opts) => service.stop(opts),
     };
   },
 };

@@ -8,6 +8,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GateFixture, JOBS, projectConfig } from './gate-helpers.js';
 import { api, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { join } from 'node:path';
+import { killSupervisor } from './sandbox-helpers.js';
 
 const PIPELINES = `
 - pipeline:
@@ -70,13 +72,16 @@ test('a pipeline disabled after consecutive failures raises 600.001; the restart
   assert.deepEqual(events.map((e: any) => e.state), ['clear', 'set']);
 });
 
-test('a sandbox lost with its killed server raises 600.002; removing it clears it; suppression hides it from lists only', async () => {
+test('a sandbox lost with its killed server and supervisor raises 600.002; removing it clears it; suppression hides it from lists only', async () => {
   let s = await startServer({ args: ['--modules', 'fm,sandbox'] });
   cleanups.push(() => s.stop());
   const created = await api(s, '/sandbox/api/v1/sandboxes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runtime: 'process' }) });
   assert.equal(created.status, 201, await created.clone().text());
   const { id } = (await created.json()) as { id: string };
   const dataDir = s.dataDir;
+  // a sandbox outlives its server under its supervisor: it is lost when both die
+  const { localId } = (await (await api(s, `/sandbox/api/v1/sandboxes/${id}`)).json()) as { localId: string };
+  killSupervisor(join(dataDir, 'sandbox'), localId);
   await s.stop('SIGKILL', true);
   s = await startServer({ dataDir, args: ['--modules', 'fm,sandbox'] });
   cleanups.push(() => s.stop());

@@ -11,7 +11,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startServer, type StrataServer } from '../helpers/strata.js';
-import { assertNoLeaks, type TestEnv } from './sandbox-helpers.js';
+import { assertNoLeaks, killSupervisor, type TestEnv } from './sandbox-helpers.js';
 import { ApiClient } from '../../src/core/cli/index.js';
 import { startPostgres, type PostgresCluster } from '../../src/core/testing/index.js';
 import { streamExec, type ExecOutcome, type StartedFrame } from '../../src/sandbox/api/index.js';
@@ -140,7 +140,7 @@ describe('sandbox failures through the API', () => {
     await assertNoLeaks({ stateDir: stateDirOf(server) } as TestEnv, ids);
   });
 
-  it('a server that stops destroys its sandboxes; one that is killed has them marked lost and released by the next', async () => {
+  it('a server that stops destroys its sandboxes; one that is killed leaves them running under their supervisors for the next, which adopts them; a sandbox whose supervisor died is lost', async () => {
     const dataDir = server.dataDir;
     // graceful: SIGTERM destroys what runs and records why
     const graceful = await json(await call(server, 'POST', '/sandboxes', { runtime: 'namespaces' }), 201);
@@ -153,26 +153,50 @@ describe('sandbox failures through the API', () => {
     assert.deepEqual([after1.state, after1.error], ['stopped', 'its server shut down']);
     await assertNoLeaks({ stateDir: stateDirOf(again) } as TestEnv, ids);
 
-    // killed: its sandboxes (one mid-exec) die with it; the next server marks them lost and releases what they left
+    // killed: its sandboxes (one mid-exec, running a loop) outlive it; the next server adopts them
     const a = await json(await call(again, 'POST', '/sandboxes', { runtime: 'namespaces' }), 201);
     const b = await json(await call(again, 'POST', '/sandboxes', { runtime: 'process' }), 201);
-    for (const x of [a, b]) ids.push((await json(await call(again, 'GET', `/sandboxes/${x.id}`))).localId);
-    const ex = startExec(again, a.id, ['sh', '-c', 'echo up; exec sleep 1000']);
+    const local = new Map<string, string>();
+    for (const x of [a, b]) {
+      const localId = (await json(await call(again, 'GET', `/sandboxes/${x.id}`))).localId as string;
+      local.set(x.id, localId);
+      ids.push(localId);
+    }
+    const ex = startExec(again, a.id, ['sh', '-c', 'echo up; i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done']);
     await ex.started;
     await again.stop('SIGKILL', true);
-    await ex.done;
+    await ex.done; // the client's stream ends with its server
     again = await startServer({ dataDir });
     servers.push(again);
     const list = await json<{ sandboxes: Array<{ id: string; state: string; error: string }> }>(await call(again, 'GET', '/sandboxes'));
     const byId = new Map(list.sandboxes.map((s) => [s.id, s]));
-    for (const x of [a, b]) {
-      assert.equal(byId.get(x.id)?.state, 'lost');
-      assert.match(byId.get(x.id)!.error, /its server \(pid \d+\) stopped/);
-    }
-    assert.equal((await call(again, 'POST', `/sandboxes/${a.id}/exec`, { command: ['true'] })).status, 409);
-    await assertNoLeaks({ stateDir: stateDirOf(again) } as TestEnv, ids);
+    for (const x of [a, b]) assert.equal(byId.get(x.id)?.state, 'running', `${x.id} survived its server`);
+    // the loop the dead server started still counts, and the new server execs beside it
+    const count = async () => Number((await startExec(again, a.id, ['cat', '/tmp/count']).done).stdout.trim());
+    const c1 = await count();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await count()) > c1, 'the loop kept running across the restart');
+
+    // SIGUSR2 hands over: the sandboxes keep running for the next server too
+    await again.stop('SIGUSR2', true);
+    again = await startServer({ dataDir });
+    servers.push(again);
+    assert.equal((await json(await call(again, 'GET', `/sandboxes/${a.id}`))).state, 'running');
+    assert.ok((await count()) > c1);
+
+    // killed with b's supervisor: b is lost (and nothing of it runs); a is adopted again
+    killSupervisor(stateDirOf(again), local.get(b.id)!);
+    await again.stop('SIGKILL', true);
+    again = await startServer({ dataDir });
+    servers.push(again);
+    const b2 = await json(await call(again, 'GET', `/sandboxes/${b.id}`));
+    assert.equal(b2.state, 'lost');
+    assert.match(b2.error, /its server \(pid \d+\) stopped/);
+    assert.equal((await call(again, 'POST', `/sandboxes/${b.id}/exec`, { command: ['true'] })).status, 409);
+    assert.equal((await json(await call(again, 'GET', `/sandboxes/${a.id}`))).state, 'running');
     for (const x of [graceful, a, b]) assert.equal((await call(again, 'DELETE', `/sandboxes/${x.id}`)).status, 204);
     assert.deepEqual((await json<{ sandboxes: unknown[] }>(await call(again, 'GET', '/sandboxes'))).sandboxes, []);
+    await assertNoLeaks({ stateDir: stateDirOf(again) } as TestEnv, ids);
   });
 });
 

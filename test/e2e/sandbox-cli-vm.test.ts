@@ -43,6 +43,8 @@ function spawnCli(args: string[], onStdout: (stdout: string, child: ReturnType<t
   });
 }
 
+let restartedDataDir: string | undefined;
+
 before(async () => {
   server = await startServer();
   scratch = await mkdtemp(join(tmpdir(), 'strata-sbx-vm-'));
@@ -54,6 +56,7 @@ after(async () => {
   } finally {
     await server?.stop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
+    if (restartedDataDir) await rm(restartedDataDir, { recursive: true, force: true });
   }
 });
 
@@ -126,6 +129,22 @@ describe('a vm sandbox through strata sandbox', () => {
     assert.equal(await readFile(join(out, 'a.txt'), 'utf8'), 'alpha\n');
     assert.deepEqual(await readFile(join(out, 'sub', 'b.bin')), Buffer.alloc(200_000, 3));
     assert.equal(await readFile(join(out, 'sub', 'new.txt'), 'utf8'), 'new\n');
+  });
+
+  it('outlives a SIGKILLed server: the next server adopts the VM, a loop started before keeps counting, exec works', async () => {
+    const loop = spawnCli(['exec', id, '--', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.2; done'], () => {});
+    const read = async () => Number((await sb(['exec', id, '--', 'cat', '/tmp/n'])).stdout.trim());
+    for (let i = 0; i < 50 && !(await read()); i++) await new Promise((r) => setTimeout(r, 100));
+    const dataDir = server.dataDir;
+    await server.stop('SIGKILL', true);
+    await loop; // its client sees the server go
+    server = await startServer({ dataDir });
+    restartedDataDir = dataDir;
+    const shown = JSON.parse((await sb(['--json', 'show', id])).stdout) as { state: string };
+    assert.equal(shown.state, 'running');
+    const n1 = await read();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok((await read()) > n1, 'the loop kept running in the VM across the restart');
   });
 
   it('reports QEMU crashing mid-exec with its cause, fails the sandbox, and removes it without leaks', async () => {

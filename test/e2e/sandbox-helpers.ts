@@ -323,3 +323,9 @@ export function conformanceSuite(runtime: string, opts: { hostFilesystem?: boole
     });
   });
 }
+
+/** SIGKILLs a sandbox's supervisor (the shim), as a crash would. */
+export function killSupervisor(stateDir: string, localId: string): void {
+  const pid = Number(readFileSync(join(stateDir, 'sandboxes', localId, `${localId}.pid`), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+}

@@ -161,6 +161,9 @@ export class AgentClient {
       if (version !== PROTOCOL_VERSION)
         throw new SandboxError('start_failed', `${this.options.label}: agent speaks protocol ${version}, host ${PROTOCOL_VERSION}`);
       this.hello = { version, pid: Number(kvGet(kv, 'pid')), mode: kvGet(kv, 'mode') === 'vm' ? 'vm' : 'plain' };
+      // a supervisor's replayed HELLO says where earlier servers' channels end (their execs may still run)
+      const next = Number(kvGet(kv, 'next_channel') ?? 1);
+      if (Number.isSafeInteger(next) && next > this.nextChannel) this.nextChannel = next;
       return this.hello;
     });
   }

@@ -25,6 +25,7 @@ import {
   type FaultReporter,
   type Logger as CoreLogger,
   type Principal,
+  type StopOptions,
 } from '../../core/index.js';
 import {
   SandboxManager,
@@ -184,7 +185,8 @@ export class SandboxService {
   /** Opens the manager (which releases what a crashed server left in the state directory). */
   static async open(db: SandboxRecordsDb, log: CoreLogger, opts: SandboxServiceOptions): Promise<SandboxService> {
     const libLog: Logger = { info: (m) => log.info(m), warn: (m) => log.warn(m) };
-    const manager = await SandboxManager.open({ stateDir: opts.stateDir, cacheDir: opts.cacheDir, classes: opts.classes, defaultClass: opts.defaultClass, log: libLog });
+    // supervised: each sandbox outlives this server, and the next server adopts it
+    const manager = await SandboxManager.open({ stateDir: opts.stateDir, cacheDir: opts.cacheDir, classes: opts.classes, defaultClass: opts.defaultClass, log: libLog, supervised: true });
     const service = new SandboxService(manager, db, log, opts);
     // copies staged by a server that died mid-transfer
     await rm(service.transfers, { recursive: true, force: true });
@@ -206,10 +208,23 @@ export class SandboxService {
     return false;
   }
 
-  /** Marks the records of dead servers on this host lost, then keeps records in step with the sandboxes. */
+  /**
+   * Takes over the records of dead servers on this host: a sandbox the manager
+   * adopted from its supervisor stays running under this server; the others
+   * are lost. Then keeps records in step with the sandboxes.
+   */
   async start(): Promise<void> {
+    const adopted = new Set(this.manager.adopted);
     for (const r of await this.records.liveOnHost(this.host)) {
       if (r.owner === this.owner || this.ownerAlive(r)) continue;
+      if (r.state === 'running' && r.localId && adopted.has(r.localId)) {
+        const record = await this.records.takeOver(r.id, r.owner, { owner: this.owner, ownerPid: process.pid, ownerUrl: this.opts.url() || null });
+        if (record) {
+          this.live.set(r.id, { record, sandbox: this.manager.get(r.localId), execs: 0 });
+          this.log.info({ sandbox: r.id, from: r.owner }, 'sandbox taken over from the previous server');
+          continue;
+        }
+      }
       const moved = await this.records.move(r.id, 'lost', { error: `its server (pid ${r.ownerPid}) stopped; what the sandbox ran died with it and was released` });
       if (moved) {
         this.log.warn({ sandbox: r.id, owner: r.owner }, 'sandbox lost with its server');
@@ -220,10 +235,17 @@ export class SandboxService {
     this.timer.unref();
   }
 
-  /** Destroys every sandbox this server runs (their processes would not outlive it anyway). */
-  async stop(): Promise<void> {
+  /**
+   * Destroys every sandbox this server runs; with `handover` leaves them to
+   * their supervisors instead, for the next server to adopt.
+   */
+  async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    if (opts.handover) {
+      this.manager.detachAll();
+      return;
+    }
     await Promise.allSettled([...this.live.values()].map((l) => this.destroyLive(l, 'its server shut down')));
   }
 

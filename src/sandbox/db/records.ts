@@ -167,6 +167,19 @@ export class SandboxRecords {
     return this.get(id);
   }
 
+  /** A new server on the host takes a running record over from a dead one (guarded on the old owner). */
+  async takeOver(id: string, from: string, to: { owner: string; ownerPid: number; ownerUrl: string | null }, now = Date.now()): Promise<SandboxRecord | undefined> {
+    const result = await this.db
+      .updateTable('sandboxes')
+      .set({ owner: to.owner, owner_pid: to.ownerPid, owner_url: to.ownerUrl, updated_at: now })
+      .where('id', '=', id)
+      .where('owner', '=', from)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    return this.get(id);
+  }
+
   async remove(id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('sandboxes').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -18,9 +18,12 @@ import { resolveImage } from '../images/resolve-image.js';
 import { detectCgroups, SandboxCgroup, CGROUP_PARENT, type CgroupSupport } from '../limits/cgroups.js';
 import { createNetwork, hostIfFor, netnsNameFor } from '../limits/network.js';
 import { SandboxError } from '../model/errors.js';
-import { validateSpec, type SandboxSpec } from '../model/spec.js';
+import { validateSpec, type NormalizedSpec, type SandboxSpec } from '../model/spec.js';
+import type { ResolvedImage } from '../images/image-types.js';
+import { adoptInstance } from '../runtimes/supervised.js';
+import { SupervisorHandle } from '../supervisor/client.js';
 import { builtinRuntimes, RuntimeRegistry } from '../runtimes/registry.js';
-import type { HostCheck, Logger, Runtime, RuntimeInstance } from '../runtimes/runtime.js';
+import type { HostCheck, LimitEnforcement, Logger, Runtime, RuntimeInstance } from '../runtimes/runtime.js';
 import { LEDGER_FILE, ResourceLedger } from './resources.js';
 import { RuntimeClasses, type RuntimeClass } from './runtime-classes.js';
 import { Sandbox, type SandboxInfo } from './sandbox.js';
@@ -37,6 +40,12 @@ export interface SandboxManagerOptions {
   log?: Logger;
   /** how long the agent may take to answer (default 30 s; 180 s for vm under TCG) */
   startTimeoutMs?: number;
+  /**
+   * Run each sandbox under its own supervisor process (src/sandbox/supervisor),
+   * so it outlives this process and a later manager adopts it (the server does
+   * this; a one-shot CLI run does not need it).
+   */
+  supervised?: boolean;
 }
 
 export const stderrLogger: Logger = {
@@ -60,6 +69,8 @@ export class SandboxManager {
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly checks = new Map<string, Promise<HostCheck>>();
   private readonly startTimeoutMs: number | undefined;
+  private readonly supervised: boolean;
+  private adoptedIds: string[] = [];
 
   private constructor(opts: SandboxManagerOptions) {
     this.stateDir = opts.stateDir ?? defaultStateDir();
@@ -69,6 +80,12 @@ export class SandboxManager {
     this.defaultClass = opts.defaultClass ?? 'default';
     this.log = opts.log ?? stderrLogger;
     this.startTimeoutMs = opts.startTimeoutMs;
+    this.supervised = opts.supervised ?? false;
+  }
+
+  /** Sandboxes a previous manager started whose supervisors still run them: this manager now owns them. */
+  get adopted(): readonly string[] {
+    return this.adoptedIds;
   }
 
   /** Opens a manager on a state directory, releasing what a crashed manager left there. */
@@ -79,7 +96,11 @@ export class SandboxManager {
     return m;
   }
 
-  /** Releases the ledgers of sandboxes no live manager owns (left by a crash). */
+  /**
+   * Takes over the sandboxes no live manager owns: those whose supervisor
+   * still runs them are adopted; the ledgers of the rest are released (what a
+   * crash left).
+   */
   async reapOrphans(): Promise<string[]> {
     const reaped: string[] = [];
     const dir = join(this.stateDir, SANDBOXES);
@@ -89,6 +110,7 @@ export class SandboxManager {
       const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
       if (owner && owner !== process.pid && existsSync(`/proc/${owner}`)) continue; // another live manager's
       if (owner === process.pid) continue;
+      if (await this.adopt(id, join(dir, id))) continue;
       const ledgerFile = join(dir, id, LEDGER_FILE);
       if (existsSync(ledgerFile)) {
         const ledger = await ResourceLedger.load(ledgerFile).catch(() => undefined);
@@ -126,10 +148,60 @@ export class SandboxManager {
     await this.get(id).destroy();
   }
 
+  /** Lets go of every sandbox without stopping it: their supervisors keep them for the next manager. */
+  detachAll(): void {
+    for (const s of this.sandboxes.values()) s.detach();
+    this.sandboxes.clear();
+  }
+
   async destroyAll(): Promise<void> {
     const results = await Promise.allSettled([...this.sandboxes.values()].map((s) => s.destroy()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length) throw failed[0].reason;
+  }
+
+  /** Adopts a sandbox whose supervisor still runs it; false when there is none to adopt. */
+  private async adopt(id: string, stateDir: string): Promise<boolean> {
+    const manifest = JSON.parse((await readFile(join(stateDir, MANIFEST), 'utf8').catch(() => 'null')) ?? 'null') as SandboxManifest | null;
+    if (!manifest || !this.registry.has(manifest.runtime)) return false;
+    const handle = new SupervisorHandle(stateDir, id);
+    const status = await handle.status().catch(() => undefined);
+    if (status?.state !== 'running') {
+      await handle.shutdown().catch(() => undefined);
+      return false;
+    }
+    const ledger = await ResourceLedger.load(join(stateDir, LEDGER_FILE)).catch(() => new ResourceLedger(join(stateDir, LEDGER_FILE)));
+    const runtime = this.registry.get(manifest.runtime);
+    const label = `sandbox ${id} (${runtime.name})`;
+    try {
+      const instance = await adoptInstance(handle, status, () => '');
+      const agent = new AgentClient(instance.channel, { label, describeClose: () => describeEnd(instance) });
+      await withTimeout(agent.waitHello(), 10_000, () => `${label}: its supervisor did not relay the agent's HELLO`);
+      await writeFile(join(stateDir, 'owner'), String(process.pid));
+      const sandbox = new Sandbox({
+        id,
+        spec: manifest.spec,
+        runtime,
+        runtimeClass: manifest.runtimeClass,
+        image: manifest.image,
+        stateDir,
+        instance,
+        agent,
+        ledger,
+        limits: manifest.limits,
+        log: this.log,
+        network: manifest.network,
+        createdAt: new Date(manifest.createdAt),
+        onGone: (gone) => this.sandboxes.delete(gone),
+      });
+      this.sandboxes.set(id, sandbox);
+      this.adoptedIds.push(id);
+      this.log.info(`adopted sandbox ${id} (${runtime.name}): its supervisor (pid ${status.supervisorPid}) kept it running`);
+      return true;
+    } catch (err) {
+      this.log.warn(`sandbox ${id}: could not adopt it from its supervisor: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   private pickRuntime(spec: { runtime?: string; runtimeClass?: string }): { runtime: Runtime; runtimeClass?: string } {
@@ -184,16 +256,10 @@ export class SandboxManager {
         network,
         ledger,
         log: this.log,
+        supervised: this.supervised,
       });
       const inst = instance;
-      agent = new AgentClient(inst.channel, {
-        label: `sandbox ${id} (${runtime.name})`,
-        describeClose: async () => {
-          const how = await Promise.race([inst.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
-          const diag = inst.diagnostics().trim().split('\n').slice(-8).join(' | ');
-          return [how, diag && !how.includes(diag) ? diag : ''].filter(Boolean).join('; ');
-        },
-      });
+      agent = new AgentClient(inst.channel, { label: `sandbox ${id} (${runtime.name})`, describeClose: () => describeEnd(inst) });
       const timeoutMs = this.startTimeoutMs ?? (runtime.name === 'vm' ? 180_000 : 30_000);
       await withTimeout(agent.waitHello(), timeoutMs, () => `sandbox ${id}: the ${runtime.name} agent did not answer within ${timeoutMs} ms; ${inst.diagnostics().slice(-1500)}`);
       if (inst.setup) await withTimeout(agent.setup(inst.setup), timeoutMs, () => `sandbox ${id}: guest setup did not finish within ${timeoutMs} ms`);
@@ -215,6 +281,10 @@ export class SandboxManager {
         onGone: (gone) => this.sandboxes.delete(gone),
       });
       this.sandboxes.set(id, sandbox);
+      if (this.supervised) {
+        const manifest: SandboxManifest = { id, spec, runtime: runtime.name, runtimeClass, image, limits: plan.report, network: sandbox.info().network, createdAt: sandbox.createdAt.toISOString() };
+        await writeFile(join(stateDir, MANIFEST), JSON.stringify(manifest), { mode: 0o600 });
+      }
       return sandbox;
     } catch (err) {
       agent?.close('sandbox failed to start');
@@ -225,6 +295,27 @@ export class SandboxManager {
       throw new SandboxError('start_failed', `sandbox ${id} (${runtime.name}): ${(err as Error).message}`, { sandbox: id }, { cause: err });
     }
   }
+}
+
+/** What a later manager needs to adopt a supervised sandbox (its ledger holds the rest). */
+interface SandboxManifest {
+  id: string;
+  spec: NormalizedSpec;
+  runtime: string;
+  runtimeClass?: string;
+  image: ResolvedImage;
+  limits: LimitEnforcement[];
+  network?: { sandboxAddress: string; hostAddress: string };
+  createdAt: string;
+}
+
+const MANIFEST = 'sandbox.json';
+
+/** Why a runtime's agent stream closed: how its process ended, and its last diagnostics. */
+async function describeEnd(inst: RuntimeInstance): Promise<string> {
+  const how = await Promise.race([inst.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
+  const diag = inst.diagnostics().trim().split('\n').slice(-8).join(' | ');
+  return [how, diag && !how.includes(diag) ? diag : ''].filter(Boolean).join('; ');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {

@@ -88,22 +88,26 @@ export interface SandboxParts {
   network?: { sandboxAddress: string; hostAddress: string };
   /** OOM kills recorded for the sandbox's memory cgroup, where there is one */
   oomKills?: () => Promise<number>;
+  /** when it was created (an adopted sandbox keeps its original time and what is left of its timeout) */
+  createdAt?: Date;
   onGone: (id: string) => void;
 }
 
 export class Sandbox {
   readonly id: string;
-  readonly createdAt = new Date();
+  readonly createdAt: Date;
   private stateValue: SandboxState = 'running';
   private failure: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private destroying: Promise<void> | undefined;
+  private detached = false;
   private readonly execs = new Set<Promise<unknown>>();
 
   constructor(private readonly parts: SandboxParts) {
     this.id = parts.id;
+    this.createdAt = parts.createdAt ?? new Date();
     void parts.agent.closed.then((err) => {
-      if (this.stateValue === 'running') {
+      if (this.stateValue === 'running' && !this.detached) {
         this.failure = err.message;
         this.move('died');
         parts.log.warn(`sandbox ${this.id}: ${err.message}`);
@@ -111,10 +115,11 @@ export class Sandbox {
     });
     const t = parts.spec.limits.timeoutMs;
     if (t !== undefined) {
+      const left = Math.max(0, t - (Date.now() - this.createdAt.getTime()));
       this.timer = setTimeout(() => {
         parts.log.warn(`sandbox ${this.id}: timeout of ${t} ms reached; destroying it`);
         void this.destroy('timeout').catch((err) => parts.log.warn(`sandbox ${this.id}: ${(err as Error).message}`));
-      }, t);
+      }, left);
       this.timer.unref();
     }
   }
@@ -272,6 +277,17 @@ export class Sandbox {
       if (problems.length) throw new SandboxError('invalid_state', `sandbox ${this.id}: cleanup left: ${problems.join('; ')}`, { sandbox: this.id, problems });
     })();
     return this.destroying;
+  }
+
+  /**
+   * Lets go of a supervised sandbox without stopping it (a server handing
+   * over): the agent's stream closes here, the supervisor keeps the sandbox.
+   */
+  detach(): void {
+    clearTimeout(this.timer);
+    this.detached = true;
+    this.parts.agent.close('the server handed the sandbox over');
+    void this.parts.instance.stop();
   }
 
   /** Resolves once the sandbox is destroyed. */

@@ -3,15 +3,27 @@
  * itself) in its own process group, records it in the ledger, keeps the tail
  * of its stderr for error messages, and describes how it ended.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { AgentChannel } from '../agent/agent-client.js';
+import { launchSupervised } from './supervised.js';
 import { SandboxError } from '../model/errors.js';
 import { ResourceLedger } from '../manager/resources.js';
 
 export interface Launched {
-  child: ChildProcess;
   pid: number;
   exited: Promise<string>;
   stderrTail(): string;
+  /** the agent's stream: the child's stdio, or (supervised) the supervisor's relay of it */
+  channel(): Promise<AgentChannel>;
+}
+
+/** Supervised: the runtime's process is the child of a per-sandbox supervisor, not of the server. */
+export interface SuperviseOptions {
+  /** the sandbox's state directory, where the supervisor keeps its sockets and files */
+  dir: string;
+  id: string;
+  /** where the agent speaks: the child's stdio, or a unix socket the child serves */
+  agent: 'stdio' | { socket: string };
 }
 
 const TAIL = 8192;
@@ -28,8 +40,9 @@ export class TailBuffer {
 
 export async function launch(
   argv: readonly string[],
-  opts: { ledger: ResourceLedger; label: string; env?: NodeJS.ProcessEnv; cwd?: string; stdio?: 'pipe' | 'ignore-in' },
+  opts: { ledger: ResourceLedger; label: string; env?: NodeJS.ProcessEnv; cwd?: string; stdio?: 'pipe' | 'ignore-in'; supervise?: SuperviseOptions },
 ): Promise<Launched> {
+  if (opts.supervise) return launchSupervised(argv, { ...opts, supervise: opts.supervise });
   const child = spawn(argv[0], argv.slice(1), {
     stdio: opts.stdio === 'ignore-in' ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     detached: true, // its own process group: one kill reaches everything it started
@@ -58,5 +71,10 @@ export async function launch(
   });
   const pid = child.pid!;
   await opts.ledger.add(ResourceLedger.processResource(pid, opts.label));
-  return { child, pid, exited, stderrTail: () => tail.toString() };
+  return { pid, exited, stderrTail: () => tail.toString(), channel: async () => ({ readable: child.stdout!, writable: child.stdin! }) };
+}
+
+/** The supervise options for a runtime's start, when its manager supervises sandboxes. */
+export function superviseIn(ctx: { supervised?: boolean; stateDir: string; id: string }, agent: SuperviseOptions['agent']): SuperviseOptions | undefined {
+  return ctx.supervised ? { dir: ctx.stateDir, id: ctx.id, agent } : undefined;
 }

@@ -63,6 +63,8 @@ export interface RuntimeStartContext {
   /** record every host resource here before relying on it */
   ledger: ResourceLedger;
   log: Logger;
+  /** the runtime's process runs under a supervisor, so the sandbox outlives the server (supervised.ts) */
+  supervised?: boolean;
 }
 
 /** A started runtime: the agent's byte stream plus what the host sees of it. */

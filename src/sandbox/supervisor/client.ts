@@ -5,10 +5,10 @@
  * tells live ones (their sandboxes stay running) from dead ones (lost).
  */
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lineSplitter, type ExecResult, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
+import { lineSplitter, type ExecResult, type OrphanExec, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
 import { procStartTicks } from './proc-identity.js';
 
@@ -16,10 +16,12 @@ import { procStartTicks } from './proc-identity.js';
 export function request<T>(socketPath: string, req: Request, timeoutMs = 35_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`supervisor at ${socketPath} did not answer ${req.op} in ${timeoutMs} ms`));
-    }, timeoutMs);
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          sock.destroy();
+          reject(new Error(`supervisor at ${socketPath} did not answer ${req.op} in ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
     let settled = false;
     const settle = (f: () => void) => {
       if (settled) return;
@@ -69,6 +71,33 @@ export class SupervisorHandle {
   }
   shutdown(): Promise<Status> {
     return request<Status>(this.socket, { op: 'shutdown' });
+  }
+  /** Resolves when the child has exited (immediately if it has); rejects if the supervisor dies first. */
+  wait(): Promise<Status> {
+    return request<Status>(this.socket, { op: 'wait' }, 0);
+  }
+  /** Output and exits of execs whose server went away. */
+  orphans(): Promise<OrphanExec[]> {
+    return request<OrphanExec[]>(this.socket, { op: 'orphans' }, 5_000);
+  }
+  /** Attaches to the agent's stream (taking it over from any earlier server). */
+  async channel(deadline = Date.now() + 10_000): Promise<Socket> {
+    const path = supervisorPaths(this.stateDir, this.id).channel;
+    for (;;) {
+      try {
+        return await new Promise<Socket>((resolve, reject) => {
+          const sock = connect(path);
+          sock.once('connect', () => {
+            sock.removeListener('error', reject);
+            resolve(sock);
+          });
+          sock.once('error', reject);
+        });
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`supervisor of ${this.id}: no agent stream at ${path}: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 }
 

@@ -6,12 +6,30 @@
  */
 export interface SupervisorSpec {
   id: string;
+  /** names the runtime's process in messages ("sandbox ID qemu") */
+  label?: string;
   /** The runtime's host process; the supervisor, not the server, is its parent. */
   argv: string[];
   cwd?: string;
   env?: Record<string, string>;
   /** Command prefix that runs a command inside the sandbox (e.g. nsenter); empty runs it beside. */
   execPrefix?: string[];
+  /**
+   * Where the sandbox's agent speaks: on the child's stdin/stdout ('stdio'), or
+   * on a unix socket the child serves (QEMU's virtio-serial chardev). Either way
+   * the supervisor holds that stream and relays it to the server on its own
+   * channel socket, so the agent's session survives the server.
+   */
+  agent?: 'stdio' | { socket: string };
+}
+
+/** What an exec of a gone server did while nobody was attached. */
+export interface OrphanExec {
+  channel: number;
+  /** the last bytes of its stdout and stderr, interleaved as they came */
+  output: string;
+  /** the agent's EXIT payload fields, once it ended */
+  exit?: Record<string, string>;
 }
 
 export type Request =
@@ -19,10 +37,13 @@ export type Request =
   | { op: 'signal'; signal: NodeJS.Signals }
   | { op: 'exec'; argv: string[]; stdin?: string; timeoutMs?: number }
   | { op: 'logs'; maxBytes?: number }
-  | { op: 'shutdown' };
+  | { op: 'shutdown' }
+  | { op: 'wait' }
+  | { op: 'orphans' };
 
 export interface Status {
   id: string;
+  label?: string;
   supervisorPid: number;
   childPid: number | null;
   /** With childPid, identifies the child's process group leader across pid reuse. */
@@ -56,7 +77,7 @@ export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | s
   };
 }
 
-const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown']);
+const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown', 'wait', 'orphans']);
 
 /** Validates an incoming request; the error names the bad field. */
 export function parseRequest(line: string): Request {

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recoverSupervisors, spawnSupervisor, SupervisorHandle } from './client.js';
 import { parseRequest } from './protocol.js';
+import { AgentClient } from '../agent/agent-client.js';
+import { ensureAgentBinary } from '../agent/agent-build.js';
+import { defaultCacheDir } from '../cache/index.js';
 
 const LOOP = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done'];
 
@@ -94,6 +97,45 @@ test('signals reach the workload; exit status is kept; shutdown ends the supervi
   await assert.rejects(h.exec(['true']), /not running/);
   const [rec] = await recoverSupervisors(dir);
   assert.equal(rec.state, 'exited');
+  await h.shutdown();
+  await until(() => !alive(st.supervisorPid));
+});
+
+test("the agent's session outlives its server: a second server gets the HELLO again, fresh channel ids, and the first server's exec keeps running", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-sup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const agentBinary = await ensureAgentBinary(defaultCacheDir());
+  const h = await spawnSupervisor(dir, { id: 'sb3', argv: [agentBinary], agent: 'stdio' });
+  const st = await h.status();
+  t.after(() => {
+    for (const p of [st.supervisorPid, st.childPid!]) if (alive(p)) process.kill(p, 'SIGKILL');
+  });
+
+  const sock1 = await h.channel();
+  sock1.on('error', () => {});
+  const first = new AgentClient({ readable: sock1, writable: sock1 }, { label: 'first server' });
+  assert.equal((await first.waitHello()).pid, st.childPid);
+  const loop = await first.exec({ argv: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo line $i; done; sleep 0.3; echo done'], env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+  await new Promise<void>((resolve) => loop.stdout.once('data', () => resolve()));
+  first.close('server gone');
+  sock1.destroy(); // as a SIGKILLed server's socket closes
+
+  const sock2 = await h.channel();
+  sock2.on('error', () => {});
+  const second = new AgentClient({ readable: sock2, writable: sock2 }, { label: 'second server' });
+  await second.waitHello();
+  const ex = await second.exec({ argv: ['sh', '-c', 'echo fresh'], env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+  let out = '';
+  ex.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  assert.equal((await ex.wait()).exitCode, 0);
+  assert.equal(out, 'fresh\n');
+  // the first server's exec ran to its end with nobody reading it (the relay granted its window)
+  await until(async () => (await h.orphans()).some((o) => o.exit !== undefined), 10_000);
+  const [orphan] = await h.orphans();
+  assert.match(orphan.output, /line 2000\ndone\n$/);
+  assert.equal(orphan.exit!.code, '0');
+  second.close('done');
+  sock2.destroy();
   await h.shutdown();
   await until(() => !alive(st.supervisorPid));
 });

@@ -10,10 +10,13 @@
  * so no environment or secret is ever on argv).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
+import type { Duplex, Writable } from 'node:stream';
+import { decodeKv } from '../agent/protocol.js';
+import { AgentRelay } from './agent-relay.js';
 import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, closeSync, readSync, fstatSync, mkdirSync } from 'node:fs';
 
-import { lineSplitter, parseRequest, type ExecResult, type Request, type Status, type SupervisorSpec } from './protocol.js';
+import { lineSplitter, parseRequest, type ExecResult, type OrphanExec, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
 import { procStartTicks } from './proc-identity.js';
 
@@ -26,19 +29,22 @@ const paths = supervisorPaths(stateDir, id);
 const spec = JSON.parse(readFileSync(paths.spec, 'utf8')) as SupervisorSpec;
 mkdirSync(stateDir, { recursive: true });
 
-// The child's output goes to a file, not through us, so nothing blocks when no
-// server is reading; `logs` reads its tail.
+// The child's diagnostics go to a file, not through us, so nothing blocks when
+// no server is reading; `logs` reads its tail. With a stdio agent, the child's
+// stdin/stdout are the agent's stream, held here (see agent-relay.ts).
+const stdioAgent = spec.agent === 'stdio';
 const logFd = openSync(paths.log, 'a');
 const child: ChildProcess = spawn(spec.argv[0], spec.argv.slice(1), {
   cwd: spec.cwd,
   env: spec.env ?? process.env,
-  stdio: ['ignore', logFd, logFd],
+  stdio: [stdioAgent ? 'pipe' : 'ignore', stdioAgent ? 'pipe' : logFd, logFd],
   // its own process group, so whoever finds this supervisor dead can end all of it
   detached: true,
 });
 closeSync(logFd);
 const status: Status = {
   id,
+  label: spec.label,
   supervisorPid: process.pid,
   childPid: child.pid ?? null,
   childStart: child.pid ? procStartTicks(child.pid) : null,
@@ -53,12 +59,47 @@ child.on('error', (e) => {
   writeFileSync(paths.log, `supervisor: cannot start ${spec.argv[0]}: ${e.message}\n`, { flag: 'a' });
   persist();
 });
+const waiters: Array<() => void> = [];
 child.on('exit', (code, signal) => {
   status.state = 'exited';
   status.exitCode = code;
   status.exitSignal = signal;
   persist();
+  for (const w of waiters.splice(0)) w();
+  agentLink?.end();
+  attached?.end();
 });
+
+// ---- the agent's stream, lent to one server at a time
+const orphans = new Map<number, OrphanExec>();
+const ORPHAN_TAIL = 64 * 1024;
+let agentLink: Duplex | undefined;
+let relay: AgentRelay | undefined;
+let attached: Socket | undefined;
+
+function startRelay(link: { readable: NodeJS.ReadableStream; writable: Writable; end(): void }): void {
+  relay = new AgentRelay(
+    link.writable,
+    (o) => {
+      const e = orphans.get(o.channel) ?? { channel: o.channel, output: '' };
+      e.output = (e.output + o.data.toString()).slice(-ORPHAN_TAIL);
+      orphans.set(o.channel, e);
+    },
+    (channel, payload) => {
+      const e = orphans.get(channel) ?? { channel, output: '' };
+      e.exit = Object.fromEntries(decodeKv(payload));
+      orphans.set(channel, e);
+    },
+  );
+  link.readable.on('data', (d: Buffer) => relay!.fromAgent(d));
+  // the agent's stream ended: the attached server must see it (its sandbox died)
+  link.readable.on('end', () => attached?.end());
+  link.readable.on('error', () => attached?.destroy());
+  link.writable.on('error', () => {});
+  // servers can attach from now on (before, connecting fails and they retry)
+  channelServer.listen(paths.channel);
+}
+
 
 /** The status file lets a restarted server see the exit of a child whose supervisor is gone too. */
 function persist(): void {
@@ -114,6 +155,11 @@ async function handle(r: Request): Promise<unknown> {
       return exec(r);
     case 'logs':
       return tail(r.maxBytes ?? 64 * 1024);
+    case 'wait':
+      if (status.state === 'running') await new Promise<void>((res) => waiters.push(res));
+      return status;
+    case 'orphans':
+      return [...orphans.values()];
     case 'shutdown':
       if (status.state === 'running' && child.pid) {
         process.kill(-child.pid, 'SIGKILL');
@@ -151,9 +197,28 @@ const server = createServer((sock) => {
   );
 });
 
+/** The agent's stream for the server: a new connection takes it over from the previous one. */
+const channelServer = createServer((sock) => {
+  attached = sock;
+  relay!.attach(sock);
+  sock.on('data', (d: Buffer) => {
+    try {
+      relay!.fromClient(sock, d);
+    } catch {
+      sock.destroy(); // a protocol error cuts off that server, not the sandbox
+    }
+  });
+  sock.on('error', () => {});
+  sock.on('close', () => {
+    relay!.detach(sock);
+    if (attached === sock) attached = undefined;
+  });
+});
+
 function exitNow(): void {
   server.close();
-  for (const f of [paths.socket, paths.pid]) {
+  channelServer.close();
+  for (const f of [paths.socket, paths.channel, paths.pid]) {
     try {
       unlinkSync(f);
     } catch {
@@ -163,10 +228,29 @@ function exitNow(): void {
   process.exit(0);
 }
 
-try {
-  unlinkSync(paths.socket);
-} catch {
-  /* no stale socket */
+for (const f of [paths.socket, paths.channel]) {
+  try {
+    unlinkSync(f);
+  } catch {
+    /* no stale socket */
+  }
+}
+if (stdioAgent) {
+  startRelay({ readable: child.stdout!, writable: child.stdin!, end: () => child.stdin!.end() });
+} else if (spec.agent && spec.agent !== 'stdio') {
+  const path = spec.agent.socket;
+  const tryConnect = (left: number): void => {
+    const sock = connect(path);
+    sock.once('connect', () => {
+      agentLink = sock;
+      startRelay({ readable: sock, writable: sock, end: () => sock.end() });
+    });
+    sock.once('error', () => {
+      sock.destroy();
+      if (status.state === 'running' && left > 0) setTimeout(() => tryConnect(left - 1), 100);
+    });
+  };
+  tryConnect(600);
 }
 server.listen(paths.socket, () => {
   persist();

@@ -11,7 +11,7 @@ import { processTree } from '../../host/host-processes.js';
 import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
 import type { NormalizedSpec } from '../../model/spec.js';
-import { launch } from '../launch.js';
+import { launch, superviseIn } from '../launch.js';
 import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
 import type { HostCheck, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
 import { bwrapArgs } from './bwrap-args.js';
@@ -69,9 +69,9 @@ export class NamespacesRuntime implements Runtime {
     });
     if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];
     argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], argv);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} bwrap` });
+    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} bwrap`, supervise: superviseIn(ctx, 'stdio') });
     return {
-      channel: { readable: p.child.stdout!, writable: p.child.stdin! },
+      channel: await p.channel(),
       mainPid: p.pid,
       hostPids: () => processTree(p.pid),
       exited: p.exited,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { processTree } from '../../host/host-processes.js';
 import { runOk } from '../../../core/host/index.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
-import { launch } from '../launch.js';
+import { launch, superviseIn } from '../launch.js';
 import type { CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
 import type { HostCheck, Isolation, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
@@ -70,9 +70,9 @@ export abstract class OciContainerRuntime implements Runtime {
     await mkdir(stateRoot, { recursive: true, mode: 0o700 });
     await ctx.ledger.add({ kind: 'container', runtime: this.binary, root: stateRoot, id: ctx.id });
     const argv = this.wrapArgv([this.binary, '--root', stateRoot, ...this.globalFlags(ctx), 'run', '--bundle', bundle, ctx.id], ctx);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} ${this.binary}`, cwd: bundle });
+    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} ${this.binary}`, cwd: bundle, supervise: superviseIn(ctx, 'stdio') });
     return {
-      channel: { readable: p.child.stdout!, writable: p.child.stdin! },
+      channel: await p.channel(),
       mainPid: p.pid,
       hostPids: () => processTree(p.pid),
       exited: p.exited,

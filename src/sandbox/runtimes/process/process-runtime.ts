@@ -13,7 +13,7 @@ import { SandboxError } from '../../model/errors.js';
 import { processTree } from '../../host/host-processes.js';
 import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
-import { launch } from '../launch.js';
+import { launch, superviseIn } from '../launch.js';
 import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
 import type { HostCheck, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
 
@@ -57,9 +57,9 @@ export class ProcessRuntime implements Runtime {
     const home = this.defaultCwd(ctx);
     await mkdir(home, { recursive: true });
     const argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], [ctx.agentBinary, '--keep-caps']);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} agent`, cwd: home });
+    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} agent`, cwd: home, supervise: superviseIn(ctx, 'stdio') });
     return {
-      channel: { readable: p.child.stdout!, writable: p.child.stdin! },
+      channel: await p.channel(),
       mainPid: p.pid,
       hostPids: () => processTree(p.pid),
       exited: p.exited,

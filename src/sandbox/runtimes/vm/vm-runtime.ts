@@ -22,7 +22,7 @@ import { ensureGuestKernel } from '../../vm/guest-kernel.js';
 import { ensureInitramfs } from '../../vm/initramfs.js';
 import { qemuArgs, type Share } from '../../vm/qemu-args.js';
 import { runOk } from '../../../core/host/index.js';
-import { launch } from '../launch.js';
+import { launch, superviseIn } from '../launch.js';
 import { cgroupMechanism, timeoutLimit } from '../limit-plans.js';
 import type { HostCheck, LimitEnforcement, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
 
@@ -167,17 +167,18 @@ export class VmRuntime implements Runtime {
     });
     if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];
     argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], argv);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} qemu`, stdio: 'ignore-in' });
+    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} qemu`, stdio: 'ignore-in', supervise: superviseIn(ctx, { socket: agentSocket }) });
     let alive = true;
     void p.exited.then(() => (alive = false));
     const diagnostics = () => {
       const tail = consoleTail(consoleLog);
       return [p.stderrTail().trim(), tail ? `guest console: ${tail}` : ''].filter(Boolean).join('\n');
     };
-    const socket = await connectWithRetry(agentSocket, Date.now() + 30_000, () => alive);
+    const channel = ctx.supervised ? await p.channel() : await connectWithRetry(agentSocket, Date.now() + 30_000, () => alive).then((s) => ({ readable: s, writable: s }));
+    const socket = channel.readable as Socket;
     socket.on('error', () => {});
     return {
-      channel: { readable: socket, writable: socket },
+      channel,
       setup,
       mainPid: p.pid,
       hostPids: () => processTree(p.pid),
