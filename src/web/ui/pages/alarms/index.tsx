@@ -10,16 +10,11 @@ import { PlainTable } from '../../shell/plain-table.tsx';
 import { VirtualTable, type Column } from '../../shell/virtual-table.tsx';
 import { ActionButton } from '../../shell/confirm.tsx';
 import { call, isAdmin } from '../../shell/api.ts';
+import { SEVERITIES, summaryCount } from './severity.ts';
 
 const API = '/fm/v1';
-export const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
 const EVENTS = `${API}/event_log?limit=100`;
 const SUPPRESSION = `${API}/event_suppression`;
-
-/** FM's summary keys are plural for warnings only. */
-export function summaryCount(summary: any, severity: (typeof SEVERITIES)[number]): number | undefined {
-  return summary?.[severity === 'warning' ? 'warnings' : severity];
-}
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 

@@ -9,17 +9,11 @@ import { PlainTable } from '../../shell/plain-table.tsx';
 import type { Column } from '../../shell/virtual-table.tsx';
 import { ActionButton } from '../../shell/confirm.tsx';
 import { call, isAdmin } from '../../shell/api.ts';
+import { alarmLine } from './alarm-line.ts';
 
 const API = '/dcmanager/v1.0';
 const SUBCLOUDS = `${API}/subclouds`;
 const ALARMS = `${API}/alarms`;
-
-/** "2 critical, 1 major" from dcmanager's per-subcloud summary (-1: not known, the subcloud is offline). */
-export function alarmLine(a: any): string {
-  if (!a || a.critical_alarms < 0) return 'unknown';
-  const parts = [['critical', a.critical_alarms], ['major', a.major_alarms], ['minor', a.minor_alarms], ['warning', a.warnings]].filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
-  return parts.length ? parts.join(', ') : 'none';
-}
 
 function Fleet({ me }: PageProps) {
   const live = useLive([SUBCLOUDS, ALARMS]);

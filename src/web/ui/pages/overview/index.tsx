@@ -4,7 +4,7 @@ import type { PageDef, PageProps } from '../registry.ts';
 import { useLive } from '../../shell/live.ts';
 import { LinkBadge, okBody } from '../../shell/status.tsx';
 import { Link } from '../../shell/router.tsx';
-import { SEVERITIES, summaryCount } from '../alarms/index.tsx';
+import { SEVERITIES, summaryCount } from '../alarms/severity.ts';
 
 const NODES = '/baremetal/v1/nodes';
 const GATE = '/gate/api/status';
