@@ -23,10 +23,11 @@
  * libraries ldd names. The table says which accelerator VMs ran on.
  */
 import { table } from './lib/report.js';
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { buildBenchImage, memoryOf } from './lib/bench-image.js';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SandboxManager, type Sandbox, type SandboxSpec } from '../src/sandbox/index.js';
 import { detectAccelerator } from '../src/sandbox/vm/accel.js';
 
@@ -47,42 +48,6 @@ const IPERF_SECONDS = QUICK ? 2 : 5;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** A root with busybox, fio and iperf3 (and their libraries) for isolated runtimes. */
-function buildBenchImage(cacheDir: string, dest: string): string {
-  const busybox = join(cacheDir, 'images', 'busybox');
-  const dir = readdirSync(busybox).find((d) => existsSync(join(busybox, d, '.complete')));
-  if (!dir) throw new Error('busybox image missing (create one sandbox first)');
-  cpSync(join(busybox, dir, 'rootfs'), dest, { recursive: true, verbatimSymlinks: true });
-  const files = new Set<string>(['/usr/bin/fio', '/usr/bin/iperf3', '/lib64/ld-linux-x86-64.so.2']);
-  for (const bin of ['/usr/bin/fio', '/usr/bin/iperf3']) {
-    for (const m of execFileSync('ldd', [bin], { encoding: 'utf8' }).matchAll(/=> (\/\S+)/g)) files.add(m[1]);
-  }
-  for (const f of files) {
-    const target = join(dest, f);
-    mkdirSync(dirname(target), { recursive: true });
-    if (!existsSync(target)) copyFileSync(realpathSync(f), target);
-  }
-  return dest;
-}
-
-function memoryOf(pids: number[]): { pss: number; rss: number; priv: number } {
-  let pss = 0;
-  let rss = 0;
-  let priv = 0;
-  for (const pid of pids) {
-    try {
-      const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      const g = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0);
-      pss += g('Pss');
-      rss += g('Rss');
-      priv += g('Private_Dirty');
-    } catch {
-      /* gone */
-    }
-  }
-  return { pss: pss / 1024, rss: rss / 1024, priv: priv / 1024 };
-}
 
 /**
  * Host CPU seconds the sandbox's processes have used, children included

@@ -18,7 +18,8 @@ def main():
         s.connect(path)
         socket.send_fds(s, [b"/dev/ptmx"], [master])
     os.close(master)
-    os.setsid()
+    if os.getsid(0) != os.getpid():
+        os.setsid()  # a new session, so the pty can become its controlling terminal
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
     for fd in (0, 1, 2):
         os.dup2(slave, fd)

@@ -15,7 +15,8 @@ export function relayExec(socketPath: string, proc: ContainerProcess): Promise<n
     const decoder = new FrameDecoder();
     let code: number | undefined;
     sock.on('connect', () => sock.write(JSON.stringify({ op: 'exec', process: request }) + '\n'));
-    sock.on('error', (e) => reject(new Error(`the container's shim does not answer (${e.message})`)));
+    // after the exit status came, a write racing the shim's close is no error
+    sock.on('error', (e) => (code === undefined ? reject(new Error(`the container's shim does not answer (${e.message})`)) : undefined));
     sock.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.type === AgentFrame.STARTED) startInput();
@@ -32,13 +33,16 @@ export function relayExec(socketPath: string, proc: ContainerProcess): Promise<n
       process.stdin.pause();
       resolve(code ?? 137);
     });
+    const send = (frame: Buffer) => {
+      if (code === undefined && sock.writable) sock.write(frame);
+    };
     function startInput(): void {
       if (tty && process.stdin.isTTY) process.stdin.setRawMode(true);
-      process.stdin.on('data', (d: Buffer) => sock.write(encodeFrame(HostFrame.STDIN, 1, d)));
-      process.stdin.on('end', () => sock.write(encodeFrame(HostFrame.END, 1)));
-      process.stdin.on('error', () => sock.write(encodeFrame(HostFrame.END, 1)));
-      if (tty) process.stdout.on('resize', () => sock.write(encodeFrame(HostFrame.RESIZE, 1, encodeResize(process.stdout.rows, process.stdout.columns))));
-      for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => sock.write(encodeFrame(HostFrame.SIGNAL, 1, Buffer.from(sig))));
+      process.stdin.on('data', (d: Buffer) => send(encodeFrame(HostFrame.STDIN, 1, d)));
+      process.stdin.on('end', () => send(encodeFrame(HostFrame.END, 1)));
+      process.stdin.on('error', () => send(encodeFrame(HostFrame.END, 1)));
+      if (tty) process.stdout.on('resize', () => send(encodeFrame(HostFrame.RESIZE, 1, encodeResize(process.stdout.rows, process.stdout.columns))));
+      for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => send(encodeFrame(HostFrame.SIGNAL, 1, Buffer.from(sig))));
     }
   });
 }

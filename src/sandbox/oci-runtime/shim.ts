@@ -132,6 +132,9 @@ const server = createServer((sock) => {
   sock.on('data', onLine);
 });
 
+// the container's stdio belongs to whoever created it; its going away must not end the container
+for (const s of [process.stdin, process.stdout, process.stderr]) s.on('error', () => {});
+process.on('SIGPIPE', () => {});
 process.on('SIGTERM', () => kill('SIGTERM'));
 process.on('SIGINT', () => kill('SIGINT'));
 process.on('SIGHUP', () => {});
