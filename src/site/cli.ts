@@ -80,7 +80,9 @@ function addRender(site: Command): void {
       action(async (ctx, siteName: string, flags: RenderFlags) => {
         const assembled = await assembleFromOptions(ctx, siteName, flags);
         const { render } = await import('./render/index.js');
+        const { WORKFLOW_DATA_SCHEMAS } = await import('./workflow/schemas.js');
         const result = render(assembled.documents, {
+          dataSchemas: [...WORKFLOW_DATA_SCHEMAS],
           failOnMissingSubSrc: Boolean(flags.strict),
           cleartextSecrets: Boolean(flags.cleartextSecrets),
           validate: flags.validate,
@@ -123,7 +125,8 @@ function addLint(site: Command): void {
       action(async (ctx, siteName: string, flags: LintFlags) => {
         const assembled = await assembleFromOptions(ctx, siteName, flags, true);
         const { lintSite } = await import('./collect/index.js');
-        const findings = lintSite(assembled, { exclude: flags.exclude, warn: flags.warn, failOnMissingSubSrc: Boolean(flags.strict) });
+        const { WORKFLOW_DATA_SCHEMAS } = await import('./workflow/schemas.js');
+        const findings = lintSite(assembled, { dataSchemas: WORKFLOW_DATA_SCHEMAS, exclude: flags.exclude, warn: flags.warn, failOnMissingSubSrc: Boolean(flags.strict) });
         const errors = findings.filter((f) => f.severity === 'error').length;
         if (flags.json || ctx.json) process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
         else {
