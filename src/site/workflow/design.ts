@@ -9,6 +9,7 @@ import type { Document, DocumentRef, JsonObject, JsonValue } from '../documents/
 import { isAbstract, isJsonObject, nameOf, refOf } from '../documents/index.js';
 import { createHash } from 'node:crypto';
 import * as S from './schemas.js';
+import { orderGroups } from './strategy.js';
 
 export interface DesignProblem {
   message: string;
@@ -325,6 +326,11 @@ function readGroups(r: Reader, nodes: NodeDesign[]): GroupDesign[] {
       if (!names.has(d)) r.problem(doc, `data.groups[${i}].depends_on[${j}]`, `group ${g.name} depends on ${d}, which is not a group`);
     }),
   );
+  try {
+    orderGroups(groups);
+  } catch (err) {
+    r.problem(doc, 'data.groups', (err as Error).message);
+  }
   return groups;
 }
 
