@@ -44,7 +44,6 @@ export interface EngineDeps {
   faults?: FaultReporter;
 }
 
-const FAILED: readonly string[] = ['failed', 'upstream_failed', 'skipped'];
 const isAbort = (signal: AbortSignal, code: string) => signal.aborted && (signal.reason as StrataError | undefined)?.code === code;
 
 export class WorkflowEngine {
@@ -142,13 +141,13 @@ export class WorkflowEngine {
       let changed = false;
       for (const s of steps) {
         if (s.state !== 'pending') continue;
-        if (criticalFailed || a.control === 'stop') {
-          changed = (await this.deps.actions.moveStep(id, s.id, 'skip')) || changed;
+        const deps = s.deps.map((d) => ({ hard: d.hard, step: byId.get(d.step)! }));
+        if (deps.some((d) => d.hard && (d.step.state === 'failed' || d.step.state === 'upstream_failed'))) {
+          changed = (await this.deps.actions.moveStep(id, s.id, 'upstream_fail')) || changed;
           continue;
         }
-        const deps = s.deps.map((d) => ({ hard: d.hard, step: byId.get(d.step)! }));
-        if (deps.some((d) => d.hard && FAILED.includes(d.step.state))) {
-          changed = (await this.deps.actions.moveStep(id, s.id, 'upstream_fail')) || changed;
+        if (criticalFailed || a.control === 'stop' || deps.some((d) => d.hard && d.step.state === 'skipped')) {
+          changed = (await this.deps.actions.moveStep(id, s.id, 'skip')) || changed;
           continue;
         }
         if (!deps.every((d) => STEP_DONE.includes(d.step.state)) || a.control === 'pause') continue;
