@@ -14,6 +14,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../core/cli/index.js';
 import { action } from '../core/cli/index.js';
 import { registerUpload } from './upload-command.js';
+import { registerWorkflow } from './workflow/cli.js';
+import type { ServerOption } from '../core/cli/index.js';
 
 export interface RepositoryOptions {
   repository: string;
@@ -181,4 +183,11 @@ export function register(program: Command): void {
   addLint(site);
   addCollect(site);
   registerUpload(site);
+  registerWorkflow(site);
 }
+
+export const serverOptions: ServerOption[] = [
+  { flags: '--site-drift-interval <s>', description: 'site: seconds between drift checks of the deployed site (alarm 600.005), 0 disables', defaultValue: '30' },
+  { flags: '--site-node-timeout <s>', description: 'site: seconds a node may take to reach active in a deploy step', defaultValue: '1800' },
+  { flags: '--site-name <name>', description: 'site: the name drift alarms carry (site=NAME)', defaultValue: 'site' },
+];

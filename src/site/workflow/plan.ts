@@ -58,6 +58,7 @@ export interface Plan {
 export function planNode(n: NodeDesign, seen: ObservedNode | undefined): NodePlan {
   if (!seen) return { name: n.name, action: 'enroll', reason: 'not enrolled' };
   if (seen.provisionState !== 'active') return { name: n.name, action: 'deploy', reason: `provision state is ${seen.provisionState}` };
+  if (seen.powerState === 'power off') return { name: n.name, action: 'deploy', reason: 'active but powered off' };
   if (seen.hash !== n.hash) return { name: n.name, action: 'redeploy', reason: seen.hash ? 'its documents changed since it was deployed' : 'deployed outside the site workflow' };
   return { name: n.name, action: 'none', reason: 'active and current' };
 }

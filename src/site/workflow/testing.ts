@@ -16,6 +16,8 @@ export interface SampleSiteOptions {
   /** a command every workload runs (default: sleep a long time) */
   command?: string[];
   runtime?: string;
+  /** boot MACs by node index (default 52:54:00:00:00:1N) */
+  macs?: string[];
   /** overrides by workload name */
   override?: Record<string, Record<string, JsonValue>>;
 }
@@ -61,7 +63,7 @@ export function sampleSite(opts: SampleSiteOptions = {}): Document[] {
           host_profile: 'lab-host',
           addressing: [{ network: 'oob', address: opts.redfish ? opts.redfish.url : `127.0.0.${10 + i}` }],
           oob: opts.redfish ? { system_id: `/redfish/v1/Systems/node-${i}` } : {},
-          metadata: { rack: i % 2 ? 'rack-b' : 'rack-a', tags: [i === 0 ? 'masters' : 'workers'], boot_mac: `52:54:00:00:00:${(16 + i).toString(16).padStart(2, '0')}` },
+          metadata: { rack: i % 2 ? 'rack-b' : 'rack-a', tags: [i === 0 ? 'masters' : 'workers'], boot_mac: opts.macs?.[i] ?? `52:54:00:00:00:${(16 + i).toString(16).padStart(2, '0')}` },
         },
         extra,
       ),
