@@ -100,7 +100,8 @@ async function nodes(s: StrataServer): Promise<any[]> {
   return ((await res.json()) as { nodes: any[] }).nodes.sort((a, b) => a.name.localeCompare(b.name));
 }
 async function sandboxes(s: StrataServer): Promise<any[]> {
-  return ((await call(s, 'GET', '/sandbox/api/v1/sandboxes?project=site')).body as any[]).filter((x) => x.spec?.labels?.['strata.site/release']);
+  const b = (await call(s, 'GET', '/sandbox/api/v1/sandboxes?project=site')).body;
+  return ((b.sandboxes ?? b) as any[]).filter((x) => x.spec?.labels?.['strata.site/release']);
 }
 const key = (x: any) => `${x.spec.labels['strata.site/release']}/${x.spec.labels['strata.site/replica']}`;
 

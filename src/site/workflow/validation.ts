@@ -86,7 +86,9 @@ export function validationStatus(report: ValidationReport, what: string): Record
     apiVersion: 'v1.0',
     metadata: {},
     status: errors.length ? 'Failure' : 'Success',
-    message: errors.length ? `${what}: validations failed` : `${what}: validations succeeded`,
+    message: errors.length
+      ? `${what}: ${errors.length} validation(s) failed, first ${errors[0].documents[0] ? `${errors[0].documents[0].schema} ${errors[0].documents[0].name}` : '(the site)'}${errors[0].path ? ` at ${errors[0].path}` : ''}`
+      : `${what}: validations succeeded`,
     reason: 'Validation',
     details: { errorCount: errors.length, messageList: report.messages },
     code: errors.length ? '400 Bad Request' : '200 OK',
