@@ -16,6 +16,8 @@ export interface SampleSiteOptions {
   /** a command every workload runs (default: sleep a long time) */
   command?: string[];
   runtime?: string;
+  /** replicas of each app workload (default 2) */
+  appReplicas?: number;
   /** boot MACs by node index (default 52:54:00:00:00:1N) */
   macs?: string[];
   /** overrides by workload name */
@@ -87,7 +89,7 @@ export function sampleSite(opts: SampleSiteOptions = {}): Document[] {
     doc('armada/ChartGroup/v1', 'core', { description: 'infrastructure, one after another', sequenced: true, chart_group: core }),
     doc('armada/ChartGroup/v1', 'apps', { description: 'applications, tested', sequenced: false, test_charts: true, chart_group: apps }),
     ...core.map((w, i) => workload(w, { env: { ROLE: 'core', INDEX: String(i) }, health_check: { command: ['true'] } })),
-    ...apps.map((w) => workload(w, { replicas: 2, node_selector: { node_tags: ['workers'] }, test: { command: ['sh', '-c', 'test -n "$STRATA_RELEASE"'] } })),
+    ...apps.map((w) => workload(w, { replicas: opts.appReplicas ?? 2, node_selector: { node_tags: ['workers'] }, test: { command: ['sh', '-c', 'test -n "$STRATA_RELEASE"'] } })),
   );
   return out;
 }
