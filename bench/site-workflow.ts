@@ -2,6 +2,7 @@
  * What deploying a site costs, and what a no-change update costs:
  *
  *   npm run build && node --import tsx bench/site-workflow.ts [--nodes 50] [--workloads 100] [--runtime namespaces] [--json]
+ *     [--server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * One real `strata server` (every module, SQLite). The site: N
  * fake-hardware BaremetalNodes in two deployment groups (one master, the
@@ -29,6 +30,8 @@ const NODES = Number(opt('--nodes', '50'));
 const WORKLOADS = Number(opt('--workloads', '100'));
 const RUNTIME = opt('--runtime', 'namespaces');
 const JSON_OUT = args.includes('--json');
+/** Node flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" */
+const SERVER_NODE_ARGS = opt('--server-node-args', '').split(' ').filter(Boolean);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SY = '/shipyard/api/v1.0';
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -41,7 +44,7 @@ function cpuSeconds(pid: number): number {
 
 async function server(): Promise<{ proc: ChildProcess; url: string; dir: string; token: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-site-'));
-  const proc = spawn(process.execPath, [CLI, '--json', 'server', '--listen', '127.0.0.1:0', '--data', dir, '--log-level', 'warn', '--site-drift-interval', '0', '--metal-power-sync-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...SERVER_NODE_ARGS, CLI, '--json', 'server', '--listen', '127.0.0.1:0', '--data', dir, '--log-level', 'warn', '--site-drift-interval', '0', '--metal-power-sync-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {

@@ -6,6 +6,7 @@
  * the sandboxes report. After every step, `advance` queues the steps whose
  * dependencies ended, and ends the action when none is left.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger, Principal, TaskContext, TaskRunner } from '../../core/index.js';
 import { ConflictError, InvalidInputError, StrataError } from '../../core/index.js';
 import type { FaultReporter } from '../../core/faults.js';
@@ -188,6 +189,8 @@ export class WorkflowEngine {
     }
     await store.moveStep(actionId, stepId, 'start');
     await store.move(actionId, 'start');
+    // a deploy step waits on every node of its group at once, each wait listening to the signal
+    setMaxListeners(0, ctx.signal);
     const log = (line: string) => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`);
     if (ctx.takeover) await log(`resumed: the server running this step stopped (attempt ${ctx.task.attempts})`);
     s = await store.step(actionId, stepId);

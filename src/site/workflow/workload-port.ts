@@ -51,25 +51,50 @@ async function drain(stream: Readable, onOutput: (text: string) => void): Promis
   return end;
 }
 
+/**
+ * How long one listing of the site's sandboxes is reused. Listing makes the
+ * sandbox service reconcile every sandbox against /proc, which is what a
+ * deploy of many workloads would otherwise spend its CPU on; what this
+ * port itself starts and removes is applied to the reused list at once.
+ */
+const LIST_TTL_MS = 500;
+
 export class SandboxWorkloads implements WorkloadPort {
   private readonly outputs = new Map<string, string>();
   private readonly exited = new Map<string, string>();
+  private cache: { at: number; list: Promise<ObservedReplica[]> } | undefined;
 
   constructor(private readonly sandboxes: () => SandboxApi) {}
 
   async list(): Promise<ObservedReplica[]> {
+    if (!this.cache || Date.now() - this.cache.at > LIST_TTL_MS) {
+      const list = this.fetch();
+      this.cache = { at: Date.now(), list };
+      list.catch(() => (this.cache = undefined));
+    }
+    const exits = this.exited;
+    return (await this.cache.list).map((r) => ({ ...r, state: r.state === 'running' && exits.has(r.id) ? 'exited' : r.state }));
+  }
+
+  private async patchCache(fn: (list: ObservedReplica[]) => ObservedReplica[]): Promise<void> {
+    const c = this.cache;
+    if (!c) return;
+    const list = await c.list.catch(() => undefined);
+    if (list && this.cache === c) this.cache = { at: c.at, list: Promise.resolve(fn(list)) };
+  }
+
+  private async fetch(): Promise<ObservedReplica[]> {
     const all = await this.sandboxes().list(CALLER, { project: SITE_PROJECT });
     return all
       .filter((s) => s.spec.labels?.[LABEL_RELEASE])
       .map((s) => {
         const l = s.spec.labels!;
-        const exit = this.exited.get(s.id);
         return {
           id: s.id,
           release: l[LABEL_RELEASE],
           replica: Number(l[LABEL_REPLICA] ?? 0),
           hash: l[LABEL_HASH] ?? '',
-          state: s.state === 'running' && exit !== undefined ? 'exited' : s.state,
+          state: s.state,
           ...(l[LABEL_NODE] ? { node: l[LABEL_NODE] } : {}),
         };
       });
@@ -82,7 +107,9 @@ export class SandboxWorkloads implements WorkloadPort {
     void drain(started.stream, (t) => this.keep(sb.id, t))
       .then((end) => this.exited.set(sb.id, end.error ?? `exit ${end.exit}`))
       .catch((err) => this.exited.set(sb.id, (err as Error).message));
-    return { id: sb.id, release: spec.release, replica: spec.replica, hash, state: sb.state, ...(spec.node ? { node: spec.node } : {}) };
+    const r: ObservedReplica = { id: sb.id, release: spec.release, replica: spec.replica, hash, state: sb.state, ...(spec.node ? { node: spec.node } : {}) };
+    await this.patchCache((list) => [...list, r]);
+    return r;
   }
 
   private keep(id: string, text: string): void {
@@ -98,6 +125,7 @@ export class SandboxWorkloads implements WorkloadPort {
     }
     this.outputs.delete(id);
     this.exited.delete(id);
+    await this.patchCache((list) => list.filter((r) => r.id !== id));
   }
 
   async exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
