@@ -175,7 +175,9 @@ class Reader {
   }
 
   problem(doc: Document, path: string, message: string): void {
-    this.problems.push({ message, document: refOf(doc), path });
+    const p = { message, document: refOf(doc), path };
+    // a boot action read for every node it applies to reports its problems once
+    if (!this.problems.some((q) => q.message === message && q.path === path && q.document.name === p.document.name && q.document.schema === p.document.schema)) this.problems.push(p);
   }
 }
 

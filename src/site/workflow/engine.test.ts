@@ -228,4 +228,30 @@ describe('site workflow engine: failures and controls', () => {
       await w.stop();
     }
   });
+
+  test('update_software touches no node; test_site runs every test; relabel_nodes writes labels only', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      await w.commit();
+      const sw = await w.run('update_software');
+      assert.equal(sw.action.lifecycle, 'Complete', JSON.stringify(states(sw.steps)));
+      assert.deepEqual(w.machines.calls, [], 'no node touched');
+      assert.ok(!sw.steps.some((s) => s.id.startsWith('deploy_nodes')));
+      assert.equal(w.workloads.started.length, 4);
+      await w.run('deploy_site');
+      const t = await w.run('test_site');
+      assert.equal(t.action.lifecycle, 'Complete');
+      assert.match(t.steps.find((s) => s.id === 'armada_test_releases')!.log, /lab-app-0: test passed/);
+      w.workloads.failingTests.add('lab-app-0');
+      assert.equal((await w.run('test_site')).action.lifecycle, 'Failed');
+      await w.commit({}, sampleSite().map((d) => (d.metadata.name === 'node-1' ? { ...d, data: { ...(d.data as Record<string, never>), metadata: { rack: 'rack-z', tags: ['workers', 'gpu'] } } } : d)));
+      const calls = w.machines.calls.length;
+      const r = await w.run('relabel_nodes', { target_nodes: ['node-1'] });
+      assert.equal(r.action.lifecycle, 'Complete');
+      assert.equal(w.machines.calls.length, calls, 'no provision call');
+      assert.deepEqual(w.machines.nodes.get('node-1')!.extra.site_tags, ['workers', 'gpu']);
+    } finally {
+      await w.stop();
+    }
+  });
 });
