@@ -14,6 +14,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../core/cli/index.js';
 import { action } from '../core/cli/index.js';
 import { registerUpload } from './upload-command.js';
+import { registerWorkflow } from './workflow/cli.js';
+import type { ServerOption } from '../core/cli/index.js';
 
 export interface RepositoryOptions {
   repository: string;
@@ -80,7 +82,9 @@ function addRender(site: Command): void {
       action(async (ctx, siteName: string, flags: RenderFlags) => {
         const assembled = await assembleFromOptions(ctx, siteName, flags);
         const { render } = await import('./render/index.js');
+        const { WORKFLOW_DATA_SCHEMAS } = await import('./workflow/schemas.js');
         const result = render(assembled.documents, {
+          dataSchemas: [...WORKFLOW_DATA_SCHEMAS],
           failOnMissingSubSrc: Boolean(flags.strict),
           cleartextSecrets: Boolean(flags.cleartextSecrets),
           validate: flags.validate,
@@ -123,7 +127,8 @@ function addLint(site: Command): void {
       action(async (ctx, siteName: string, flags: LintFlags) => {
         const assembled = await assembleFromOptions(ctx, siteName, flags, true);
         const { lintSite } = await import('./collect/index.js');
-        const findings = lintSite(assembled, { exclude: flags.exclude, warn: flags.warn, failOnMissingSubSrc: Boolean(flags.strict) });
+        const { WORKFLOW_DATA_SCHEMAS } = await import('./workflow/schemas.js');
+        const findings = lintSite(assembled, { dataSchemas: WORKFLOW_DATA_SCHEMAS, exclude: flags.exclude, warn: flags.warn, failOnMissingSubSrc: Boolean(flags.strict) });
         const errors = findings.filter((f) => f.severity === 'error').length;
         if (flags.json || ctx.json) process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
         else {
@@ -178,4 +183,11 @@ export function register(program: Command): void {
   addLint(site);
   addCollect(site);
   registerUpload(site);
+  registerWorkflow(site);
 }
+
+export const serverOptions: ServerOption[] = [
+  { flags: '--site-drift-interval <s>', description: 'site: seconds between drift checks of the deployed site (alarm 600.005), 0 disables', defaultValue: '30' },
+  { flags: '--site-node-timeout <s>', description: 'site: seconds a node may take to reach active in a deploy step', defaultValue: '1800' },
+  { flags: '--site-name <name>', description: 'site: the name drift alarms carry (site=NAME)', defaultValue: 'site' },
+];

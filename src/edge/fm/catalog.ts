@@ -25,7 +25,7 @@ export type AlarmType =
 export interface AlarmDefinition {
   alarmId: string;
   /** Who raises it (for the docs and the suppression list). */
-  raisedBy: 'metal' | 'gate' | 'sandbox' | 'core' | 'edge';
+  raisedBy: 'metal' | 'gate' | 'sandbox' | 'core' | 'edge' | 'site';
   entityTypeId: string;
   severity: AlarmSeverity;
   reason: string;
@@ -105,6 +105,13 @@ export const ALARMS: readonly AlarmDefinition[] = [
     alarmType: 'communication', probableCause: 'communication-subsystem-failure',
     proposedRepairAction: 'Check the database (PostgreSQL server or SQLite file and its disk).',
     serviceAffecting: true, suppression: false, mgmtAffecting: 'critical', degradeAffecting: 'none',
+  }),
+  def({
+    alarmId: '600.005', raisedBy: 'site', entityTypeId: 'site.resource', severity: 'major',
+    reason: 'Site drift: {entity} is not what the site documents and the last deploy made it.',
+    alarmType: 'integrity-violation', probableCause: 'configuration-or-customization-error',
+    proposedRepairAction: "Run 'strata site drift' for the detail; 'strata site update' puts it back (or change the documents).",
+    serviceAffecting: true, suppression: true, mgmtAffecting: 'none', degradeAffecting: 'none',
   }),
 ];
 

@@ -69,6 +69,8 @@ export interface ServiceOptions {
   redactor: Redactor;
   /** Rendered revisions kept in memory (revisions never change, so renders can be reused). */
   renderCacheSize?: number;
+  /** DataSchemas offered after the stored ones (the site workflow's), so their documents are validated too. */
+  extraDataSchemas?: readonly Document[];
 }
 
 /** Revision ids in paths: a non-negative integer, else 400 naming the input. */
@@ -117,7 +119,8 @@ export class DeckhandService {
 
   private async dataSchemas(): Promise<Document[]> {
     const latest = await this.revisions.latestRevisionId();
-    return (await this.revisions.documentsAt(latest)).filter((d) => d.schema.startsWith(DATA_SCHEMA_SCHEMA)).map(toDocument);
+    const stored = (await this.revisions.documentsAt(latest)).filter((d) => d.schema.startsWith(DATA_SCHEMA_SCHEMA)).map(toDocument);
+    return [...stored, ...(this.opts.extraDataSchemas ?? [])];
   }
 
   // ---- buckets -------------------------------------------------------

@@ -59,6 +59,8 @@ export interface LintOptions {
   warn?: readonly string[];
   /** Missing substitution sources fail the render (P005) instead of warning. */
   failOnMissingSubSrc?: boolean;
+  /** DataSchemas offered after the site's own (the site workflow's documents), so they are validated too. */
+  dataSchemas?: readonly Document[];
 }
 
 const MANDATORY_ENCRYPTED = new Set([
@@ -154,7 +156,8 @@ function fromMessage(e: ValidationMessage): Finding {
 /** Validation before rendering, the render, validation after it: every failure found, as P005. */
 function renderFindings(site: AssembledSite, opts: LintOptions): Finding[] {
   const documents = site.documents.filter((d) => schemaOf(d) !== SITE_DEFINITION_SCHEMA || d === site.siteDefinition);
-  const pre = validateDocuments(documents, { phase: 'pre' });
+  const dataSchemas = [...(opts.dataSchemas ?? [])];
+  const pre = validateDocuments(documents, { phase: 'pre', dataSchemas });
   if (pre.some((m) => m.error)) return pre.map(fromMessage);
   let result;
   try {
@@ -178,6 +181,6 @@ function renderFindings(site: AssembledSite, opts: LintOptions): Finding[] {
     document: w.document,
     path: w.path,
   }));
-  const post = validateDocuments(result.documents, { phase: 'post' });
+  const post = validateDocuments(result.documents, { phase: 'post', dataSchemas });
   return [...pre.map(fromMessage), ...warnings, ...post.map(fromMessage)];
 }
