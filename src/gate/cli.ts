@@ -222,15 +222,16 @@ function registerGate(program: Command): void {
   const config = gate.command('config').description('gate configuration');
   config
     .command('check <target>')
-    .description('check a tenant file, a configuration file or a project directory; every problem with file:line (exit 1 on errors)')
+    .description('check a tenant file, a configuration file, a project directory or a zuul.d/ directory; every problem with file:line (exit 1 on errors)')
     .option('--git-root <dir>', 'with a tenant file: the git root, to load each tenant fully')
     .option('--tenant <name>', 'with a tenant file: only this tenant')
     .option('--project <name>', 'with a file or directory: the project it stands for')
     .option('--untrusted', 'with a file or directory: check it as an untrusted project (default: a config project)')
-    .action(action(async (ctx: CliContext, target: string, opts: { gitRoot?: string; tenant?: string; project?: string; untrusted?: boolean }) => {
+    .option('--strict', 'with a file or directory: it is the whole configuration, so a reference it does not satisfy is an error (default: a warning)')
+    .action(action(async (ctx: CliContext, target: string, opts: { gitRoot?: string; tenant?: string; project?: string; untrusted?: boolean; strict?: boolean }) => {
       const { checkConfig, formatCheckResult } = await import('./config/index.js');
       const { checkView } = await import('./api/routes.js');
-      const result = await checkConfig(target, { gitRoot: opts.gitRoot, tenant: opts.tenant, project: opts.project, trusted: !opts.untrusted });
+      const result = await checkConfig(target, { gitRoot: opts.gitRoot, tenant: opts.tenant, project: opts.project, trusted: !opts.untrusted, open: !opts.strict });
       if (ctx.json) ctx.out(checkView(result));
       else process.stdout.write(formatCheckResult(result) + '\n');
       if (!result.ok) process.exitCode = 1;
