@@ -26,6 +26,18 @@ export interface GateOptions {
   executorConcurrency: number;
   /** The build runtime untrusted jobs run in when sandboxes are available. */
   untrustedRuntime: string;
+  /** The host's /usr (and /lib, /lib64 from it) an Ansible node sandbox gets read-only, for Python; null: none. */
+  nodeUserland: string | null;
+}
+
+/** A Debian (merged-/usr) userland as an Ansible node's read-only mounts. */
+export function userlandMounts(usr: string | null): Array<{ source: string; target: string; readOnly: boolean }> {
+  if (!usr) return [];
+  return [
+    { source: usr, target: '/usr', readOnly: true },
+    { source: path.join(usr, 'lib'), target: '/lib', readOnly: true },
+    { source: path.join(usr, 'lib64'), target: '/lib64', readOnly: true },
+  ];
 }
 
 export function gateOptions(ctx: ModuleContext): GateOptions {
@@ -37,6 +49,7 @@ export function gateOptions(ctx: ModuleContext): GateOptions {
     gitRoot: path.resolve(typeof o.gateGitRoot === 'string' ? o.gateGitRoot : path.join(ctx.config.dataDir, 'gate', 'git')),
     executorConcurrency: concurrency,
     untrustedRuntime: typeof o.gateUntrustedRuntime === 'string' ? o.gateUntrustedRuntime : 'default',
+    nodeUserland: o.gateNodeUserland === '' ? null : path.resolve(typeof o.gateNodeUserland === 'string' ? o.gateNodeUserland : '/usr'),
   };
 }
 
@@ -84,6 +97,7 @@ export class GateService {
       workRoot: path.join(gateDir, 'work'),
       logRoot: path.join(gateDir, 'logs'),
       runtimes: this.runtimes,
+      nodeUserland: userlandMounts(options.nodeUserland),
       log: ctx.log.child({ component: 'executor' }),
       listener: {
         started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),

@@ -1,16 +1,21 @@
-// The executor (Zuul's executor, without Ansible): runs builds, at most
-// `concurrency` at once (highest precedence first, then in request order),
-// each in a workspace holding its required projects at the item's frozen
-// state. A build runs pre-run, run and post-run commands (cleanup-run
-// always), within the job's timeout; a pre-run failure or an
-// infrastructure error is retried up to the job's attempts. The log is
-// written to a file and streamed to followers while it runs.
+// The executor (Zuul's executor): runs builds, at most `concurrency` at
+// once (highest precedence first, then in request order), each in a
+// workspace holding its required projects at the item's frozen state. A
+// build runs pre-run, run and post-run playbooks with Ansible on its nodes
+// (ansible/), or command lines in its runtime (cleanup-run always), within
+// the job's timeout; a pre-run failure, an unreachable node or an
+// infrastructure error is retried up to the job's attempts. The console
+// (job-output.txt) is written to a file and streamed to followers while it
+// runs; job-output.json holds each playbook's results.
 
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../core/index.js';
-import type { BuildResult, FrozenJob } from '../model.js';
+import { isPlaybook, stepLabel, type AnsibleJob, type BuildResult, type FrozenJob, type JobStep } from '../model.js';
+import { AnsibleBuild } from './ansible/ansible-build.js';
+import { ansibleVersion } from './ansible/playbook-runner.js';
+import type { ZuulItem } from './ansible/zuul-vars.js';
 import type { Commits, RepoCache } from '../merger/index.js';
 import { killOrphans, MARKER_VAR } from './orphans.js';
 import type { BuildRuntime, RuntimeSession, StepResult } from './runtime.js';
@@ -31,7 +36,15 @@ export interface BuildRequest {
   commits: Commits;
   /** Higher runs first. */
   priority: number;
+  /** For Zuul's variables: the build set, and the item's changes in queue order (its own last). */
+  buildset?: string;
+  items?: ZuulItem[];
+  /** Decrypted secrets by alias (only those the job may have), and their values to redact from logs. */
+  secrets?: Record<string, unknown>;
+  secretValues?: string[];
 }
+
+type StepStatus = { status: 'ok' | 'failed' | 'unreachable' | 'timedout' | 'aborted' } | { status: 'error'; message: string };
 
 export interface BuildOutcome {
   result: BuildResult;
@@ -55,6 +68,8 @@ export interface ExecutorOptions {
   runtimes: Record<string, BuildRuntime>;
   log: Logger;
   listener: ExecutorListener;
+  /** Host directories an Ansible node gets read-only (the node image's Python userland). */
+  nodeUserland?: Array<{ source: string; target: string; readOnly: boolean }>;
   /** Names this executor's processes (see orphans.ts); default: a hash of workRoot. */
   marker?: string;
 }
@@ -88,9 +103,28 @@ export class Executor {
     return killed;
   }
 
-  logPath(buildId: string): string {
+  /** A build's log directory: job-output.txt (the console), job-output.json, logs/ (what post-run collected). */
+  buildLogDir(buildId: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(buildId)) throw new Error(`invalid build id ${buildId}`);
-    return path.join(this.opts.logRoot, `${buildId}.log`);
+    return path.join(this.opts.logRoot, buildId);
+  }
+
+  logPath(buildId: string): string {
+    return path.join(this.buildLogDir(buildId), 'job-output.txt');
+  }
+
+  /** job-output.json while the build runs: one playbook record a line. */
+  private jsonLinesPath(buildId: string): string {
+    return path.join(this.buildLogDir(buildId), '.job-output.jsonl');
+  }
+
+  /** Turns the playbook records into Zuul's job-output.json (a list). */
+  private finishJsonLog(buildId: string): void {
+    const lines = this.jsonLinesPath(buildId);
+    if (!existsSync(lines)) return;
+    const records = readFileSync(lines, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    writeFileSync(path.join(this.buildLogDir(buildId), 'job-output.json'), JSON.stringify(records, null, 2));
+    rmSync(lines, { force: true });
   }
 
   get activeCount(): number {
@@ -165,6 +199,8 @@ export class Executor {
   private async execute(run: Running): Promise<BuildOutcome> {
     const { req } = run;
     const job = req.job;
+    rmSync(this.buildLogDir(req.buildId), { recursive: true, force: true });
+    mkdirSync(this.buildLogDir(req.buildId), { recursive: true });
     const fd = openSync(this.logPath(req.buildId), 'w');
     const write = (chunk: Buffer | string) => {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -195,93 +231,173 @@ export class Executor {
       return { result: 'RETRY_LIMIT', startTime, endTime: Date.now(), message: lastError };
     } finally {
       closeSync(fd);
+      try {
+        this.finishJsonLog(req.buildId);
+      } catch (err) {
+        this.opts.log.warn({ err, build: req.buildId }, 'writing job-output.json failed');
+      }
     }
   }
 
-  /** One attempt: `retry` for a pre-run failure or an infrastructure error. */
+  /**
+   * One attempt: `retry` for a pre-run failure, an unreachable node or an
+   * infrastructure error. As Zuul: post-run runs after a run (and after a
+   * pre-run failure, to collect logs); a post-run failure makes the result
+   * POST_FAILURE unless pre-run failed; cleanup-run always runs.
+   */
   private async attempt(
     run: Running, runtime: BuildRuntime, attempt: number, note: (l: string) => void, write: (c: Buffer) => void,
   ): Promise<{ kind: 'done'; result: BuildResult; message?: string } | { kind: 'retry'; message: string }> {
     const { req } = run;
     const job = req.job;
     const root = path.join(this.opts.workRoot, req.buildId);
+    const ansible = job.ansible;
     let ws: Workspace | undefined;
     let session: RuntimeSession | undefined;
+    let nodes: AnsibleBuild | undefined;
     const signal = run.abort.signal;
+    const line = (text: string) => write(Buffer.from(`${new Date().toISOString()} | ${text}\n`));
     try {
+      const own = { project: job.project, branch: job.branch ?? '' };
+      const projects = [own, ...job.requiredProjects.filter((p) => p.project !== own.project)].filter((p) => p.branch);
       try {
-        const own = { project: job.project, branch: job.branch ?? '' };
-        const projects = [own, ...job.requiredProjects.filter((p) => p.project !== own.project)].filter((p) => p.branch);
-        ws = await prepareWorkspace(this.opts.repos, root, projects, req.commits);
+        ws = ansible
+          ? await prepareWorkspace(this.opts.repos, path.join(root, 'home'), projects, req.commits, (p) => path.join('src', ansible.canonicalNames[p] ?? p))
+          : await prepareWorkspace(this.opts.repos, root, projects, req.commits);
       } catch (err) {
         return { kind: 'retry', message: `preparing the workspace failed: ${(err as Error).message}` };
       }
       const cwd = ws.dirs[job.project] ?? ws.root;
       const env = this.environment(req, ws.root, attempt);
-      try {
-        session = await runtime.open({ buildId: req.buildId, workspace: ws.root, env, labels: [] });
-      } catch (err) {
-        return { kind: 'retry', message: `runtime ${runtime.name} failed to start: ${(err as Error).message}` };
+      const hasCommands = [...job.preRun, ...job.run, ...job.postRun, ...job.cleanupRun].some((s) => !isPlaybook(s));
+      if (!ansible || hasCommands) {
+        try {
+          session = await runtime.open({ buildId: req.buildId, workspace: ws.root, env, labels: [] });
+        } catch (err) {
+          return { kind: 'retry', message: `runtime ${runtime.name} failed to start: ${(err as Error).message}` };
+        }
       }
-      const deadline = job.timeout === null ? null : Date.now() + job.timeout * 1000;
-      const step = async (phase: string, command: string, until: number | null): Promise<StepResult> => {
-        note(`${phase}: ${command}`);
-        const r = await session!.run({
-          command, cwd, env, signal, onOutput: write,
-          timeoutMs: until === null ? null : Math.max(0, until - Date.now()),
-        });
+      if (ansible) {
+        try {
+          nodes = await AnsibleBuild.open({
+            buildId: req.buildId, buildset: req.buildset ?? req.buildId, tenant: req.tenant, pipeline: req.pipeline,
+            job: job as FrozenJob & { ansible: AnsibleJob }, items: req.items ?? [], attempt, root,
+            checkouts: projects.filter((p) => ws!.dirs[p.project]).map((p) => ({ ...p, commit: req.commits[p.project]?.[p.branch] ?? '', dir: ws!.dirs[p.project]! })),
+            runtimes: this.opts.runtimes, userland: this.opts.nodeUserland ?? [], nodeEnv: { ...env, HOME: ws.root },
+            ansibleVersion: await this.ansibleVersion(), secretValues: req.secretValues ?? [], secrets: req.secrets ?? {},
+          });
+        } catch (err) {
+          return { kind: 'retry', message: `the job's nodes failed to start: ${(err as Error).message}` };
+        }
+      }
+      const playbookIndex: Record<string, number> = {};
+      const step = async (phase: string, s: JobStep, until: number | null): Promise<StepStatus> => {
+        const timeoutMs = until === null ? null : Math.max(0, until - Date.now());
+        if (isPlaybook(s)) {
+          const index = (playbookIndex[phase] = (playbookIndex[phase] ?? -1) + 1);
+          note(`${phase} playbook: ${s.project}/${s.playbook}${s.trusted ? ' (trusted)' : ' (untrusted)'}`);
+          const r = await nodes!.runPlaybook({ step: s, phase, index, timeoutMs, signal, line, jsonLog: this.jsonLinesPath(req.buildId) });
+          note(`${phase} playbook ended: ${r.error ? `error: ${r.error}` : r.status === 'timedout' ? 'timed out' : r.status === 'aborted' ? 'aborted' : `ansible-playbook exit ${r.rc} (${r.status})`}`);
+          return r.status === 'error' || r.error ? { status: 'error', message: r.error ?? 'ansible-playbook failed to run' } : { status: r.status };
+        }
+        note(`${phase}: ${s}`);
+        const r = await session!.run({ command: s, cwd, env, signal, onOutput: write, timeoutMs });
         note(`${phase} ended: ${r.error ? `error ${r.error}` : r.timedOut ? 'timed out' : r.aborted ? 'aborted' : r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`}`);
-        return r;
+        if (r.error) return { status: 'error', message: r.error };
+        return { status: r.aborted ? 'aborted' : r.timedOut ? 'timedout' : r.exitCode === 0 ? 'ok' : 'failed' };
       };
       const aborted = () => ({ kind: 'done' as const, result: 'ABORTED' as BuildResult, message: signal.reason === CANCELLED ? 'cancelled' : 'executor stopped' });
 
-      for (const c of job.preRun) {
-        const r = await step('pre-run', c, deadline);
-        if (r.aborted) return aborted();
-        if (r.timedOut) return { kind: 'done', result: 'TIMED_OUT', message: `timed out after ${job.timeout} s in pre-run` };
-        if (r.error) return { kind: 'retry', message: `pre-run could not start: ${r.error}` };
-        if (r.exitCode !== 0) return { kind: 'retry', message: `pre-run command failed: ${c}` };
-      }
+      const deadline = job.timeout === null ? null : Date.now() + job.timeout * 1000;
+      let retry: string | null = null;
       let result: BuildResult = 'SUCCESS';
       let message: string | undefined;
-      for (const c of job.run) {
-        const r = await step('run', c, deadline);
-        if (r.aborted) return aborted();
-        if (r.error) return { kind: 'retry', message: `run could not start: ${r.error}` };
-        if (r.timedOut) {
-          result = 'TIMED_OUT';
-          message = `timed out after ${job.timeout} s`;
-          break;
-        }
-        if (r.exitCode !== 0) {
-          result = 'FAILURE';
-          message = `${c} exited with ${r.exitCode ?? r.signal}`;
+      for (const c of job.preRun) {
+        const r = await step('pre-run', c, deadline);
+        if (r.status === 'aborted') return aborted();
+        if (r.status === 'timedout') return { kind: 'done', result: 'TIMED_OUT', message: `timed out after ${job.timeout} s in pre-run` };
+        if (r.status === 'error' && !isPlaybook(c)) return { kind: 'retry', message: `pre-run could not start: ${r.message}` };
+        if (r.status !== 'ok') {
+          retry = `pre-run ${r.status === 'unreachable' ? 'could not reach a node' : r.status === 'error' ? `error: ${r.message}` : 'failed'}: ${stepLabel(c)}`;
           break;
         }
       }
-      const postDeadline = job.postTimeout === null ? null : Date.now() + job.postTimeout * 1000;
+      if (retry === null) {
+        for (const c of job.run) {
+          const r = await step('run', c, deadline);
+          if (r.status === 'aborted') return aborted();
+          if (r.status === 'error' && !isPlaybook(c)) return { kind: 'retry', message: `run could not start: ${r.message}` };
+          if (r.status === 'unreachable') {
+            retry = `run could not reach a node: ${stepLabel(c)}`;
+            break;
+          }
+          if (r.status === 'timedout') {
+            result = 'TIMED_OUT';
+            message = `timed out after ${job.timeout} s`;
+            break;
+          }
+          if (r.status === 'error') {
+            result = 'ERROR';
+            message = r.message;
+            break;
+          }
+          if (r.status === 'failed') {
+            result = 'FAILURE';
+            message = `${stepLabel(c)} failed`;
+            break;
+          }
+        }
+      }
       for (const c of job.postRun) {
-        const r = await step('post-run', c, postDeadline);
-        if (r.aborted) return aborted();
-        if ((r.timedOut || r.exitCode !== 0) && result === 'SUCCESS') {
+        // Each post-run playbook (command) has post-timeout to itself, as in Zuul.
+        const r = await step('post-run', c, job.postTimeout === null ? null : Date.now() + job.postTimeout * 1000);
+        if (r.status === 'aborted') return aborted();
+        if (r.status === 'unreachable' && retry === null) retry = `post-run could not reach a node: ${stepLabel(c)}`;
+        if (r.status !== 'ok' && retry === null) {
           result = 'POST_FAILURE';
-          message = r.timedOut ? `post-run timed out after ${job.postTimeout} s` : `post-run command failed: ${c}`;
+          message = r.status === 'timedout' ? `post-run timed out after ${job.postTimeout} s: ${stepLabel(c)}` : `post-run failed: ${stepLabel(c)}`;
         }
       }
+      if (retry !== null) return { kind: 'retry', message: retry };
       return { kind: 'done', result, message };
     } finally {
-      if (session && job.cleanupRun.length) {
+      if (job.cleanupRun.length && (session || nodes)) {
         const cwd = ws?.dirs[job.project] ?? root;
-        const env = this.environment(req, root, attempt);
+        const env = this.environment(req, ws?.root ?? root, attempt);
         for (const c of job.cleanupRun) {
-          note(`cleanup-run: ${c}`);
-          await session.run({ command: c, cwd, env, signal: new AbortController().signal, onOutput: write, timeoutMs: 60_000 }).catch(() => undefined);
+          const quiet = new AbortController().signal;
+          if (isPlaybook(c)) {
+            note(`cleanup-run playbook: ${c.project}/${c.playbook}`);
+            await nodes?.runPlaybook({ step: c, phase: 'cleanup', index: 0, timeoutMs: 60_000, signal: quiet, line, jsonLog: this.jsonLinesPath(req.buildId) }).catch(() => undefined);
+          } else if (session) {
+            note(`cleanup-run: ${c}`);
+            await session.run({ command: c, cwd, env, signal: quiet, onOutput: write, timeoutMs: 60_000 }).catch(() => undefined);
+          }
         }
+      }
+      if (nodes) {
+        this.collectLogs(req.buildId, nodes.logRoot);
+        await nodes.close();
       }
       await session?.close().catch(() => undefined);
       if (ws) await removeWorkspace(this.opts.repos, ws).catch((err) => this.opts.log.warn({ err }, 'removing a workspace failed'));
-      else rmSync(root, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     }
+  }
+
+  /** What post-run playbooks put in zuul.executor.log_root is kept with the build's logs. */
+  private collectLogs(buildId: string, logRoot: string): void {
+    try {
+      cpSync(logRoot, path.join(this.buildLogDir(buildId), 'logs'), { recursive: true, force: true });
+    } catch (err) {
+      this.opts.log.warn({ err, build: buildId }, 'collecting the build\'s logs failed');
+    }
+  }
+
+  private ansibleVersionCache?: Promise<string>;
+  private ansibleVersion(): Promise<string> {
+    this.ansibleVersionCache ??= ansibleVersion();
+    return this.ansibleVersionCache;
   }
 
   private environment(req: BuildRequest, workspace: string, attempt: number): Record<string, string> {

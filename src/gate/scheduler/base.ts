@@ -458,10 +458,6 @@ export abstract class PipelineManager {
       if (ready.length === 0) return;
       if (this.aheadHolds(ahead, byId)) return;
       for (const job of ready) {
-        if (job.playbooks.length > 0 && job.run.length === 0) {
-          bs.builds[job.uid] = syntheticBuild(run.env.newId(), job, 'ERROR', run.env.now, `job ${job.name} runs Ansible playbooks (${job.playbooks.join(', ')}), which the ${job.runtime} runtime cannot run`);
-          continue;
-        }
         const build = {
           id: run.env.newId(), job: job.uid, name: job.name, status: 'queued' as const, result: null, voting: job.voting,
           launchTime: run.env.now, startTime: null, endTime: null,
@@ -473,7 +469,7 @@ export abstract class PipelineManager {
         item.startReported = true;
         run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'start', final: false, submit: false, item: cloneItem(item) });
       }
-      if (!ready.some((j) => j.playbooks.length > 0 && j.run.length === 0)) return;
+      return;
     }
   }
 

@@ -60,7 +60,7 @@ export function makeJob(name: string, change: string, over: Partial<FrozenJob> =
   return {
     uid: name, name, change, project: 'org/a', branch: 'main', dependencies: [], voting: true, holdFollowingChanges: false,
     timeout: null, postTimeout: null, attempts: 3, preRun: [], run: ['true'], postRun: [], cleanupRun: [], vars: {},
-    requiredProjects: [], runtime: 'process', playbooks: [], ...over,
+    requiredProjects: [], runtime: 'process', ...over,
   };
 }
 

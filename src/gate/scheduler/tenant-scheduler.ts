@@ -20,6 +20,7 @@ import type { FaultReporter, Logger } from '../../core/index.js';
 import type { EventLog, GateEvent } from '../db/events.js';
 import { StateStore, buildRecord } from '../db/state-store.js';
 import type { BuildOutcome, Executor } from '../executor/index.js';
+import type { ZuulItem } from '../executor/ansible/zuul-vars.js';
 import type { Build, Change, Changeish, PipelineState, QueueItem, RefUpdate } from '../model.js';
 import { refKey } from '../model.js';
 import type { Reporter } from '../reporters/index.js';
@@ -673,7 +674,23 @@ export class TenantScheduler {
       ...(own.kind === 'ref' ? { ref: own.ref, newrev: own.newrev } : {}),
       commits: item.buildSet.commits,
       priority: PRECEDENCE_RANK[managed!.pipeline.precedence],
+      buildset: item.buildSet.id,
+      items: this.zuulItems(a.pipeline, item),
     });
+  }
+
+  /** The changes of an item's speculative state, in queue order (Zuul's zuul.items): those of the items ahead, then its own. */
+  private zuulItems(pipeline: string, item: QueueItem): ZuulItem[] {
+    const managed = this.managers.get(pipeline)!;
+    const state = this.states.get(pipeline)!;
+    const chain: QueueItem[] = [];
+    for (let it: QueueItem | undefined = item; it; it = it.aheadId ? managed.manager.findItem(state, it.aheadId)?.item : undefined) {
+      chain.unshift(it);
+      if (chain.length > 1000) break;
+    }
+    return chain.flatMap((it) => it.changes).map((c): ZuulItem => c.kind === 'change'
+      ? { project: c.project, branch: c.branch, change: c.number, patchset: c.patchset, ref: c.ref, changeUrl: c.url, topic: c.topic }
+      : { project: c.project, branch: c.branch ?? c.ref, ref: c.ref, oldrev: c.oldrev, newrev: c.newrev });
   }
 
   onBuildStarted(buildId: string, time: number): void {
