@@ -150,8 +150,10 @@ export interface AnsibleRole {
 
 export interface AnsibleSecret {
   alias: string;
-  /** The project that defines it (and whose key decrypts it). */
+  /** The project that defines it, by name and canonical name (whose key decrypts it). */
   project: string;
+  canonicalProject: string;
+  /** As configured: encrypted values in their JSON form. */
   data: Record<string, unknown>;
 }
 

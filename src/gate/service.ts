@@ -11,8 +11,11 @@ import { CachingReader, GitReader, parseTenantConfig, type LoadOptions, type Ten
 import { EventLog } from './db/events.js';
 import { queryBuilds, type BuildRecord } from './db/state-store.js';
 import { Executor, ProcessRuntime, type BuildRuntime } from './executor/index.js';
+import type { DecryptedSecrets } from './executor/executor.js';
+import { decryptData } from './secrets/decrypt.js';
+import { ProjectKeys } from './secrets/project-keys.js';
 import { Merger, RepoCache } from './merger/index.js';
-import type { Build } from './model.js';
+import type { AnsibleSecret, Build } from './model.js';
 import { Reporter } from './reporters/index.js';
 import { SpeculativeReader } from './scheduler/config-reader.js';
 import { TenantScheduler } from './scheduler/tenant-scheduler.js';
@@ -67,6 +70,16 @@ export function readTenantFile(file: string): TenantConfigFile {
   return parsed;
 }
 
+/** Decrypts each secret with its project's key. */
+async function decryptWith(keys: ProjectKeys, secrets: AnsibleSecret[]): Promise<DecryptedSecrets> {
+  const out: DecryptedSecrets = { byAlias: {}, values: [] };
+  for (const s of secrets) {
+    const key = await keys.get(s.canonicalProject);
+    out.byAlias[s.alias] = { project: s.project, data: decryptData(key.privatePem, s.data, `secret ${s.alias} of ${s.project}`, out.values).data };
+  }
+  return out;
+}
+
 export class GateService {
   readonly events: EventLog;
   readonly repos: RepoCache;
@@ -81,8 +94,11 @@ export class GateService {
   private readonly isolatedRuntimes = new Set<string>();
   private untrustedRuntime: string | undefined;
 
+  readonly keys: ProjectKeys;
+
   constructor(private readonly ctx: ModuleContext, readonly options: GateOptions) {
     this.log = ctx.log;
+    this.keys = new ProjectKeys(ctx.store.db, ctx.secrets);
     const gateDir = path.join(ctx.config.dataDir, 'gate');
     this.events = new EventLog(ctx.store.db);
     this.repos = new RepoCache(options.gitRoot, path.join(gateDir, 'cache'));
@@ -98,6 +114,7 @@ export class GateService {
       logRoot: path.join(gateDir, 'logs'),
       runtimes: this.runtimes,
       nodeUserland: userlandMounts(options.nodeUserland),
+      decryptSecrets: (secrets) => this.decryptSecrets(secrets),
       log: ctx.log.child({ component: 'executor' }),
       listener: {
         started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),
@@ -163,6 +180,10 @@ export class GateService {
         this.schedulers.set(tenantConfig.name, scheduler);
       }
     }
+  }
+
+  decryptSecrets(secrets: AnsibleSecret[]): Promise<DecryptedSecrets> {
+    return decryptWith(this.keys, secrets);
   }
 
   /**

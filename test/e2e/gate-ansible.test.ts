@@ -9,7 +9,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, requireCommand } from '../helpers/strata.js';
 import { GateFixture, PIPELINES } from './gate-helpers.js';
@@ -17,6 +20,7 @@ import { GateFixture, PIPELINES } from './gate-helpers.js';
 requireCommand('ansible-playbook', 'ansible-core');
 requireCommand('bwrap', 'bubblewrap');
 requireCommand('runc', 'runc');
+requireCommand('openssl', 'openssl');
 
 const JOBS = `
 - nodeset:
@@ -54,6 +58,52 @@ const BASE_POST = `
         src: "{{ inventory_hostname }}-pre.txt"
         dest: "{{ zuul.executor.log_root }}/{{ inventory_hostname }}/"
         flat: true
+    - name: a secret passed to the parent reaches its post-run
+      debug:
+        msg: "parent sees sha256 {{ creds.password | hash('sha256') }}"
+      when: creds is defined
+`;
+
+// Added by a change of the config project once the server made its key (as a user does with zuul-client encrypt).
+const DEPLOY_JOB = (ciphertext: string) => `
+- secret:
+    name: site_creds
+    data:
+      user: deployer
+      password: !encrypted/pkcs1-oaep
+        - ${ciphertext}
+- job:
+    name: deploy
+    parent: base
+    roles:
+      - zuul: org/roles
+    secrets:
+      - name: creds
+        secret: site_creds
+        pass-to-parent: true
+    run: playbooks/deploy.yaml
+- project:
+    name: org/a
+    gate:
+      jobs: [deploy]
+`;
+
+const DEPLOY = `
+- hosts: ns
+  roles:
+    - greet
+  tasks:
+    - name: use the secret on the node
+      copy:
+        content: "{{ creds.password }}"
+        dest: "{{ ansible_user_dir }}/password.txt"
+    - command: sha256sum password.txt
+      register: sum
+    - debug:
+        msg: "node has sha256 {{ sum.stdout.split()[0] }} user {{ creds.user }}"
+    - name: printing it is redacted
+      debug:
+        var: creds.password
 `;
 
 const HELLO = (line: string) => `
@@ -102,7 +152,8 @@ before(async () => {
   f = await GateFixture.start({
     config: {
       'zuul.d/pipelines.yaml': PIPELINES, 'zuul.d/jobs.yaml': JOBS,
-      'playbooks/base/pre.yaml': BASE_PRE, 'playbooks/base/post.yaml': BASE_POST,
+      'playbooks/base/pre.yaml': BASE_PRE, 'playbooks/base/post.yaml': BASE_POST, 'playbooks/deploy.yaml': DEPLOY,
+      'zuul.d/projects.yaml': '- project:\n    name: org/config\n    gate:\n      jobs: [noop]\n',
     },
     projects: {
       'org/a': {
@@ -119,11 +170,42 @@ after(async () => {
   await f?.stop();
 });
 
+const PASSWORD = 'hunter2-correct-horse-battery-staple';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Encrypts as `zuul-client encrypt` does, with openssl: RSA-OAEP (SHA-1) under the project's public key. */
+function encrypt(publicPem: string, plain: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'strata-enc-'));
+  try {
+    writeFileSync(path.join(dir, 'key.pub'), publicPem);
+    writeFileSync(path.join(dir, 'plain'), plain);
+    const r = spawnSync('openssl', ['pkeyutl', '-encrypt', '-pubin', '-inkey', path.join(dir, 'key.pub'), '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha1', '-in', path.join(dir, 'plain')]);
+    assert.equal(r.status, 0, r.stderr?.toString());
+    return r.stdout.toString('base64');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function log(uuid: string): Promise<string> {
   const r = await api(f.server, `/gate/api/builds/${uuid}/log`);
   assert.equal(r.status, 200);
   return r.text();
 }
+
+test('the config project\'s public key is served at Zuul\'s path; a secret encrypted with openssl is added by a gated change', async () => {
+  const r = await api(f.server, '/api/tenant/example/key/org/config.pub');
+  assert.equal(r.status, 200);
+  const pem = await r.text();
+  assert.match(pem, /^-----BEGIN PUBLIC KEY-----\n/);
+  assert.equal(createPublicKey(pem).asymmetricKeyDetails?.modulusLength, 4096);
+  assert.equal(await (await api(f.server, '/api/tenant/example/key/org/config.pub')).text(), pem, 'the key pair is kept');
+  assert.equal((await api(f.server, '/api/tenant/example/key/org/nope.pub')).status, 404);
+  const c = await f.change('org/config', { 'zuul.d/deploy.yaml': DEPLOY_JOB(encrypt(pem, PASSWORD)) }, 'Add the deploy job and its secret');
+  await f.approve(c.number);
+  await f.wait(300);
+  assert.equal((await f.show(c.number)).status, 'MERGED');
+});
 
 test('three changes gated with Ansible on sandbox nodes: a role of another project, a speculative playbook edit, a refused local action', async () => {
   const a = await f.change('org/a', { 'a.txt': 'a\n' }, 'Add a');
@@ -134,7 +216,7 @@ test('three changes gated with Ansible on sandbox nodes: a role of another proje
   for (const n of [a.number, b.number, c.number]) await f.approve(n);
   await f.wait(600);
 
-  const byChange = async (n: number) => (await f.builds(['--change', String(n), '--pipeline', 'gate'])).at(-1);
+  const byChange = async (n: number) => (await f.builds(['--change', String(n), '--pipeline', 'gate'])).filter((b: any) => b.job === 'hello').at(-1);
   const [ba, bb, bc] = [await byChange(a.number), await byChange(b.number), await byChange(c.number)];
   const la = await log(ba.uuid);
   assert.equal(ba.result, 'SUCCESS', la);
@@ -164,6 +246,22 @@ test('three changes gated with Ansible on sandbox nodes: a role of another proje
   const json = JSON.parse(readFileSync(path.join(logs, 'job-output.json'), 'utf8'));
   assert.deepEqual(json.map((p: any) => p.phase), ['pre-run', 'run', 'post-run']);
   assert.deepEqual(Object.keys(json[1].stats).sort(), ['ns', 'oci']);
+
+  // The secret reached the trusted deploy playbook (and, passed to the parent, base's post-run)...
+  const deploy = (await f.builds(['--change', String(a.number), '--pipeline', 'gate'])).find((b: any) => b.job === 'deploy');
+  const ld = await log(deploy.uuid);
+  assert.equal(deploy.result, 'SUCCESS', ld);
+  assert.match(ld, new RegExp(`node has sha256 ${sha256(PASSWORD)} user deployer`));
+  assert.match(ld, new RegExp(`parent sees sha256 ${sha256(PASSWORD)}`));
+  assert.match(ld, /"creds.password": "<redacted>"/);
+  // ...and is in no log, no job-output.json, no API answer.
+  const dlogs = path.join(f.server.dataDir, 'gate', 'logs', deploy.uuid);
+  assert.ok(!ld.includes(PASSWORD));
+  assert.ok(!readFileSync(path.join(dlogs, 'job-output.json'), 'utf8').includes(PASSWORD));
+  assert.ok(!readFileSync(path.join(dlogs, 'job-output.json'), 'utf8').includes('hunter2'));
+  for (const p of ['/gate/api/builds', '/gate/api/status', `/gate/api/builds/${deploy.uuid}`, '/api/tenants']) {
+    assert.ok(!(await (await api(f.server, p)).text()).includes(PASSWORD), p);
+  }
 });
 
 test('POST_FAILURE, RETRY_LIMIT after attempts, TIMED_OUT', async () => {

@@ -165,6 +165,18 @@ export const gateMigrations: Migrations = {
         .execute();
     },
   },
+  '003-project-keys': {
+    async up(db: Kysely<any>) {
+      // Zuul's per-project key pairs; the private key sealed with the server's secret box.
+      await db.schema
+        .createTable('gate_project_keys')
+        .addColumn('project', 'text', (c) => c.primaryKey())
+        .addColumn('public_pem', 'text', (c) => c.notNull())
+        .addColumn('private_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Next value of a counter; run inside the transaction that uses it. */

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../core/index.js';
-import { isPlaybook, stepLabel, type AnsibleJob, type BuildResult, type FrozenJob, type JobStep } from '../model.js';
+import { isPlaybook, stepLabel, type AnsibleJob, type AnsibleSecret, type BuildResult, type FrozenJob, type JobStep } from '../model.js';
 import { AnsibleBuild } from './ansible/ansible-build.js';
 import { ansibleVersion } from './ansible/playbook-runner.js';
 import type { ZuulItem } from './ansible/zuul-vars.js';
@@ -39,9 +39,15 @@ export interface BuildRequest {
   /** For Zuul's variables: the build set, and the item's changes in queue order (its own last). */
   buildset?: string;
   items?: ZuulItem[];
-  /** Decrypted secrets by alias (only those the job may have), and their values to redact from logs. */
-  secrets?: Record<string, unknown>;
-  secretValues?: string[];
+}
+
+/** Decrypts a job's secrets (the gate's project keys); throws with what and where when one cannot be. */
+export type SecretDecrypter = (secrets: AnsibleSecret[]) => Promise<DecryptedSecrets>;
+
+export interface DecryptedSecrets {
+  byAlias: Record<string, { project: string; data: unknown }>;
+  /** Every plaintext, to redact from logs. */
+  values: string[];
 }
 
 type StepStatus = { status: 'ok' | 'failed' | 'unreachable' | 'timedout' | 'aborted' } | { status: 'error'; message: string };
@@ -68,6 +74,8 @@ export interface ExecutorOptions {
   runtimes: Record<string, BuildRuntime>;
   log: Logger;
   listener: ExecutorListener;
+  /** Decrypts secrets for the playbooks allowed them; without it a job with secrets is an ERROR. */
+  decryptSecrets?: SecretDecrypter;
   /** Host directories an Ansible node gets read-only (the node image's Python userland). */
   nodeUserland?: Array<{ source: string; target: string; readOnly: boolean }>;
   /** Names this executor's processes (see orphans.ts); default: a hash of workRoot. */
@@ -278,13 +286,23 @@ export class Executor {
         }
       }
       if (ansible) {
+        let secrets: DecryptedSecrets = { byAlias: {}, values: [] };
+        if (ansible.secrets.length) {
+          if (!this.opts.decryptSecrets) return { kind: 'done', result: 'ERROR', message: 'this executor cannot decrypt secrets' };
+          try {
+            secrets = await this.opts.decryptSecrets(ansible.secrets);
+          } catch (err) {
+            note(`secrets: ${(err as Error).message}`);
+            return { kind: 'done', result: 'ERROR', message: (err as Error).message };
+          }
+        }
         try {
           nodes = await AnsibleBuild.open({
             buildId: req.buildId, buildset: req.buildset ?? req.buildId, tenant: req.tenant, pipeline: req.pipeline,
             job: job as FrozenJob & { ansible: AnsibleJob }, items: req.items ?? [], attempt, root,
             checkouts: projects.filter((p) => ws!.dirs[p.project]).map((p) => ({ ...p, commit: req.commits[p.project]?.[p.branch] ?? '', dir: ws!.dirs[p.project]! })),
             runtimes: this.opts.runtimes, userland: this.opts.nodeUserland ?? [], nodeEnv: { ...env, HOME: ws.root },
-            ansibleVersion: await this.ansibleVersion(), secretValues: req.secretValues ?? [], secrets: req.secrets ?? {},
+            ansibleVersion: await this.ansibleVersion(), secretValues: secrets.values, secrets: secrets.byAlias,
           });
         } catch (err) {
           return { kind: 'retry', message: `the job's nodes failed to start: ${(err as Error).message}` };

@@ -142,7 +142,10 @@ function ansibleJob(j: ConfigFrozenJob, trusted: boolean, required: RequiredProj
     hostVars: j.hostVars,
     groupVars: j.groupVars,
     roles,
-    secrets: j.secrets.map((x) => ({ alias: x.alias, project: shortName(x.project), data: x.data })),
+    secrets: j.secrets.map((x) => ({
+      alias: x.alias, project: shortName(x.project), canonicalProject: tenant.getProject(x.project)?.canonicalName ?? x.project,
+      data: JSON.parse(JSON.stringify(x.data)) as Record<string, unknown>,
+    })),
     tenant: tenant.name,
     ...(j.description ? { jobDescription: j.description } : {}),
   };

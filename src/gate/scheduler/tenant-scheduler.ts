@@ -68,6 +68,11 @@ const LEASE_MS = 30_000;
 export class TenantScheduler {
   readonly name: string;
   private layout: Layout | null = null;
+
+  /** The tenant's current layout (null before the first load). */
+  get currentLayout(): Layout | null {
+    return this.layout;
+  }
   private configErrors: ConfigError[] = [];
   private lastReconfigured = 0;
   private readonly managers = new Map<string, Managed>();
@@ -280,7 +285,7 @@ export class TenantScheduler {
     return item === undefined;
   }
 
-  private itemCount(): number {
+  itemCount(): number {
     let n = 0;
     for (const s of this.states.values()) for (const q of s.queues) n += q.items.length;
     return n;

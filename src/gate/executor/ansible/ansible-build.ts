@@ -39,7 +39,7 @@ export interface AnsibleBuildSpec {
   /** Values never to appear in logs (decrypted secrets). */
   secretValues: string[];
   /** Decrypted secrets by alias, for the playbooks allowed them. */
-  secrets: Record<string, unknown>;
+  secrets: Record<string, { project: string; data: unknown }>;
 }
 
 export interface PlaybookRunSpec {
@@ -115,10 +115,18 @@ export class AnsibleBuild {
     return new AnsibleBuild(spec, sessions, bridge, bridgeDir, work, logRoot, inventory, extraVars);
   }
 
-  /** Replaces every secret value in a line of output. */
+  private redactions?: string[];
+
+  /**
+   * Replaces every secret value in output: whole, each of its lines (the
+   * console is read a line at a time) and JSON-escaped; longest first.
+   * Values under 3 characters are left alone (they would redact everything).
+   */
   redact(text: string): string {
+    this.redactions ??= [...new Set(this.spec.secretValues.flatMap((v) => [v, JSON.stringify(v).slice(1, -1), ...v.split('\n').map((l) => l.trim())]))]
+      .filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
     let out = text;
-    for (const v of this.spec.secretValues) if (v) out = out.split(v).join('<redacted>');
+    for (const v of this.redactions) out = out.split(v).join('<redacted>');
     return out;
   }
 
@@ -144,7 +152,11 @@ export class AnsibleBuild {
       }
     }
     const files = [this.extraVars];
-    const allowed = Object.fromEntries(step.secrets.filter((a) => a in this.spec.secrets).map((a) => [a, this.spec.secrets[a]]));
+    // A playbook gets the secrets bound to it (its variant's, and those passed to parents), and only
+    // when it is trusted or of the secret's own project: untrusted code of another project never sees them.
+    const allowed = Object.fromEntries(step.secrets
+      .filter((a) => this.spec.secrets[a] && (step.trusted || this.spec.secrets[a]!.project === step.project))
+      .map((a) => [a, this.spec.secrets[a]!.data]));
     if (Object.keys(allowed).length) {
       const secretsFile = path.join(runDir, 'secrets.json');
       writeFileSync(secretsFile, JSON.stringify(allowed), { mode: 0o600 });
