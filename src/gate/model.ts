@@ -207,6 +207,8 @@ export interface FrozenJob {
   requiredProjects: RequiredProject[];
   /** The runtime class the nodeset's label names (today: `process`). */
   runtime: string;
+  /** Semaphores the build holds while it runs (keys are tenant- or globally scoped); resources-first ones are taken once its nodes are up. */
+  semaphores?: Array<{ key: string; max: number; resourcesFirst: boolean }>;
   /** Set when a step is a playbook: what Ansible needs besides the steps. */
   ansible?: AnsibleJob;
   failureMessage?: string;

@@ -18,6 +18,7 @@ import { ansibleVersion } from './ansible/playbook-runner.js';
 import type { ZuulItem } from './ansible/zuul-vars.js';
 import type { Commits, RepoCache } from '../merger/index.js';
 import { killOrphans, MARKER_VAR } from './orphans.js';
+import { Semaphores } from './semaphores.js';
 import type { BuildRuntime, RuntimeSession, StepResult } from './runtime.js';
 import { prepareWorkspace, removeWorkspace, type Workspace } from './workspace.js';
 
@@ -95,6 +96,8 @@ export class Executor {
   private readonly queue: BuildRequest[] = [];
   private readonly running = new Map<string, Running>();
   private readonly marker: string;
+  /** Zuul's semaphores, across every pipeline and tenant this executor runs builds for. */
+  readonly semaphores = new Semaphores();
   private seq = 0;
   private stopped = false;
 
@@ -184,10 +187,17 @@ export class Executor {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
+  /** The first request (by precedence, then order) whose semaphores (those taken before nodes) it can take now. */
+  private next(): BuildRequest | undefined {
+    this.queue.sort((a, b) => b.priority - a.priority || (a as { seq?: number }).seq! - (b as { seq?: number }).seq!);
+    const i = this.queue.findIndex((r) => this.semaphores.tryAcquire((r.job.semaphores ?? []).filter((s) => !s.resourcesFirst), r.buildId));
+    return i === -1 ? undefined : this.queue.splice(i, 1)[0];
+  }
+
   private pump(): void {
     while (!this.stopped && this.running.size < this.opts.concurrency && this.queue.length > 0) {
-      this.queue.sort((a, b) => b.priority - a.priority || (a as { seq?: number }).seq! - (b as { seq?: number }).seq!);
-      const req = this.queue.shift()!;
+      const req = this.next();
+      if (!req) return;
       const run: Running = { req, abort: new AbortController(), followers: new Set(), done: Promise.resolve() };
       this.running.set(req.buildId, run);
       run.done = this.execute(run)
@@ -197,6 +207,7 @@ export class Executor {
         })
         .then((outcome) => {
           this.running.delete(req.buildId);
+          this.semaphores.release(req.buildId);
           for (const f of run.followers) f(null);
           if (!(this.stopped && run.abort.signal.reason === 'shutdown')) this.opts.listener.finished(req.buildId, outcome);
           this.pump();
@@ -306,6 +317,16 @@ export class Executor {
           });
         } catch (err) {
           return { kind: 'retry', message: `the job's nodes failed to start: ${(err as Error).message}` };
+        }
+      }
+      const late = (job.semaphores ?? []).filter((x) => x.resourcesFirst);
+      if (late.length) {
+        // resources-first: the semaphore is taken once the build's nodes are up.
+        note(`waiting for semaphores ${late.map((x) => x.key).join(', ')}`);
+        try {
+          await this.semaphores.acquire(late, req.buildId, signal);
+        } catch {
+          return { kind: 'done', result: 'ABORTED', message: signal.reason === CANCELLED ? 'cancelled' : 'executor stopped' };
         }
       }
       const playbookIndex: Record<string, number> = {};

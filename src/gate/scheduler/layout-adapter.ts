@@ -192,6 +192,12 @@ export function toFrozenJobs(frozen: FrozenJobGraph, ctx: FreezeContext): Frozen
       requiredProjects: required,
       runtime: chooseRuntime(label, trusted, ctx),
       ...(playbooks.length ? { ansible: ansibleJob(j, trusted, required, ctx) } : {}),
+      ...(j.semaphores.length ? {
+        semaphores: j.semaphores.map((sem) => ({
+          key: ctx.layout.getSemaphore(sem.name).global ? `global:${sem.name}` : `${ctx.layout.tenant.name}:${sem.name}`,
+          max: sem.max, resourcesFirst: sem.resourcesFirst,
+        })),
+      } : {}),
       ...(j.failureMessage ? { failureMessage: j.failureMessage } : {}),
       ...(j.successMessage ? { successMessage: j.successMessage } : {}),
     };
