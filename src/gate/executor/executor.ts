@@ -16,6 +16,7 @@ import { isPlaybook, stepLabel, type AnsibleJob, type AnsibleSecret, type BuildR
 import { AnsibleBuild } from './ansible/ansible-build.js';
 import { ansibleVersion } from './ansible/playbook-runner.js';
 import type { ZuulItem } from './ansible/zuul-vars.js';
+import type { HoldCandidate } from '../api/autoholds.js';
 import type { Commits, RepoCache } from '../merger/index.js';
 import { killOrphans, MARKER_VAR } from './orphans.js';
 import { Semaphores } from './semaphores.js';
@@ -51,6 +52,17 @@ export interface DecryptedSecrets {
   values: string[];
 }
 
+type AttemptOutcome = { kind: 'done'; result: BuildResult; message?: string } | { kind: 'retry'; message: string };
+
+/** What an attempt leaves to its caller: the nodes (to close or hold) and the workspace cleanup. */
+interface Leftovers {
+  nodes?: AnsibleBuild;
+  cleanup?: () => Promise<void>;
+}
+
+/** Zuul's autohold: true when the nodes are kept (`release` frees them later). */
+export type NodeHolder = (c: HoldCandidate, release: () => Promise<void>) => Promise<boolean>;
+
 type StepStatus = { status: 'ok' | 'failed' | 'unreachable' | 'timedout' | 'aborted' } | { status: 'error'; message: string };
 
 export interface BuildOutcome {
@@ -75,6 +87,8 @@ export interface ExecutorOptions {
   runtimes: Record<string, BuildRuntime>;
   log: Logger;
   listener: ExecutorListener;
+  /** Autohold: asked whether a failed build's nodes are kept. */
+  hold?: NodeHolder;
   /** Decrypts secrets for the playbooks allowed them; without it a job with secrets is an ERROR. */
   decryptSecrets?: SecretDecrypter;
   /** Host directories an Ansible node gets read-only (the node image's Python userland). */
@@ -266,7 +280,38 @@ export class Executor {
    */
   private async attempt(
     run: Running, runtime: BuildRuntime, attempt: number, note: (l: string) => void, write: (c: Buffer) => void,
-  ): Promise<{ kind: 'done'; result: BuildResult; message?: string } | { kind: 'retry'; message: string }> {
+  ): Promise<AttemptOutcome> {
+    const left: Leftovers = {};
+    const out = await this.runAttempt(run, runtime, attempt, note, write, left);
+    if (!left.nodes) return out;
+    const job = run.req.job;
+    // Zuul's autohold: a failed build's nodes (and the workspace they share) stay up for a person to look at.
+    const result = out.kind === 'done' ? out.result : attempt >= job.attempts ? 'RETRY_LIMIT' : null;
+    const failed = result !== null && result !== 'SUCCESS' && result !== 'ABORTED';
+    const nodes = left.nodes;
+    const release = async () => {
+      await nodes.close();
+      await left.cleanup?.();
+    };
+    let kept = false;
+    if (failed && this.opts.hold) {
+      const own = run.req.items?.at(-1);
+      kept = await this.opts.hold({
+        tenant: run.req.tenant, project: job.project, job: job.name, ref: own?.ref ?? run.req.ref ?? '', buildId: run.req.buildId, result: result!,
+        nodes: nodes.nodeList(),
+      }, release).catch((err) => {
+        this.opts.log.warn({ err, build: run.req.buildId }, 'autohold failed');
+        return false;
+      });
+    }
+    if (kept) note(`nodes held by an autohold request: ${nodes.nodeList().map((n) => `${n.name} (${n.id})`).join(', ')}`);
+    else await release();
+    return out;
+  }
+
+  private async runAttempt(
+    run: Running, runtime: BuildRuntime, attempt: number, note: (l: string) => void, write: (c: Buffer) => void, left: Leftovers,
+  ): Promise<AttemptOutcome> {
     const { req } = run;
     const job = req.job;
     const root = path.join(this.opts.workRoot, req.buildId);
@@ -414,13 +459,19 @@ export class Executor {
           }
         }
       }
-      if (nodes) {
-        this.collectLogs(req.buildId, nodes.logRoot);
-        await nodes.close();
-      }
       await session?.close().catch(() => undefined);
-      if (ws) await removeWorkspace(this.opts.repos, ws).catch((err) => this.opts.log.warn({ err }, 'removing a workspace failed'));
-      rmSync(root, { recursive: true, force: true });
+      const cleanup = async () => {
+        if (ws) await removeWorkspace(this.opts.repos, ws).catch((err) => this.opts.log.warn({ err }, 'removing a workspace failed'));
+        rmSync(root, { recursive: true, force: true });
+      };
+      if (nodes) {
+        // The caller closes (or holds) the nodes, then cleans up.
+        this.collectLogs(req.buildId, nodes.logRoot);
+        left.nodes = nodes;
+        left.cleanup = cleanup;
+      } else {
+        await cleanup();
+      }
     }
   }
 

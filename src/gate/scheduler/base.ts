@@ -172,6 +172,31 @@ export abstract class PipelineManager {
     return { state: run.state, actions: run.actions };
   }
 
+  /**
+   * Zuul's promote: the items holding `keys` move to the head of their
+   * queue in that order, the others keep theirs behind them, and every
+   * item of a reordered queue starts over (its builds are cancelled).
+   */
+  promote(state: PipelineState, keys: string[], env: ManagerEnv): Outcome {
+    const run = this.begin(state, env);
+    for (const queue of run.state.queues) {
+      const chosen: QueueItem[] = [];
+      for (const k of keys) {
+        const item = queue.items.find((i) => i.live && i.changes.some((c) => c.key === k));
+        if (item && !chosen.includes(item)) chosen.push(item);
+      }
+      if (chosen.length === 0) continue;
+      queue.items = [...chosen, ...queue.items.filter((i) => !chosen.includes(i))];
+      let ahead: QueueItem | null = null;
+      for (const item of queue.items) {
+        item.aheadId = ahead?.id ?? null;
+        this.resetBuildSet(run, item);
+        ahead = item;
+      }
+    }
+    return { state: run.state, actions: run.actions };
+  }
+
   /** One pass over every queue (Zuul's processQueue). Call again while it returns actions. */
   processQueue(state: PipelineState, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);

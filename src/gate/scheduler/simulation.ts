@@ -181,6 +181,14 @@ export class Simulation {
     this.settle();
   }
 
+  /** Zuul's promote, as an admin asks for it. */
+  promote(keys: string[]): void {
+    const out = this.manager.promote(this.state, keys, this.env());
+    this.state = out.state;
+    this.execute(out.actions);
+    this.settle();
+  }
+
   /** Runs the manager until it asks for nothing more at this instant. */
   settle(): void {
     for (let i = 0; i < 100_000; i++) {

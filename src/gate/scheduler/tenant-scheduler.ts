@@ -69,6 +69,10 @@ export class TenantScheduler {
   readonly name: string;
   private layout: Layout | null = null;
 
+  get tenantConfig(): TenantConfig {
+    return this.deps.tenantConfig;
+  }
+
   /** The tenant's current layout (null before the first load). */
   get currentLayout(): Layout | null {
     return this.layout;
@@ -401,6 +405,10 @@ export class TenantScheduler {
 
   private async handleEvent(e: GateEvent): Promise<void> {
     if (!this.layout) return;
+    if (e.type.startsWith('admin-')) {
+      if (e.tenant === this.name && e.pipeline && this.managers.has(e.pipeline)) await this.handleAdmin(e);
+      return;
+    }
     if (e.type === 'timer') {
       if (e.tenant === this.name && e.pipeline && this.managers.has(e.pipeline)) await this.timerFired(e.pipeline);
       return;
@@ -460,18 +468,47 @@ export class TenantScheduler {
     }
   }
 
+  /** Zuul's management events: enqueue (requirements not checked, as Zuul), dequeue, promote. */
+  private async handleAdmin(e: GateEvent): Promise<void> {
+    const name = e.pipeline!;
+    const by = e.account ? ` by ${e.account.username}` : '';
+    if (e.type === 'admin-promote') {
+      const managed = this.managers.get(name)!;
+      const out = managed.manager.promote(this.states.get(name)!, e.changes ?? [], this.env(name));
+      this.states.set(name, out.state);
+      await this.handleActions(name, out.actions);
+      return;
+    }
+    let subject: Changeish | undefined;
+    if (e.change) subject = await this.deps.source.getChange(e.change.number, e.change.patchset);
+    else if (e.project && e.ref && e.newrev) {
+      subject = {
+        kind: 'ref', key: refKey(e.project, e.ref, e.newrev), project: e.project, branch: e.ref.startsWith('refs/heads/') ? e.ref.slice(11) : null,
+        ref: e.ref, oldrev: e.oldrev ?? '0'.repeat(40), newrev: e.newrev,
+      } satisfies RefUpdate;
+    }
+    if (!subject) return;
+    if (e.type === 'admin-enqueue') {
+      if (subject.kind === 'change') await this.loadClosure(subject);
+      await this.enqueue(name, subject, `enqueued${by}`, false, new Set(), true);
+    } else {
+      const key = subject.key;
+      await this.remove(name, (c) => c.key === key || (c.kind === 'ref' && subject!.kind === 'ref' && c.project === subject!.project && c.ref === subject!.ref), `dequeued${by}`);
+    }
+  }
+
   private dropWaiting(name: string, n: number): void {
     const state = this.states.get(name);
     if (state?.waiting?.includes(n)) this.states.set(name, { ...state, waiting: state.waiting.filter((x) => x !== n) });
   }
 
-  private async enqueue(name: string, change: Changeish, cause: string, fromTrigger: boolean, visited = new Set<string>()): Promise<void> {
+  private async enqueue(name: string, change: Changeish, cause: string, fromTrigger: boolean, visited = new Set<string>(), ignoreRequirements = false): Promise<void> {
     if (visited.has(`${name} ${change.key}`)) return;
     visited.add(`${name} ${change.key}`);
     const managed = this.managers.get(name);
     if (!managed) return;
     if (change.kind === 'change') await this.loadClosure(change);
-    const out = managed.manager.addChange(this.states.get(name)!, change, this.env(name), { cause });
+    const out = managed.manager.addChange(this.states.get(name)!, change, this.env(name), { cause, ignoreRequirements });
     this.states.set(name, out.state);
     await this.handleActions(name, out.actions);
     if (change.kind === 'change' && out.waiting && fromTrigger && managed.manager.name === 'dependent') {

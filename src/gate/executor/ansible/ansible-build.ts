@@ -67,6 +67,11 @@ export class AnsibleBuild {
     private readonly extraVars: string,
   ) {}
 
+  /** Each node: its first name and its session's id (the sandbox id where it is one). */
+  nodeList(): Array<{ name: string; id: string }> {
+    return [...this.sessions.entries()].map(([name, s]) => ({ name, id: (s as { id?: string }).id ?? name }));
+  }
+
   get home(): string {
     return path.join(this.spec.root, 'home');
   }
