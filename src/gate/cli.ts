@@ -9,6 +9,7 @@ export const serverOptions: ServerOption[] = [
   { flags: '--gate-tenant-config <file>', description: "the gate's tenant configuration (Zuul's main.yaml); without it nothing is gated" },
   { flags: '--gate-git-root <dir>', description: 'where the local connection\'s repositories are: project org/a is DIR/org/a (default: DATA/gate/git)' },
   { flags: '--gate-executor-concurrency <n>', description: 'builds the executor runs at once (default 4)' },
+  { flags: '--gate-node-userland <dir>', description: "the /usr an Ansible node sandbox gets read-only for Python (default: the host's /usr; '' for none)" },
   { flags: '--gate-untrusted-runtime <class>', description: "the sandbox runtime class untrusted projects' jobs run in unless their nodeset label names another isolating one (default: default)" },
 ];
 
@@ -219,21 +220,116 @@ function registerGate(program: Command): void {
       ctx.out(r, () => '');
     }));
 
+  registerAdmin(gate);
+
   const config = gate.command('config').description('gate configuration');
   config
     .command('check <target>')
-    .description('check a tenant file, a configuration file or a project directory; every problem with file:line (exit 1 on errors)')
+    .description('check a tenant file, a configuration file, a project directory or a zuul.d/ directory; every problem with file:line (exit 1 on errors)')
     .option('--git-root <dir>', 'with a tenant file: the git root, to load each tenant fully')
     .option('--tenant <name>', 'with a tenant file: only this tenant')
     .option('--project <name>', 'with a file or directory: the project it stands for')
     .option('--untrusted', 'with a file or directory: check it as an untrusted project (default: a config project)')
-    .action(action(async (ctx: CliContext, target: string, opts: { gitRoot?: string; tenant?: string; project?: string; untrusted?: boolean }) => {
+    .option('--strict', 'with a file or directory: it is the whole configuration, so a reference it does not satisfy is an error (default: a warning)')
+    .action(action(async (ctx: CliContext, target: string, opts: { gitRoot?: string; tenant?: string; project?: string; untrusted?: boolean; strict?: boolean }) => {
       const { checkConfig, formatCheckResult } = await import('./config/index.js');
       const { checkView } = await import('./api/routes.js');
-      const result = await checkConfig(target, { gitRoot: opts.gitRoot, tenant: opts.tenant, project: opts.project, trusted: !opts.untrusted });
+      const result = await checkConfig(target, { gitRoot: opts.gitRoot, tenant: opts.tenant, project: opts.project, trusted: !opts.untrusted, open: !opts.strict });
       if (ctx.json) ctx.out(checkView(result));
       else process.stdout.write(formatCheckResult(result) + '\n');
       if (!result.ok) process.exitCode = 1;
+    }));
+}
+
+/** The tenant named, or the only one. */
+async function tenantOf(ctx: CliContext, tenant?: string): Promise<string> {
+  if (tenant) return tenant;
+  const list = await ctx.client().get<Array<{ name: string }>>('/api/tenants');
+  if (list.length === 1) return list[0]!.name;
+  throw new Error(list.length === 0 ? 'no tenant is configured' : `several tenants (${list.map((t) => t.name).join(', ')}): give --tenant`);
+}
+
+function changeId(value: string): string {
+  if (!/^[0-9]{1,9},[0-9]{1,4}$/.test(value)) throw new Error(`a change is NUMBER,PATCHSET (got "${value}")`);
+  return value;
+}
+
+const encode = (project: string) => project.split('/').map(encodeURIComponent).join('/');
+
+/** Zuul's admin actions, as zuul-client names them, through Zuul's REST API. */
+function registerAdmin(gate: Command): void {
+  for (const verb of ['enqueue', 'dequeue'] as const) {
+    gate
+      .command(verb)
+      .description(verb === 'enqueue' ? 'put a change (or a ref) into a pipeline, skipping its requirements (tenant admin)' : 'remove a change (or a ref) from a pipeline, cancelling its builds (tenant admin)')
+      .requiredOption('--pipeline <name>', 'pipeline')
+      .requiredOption('--project <name>', 'project')
+      .option('--change <N,P>', 'change and patchset')
+      .option('--ref <ref>', 'a ref (refs/heads/…, refs/tags/…) instead of a change')
+      .option('--oldrev <sha>', 'with --ref: the old commit')
+      .option('--newrev <sha>', 'with --ref: the new commit')
+      .option('--tenant <name>', 'tenant (default: the only one)')
+      .action(action(async (ctx: CliContext, opts: { pipeline: string; project: string; change?: string; ref?: string; oldrev?: string; newrev?: string; tenant?: string }) => {
+        if (!opts.change === !opts.ref) throw new Error('give either --change N,P or --ref REF');
+        const body = { pipeline: opts.pipeline, ...(opts.change ? { change: changeId(opts.change) } : { ref: opts.ref, oldrev: opts.oldrev, newrev: opts.newrev }) };
+        const tenant = await tenantOf(ctx, opts.tenant);
+        ctx.out(await ctx.client().post(`/api/tenant/${encodeURIComponent(tenant)}/project/${encode(opts.project)}/${verb}`, body),
+          () => `${verb}d ${opts.change ?? opts.ref} ${verb === 'enqueue' ? 'into' : 'from'} ${opts.pipeline}`);
+      }));
+  }
+
+  gate
+    .command('promote')
+    .description('move changes to the head of their dependent queue, in this order; everything in it restarts (tenant admin)')
+    .requiredOption('--pipeline <name>', 'pipeline')
+    .requiredOption('--changes <N,P...>', 'the changes, in the order wanted')
+    .option('--tenant <name>', 'tenant (default: the only one)')
+    .action(action(async (ctx: CliContext, opts: { pipeline: string; changes: string[]; tenant?: string }) => {
+      const tenant = await tenantOf(ctx, opts.tenant);
+      ctx.out(await ctx.client().post(`/api/tenant/${encodeURIComponent(tenant)}/promote`, { pipeline: opts.pipeline, changes: opts.changes.map(changeId) }),
+        () => `promoted ${opts.changes.join(' ')} in ${opts.pipeline}`);
+    }));
+
+  gate
+    .command('autohold')
+    .description("keep the nodes of a job's next failing build(s) for inspection (tenant admin)")
+    .requiredOption('--project <name>', 'project')
+    .requiredOption('--job <name>', 'job')
+    .requiredOption('--reason <text>', 'why (shown on the request)')
+    .option('--change <N>', 'only builds of this change')
+    .option('--ref <regex>', 'only builds of refs matching this')
+    .option('--count <n>', 'how many failed builds to hold (default 1)')
+    .option('--node-hold-expiration <seconds>', 'how long to keep them (default 86400)')
+    .option('--tenant <name>', 'tenant (default: the only one)')
+    .action(action(async (ctx: CliContext, opts: { project: string; job: string; reason: string; change?: string; ref?: string; count?: string; nodeHoldExpiration?: string; tenant?: string }) => {
+      const body: Record<string, unknown> = { job: opts.job, reason: opts.reason };
+      if (opts.change) body.change = String(number(opts.change));
+      if (opts.ref) body.ref = opts.ref;
+      if (opts.count) body.count = number(opts.count, '--count');
+      if (opts.nodeHoldExpiration) body.node_hold_expiration = number(opts.nodeHoldExpiration, '--node-hold-expiration');
+      const tenant = await tenantOf(ctx, opts.tenant);
+      ctx.out(await ctx.client().post<{ id: string }>(`/api/tenant/${encodeURIComponent(tenant)}/project/${encode(opts.project)}/autohold`, body), (r: { id: string }) => `autohold request ${r.id}`);
+    }));
+
+  gate
+    .command('autohold-list')
+    .description('autohold requests and the nodes they hold')
+    .option('--tenant <name>', 'tenant (default: the only one)')
+    .action(action(async (ctx: CliContext, opts: { tenant?: string }) => {
+      const tenant = await tenantOf(ctx, opts.tenant);
+      const list = await ctx.client().get<Array<Record<string, any>>>(`/api/tenant/${encodeURIComponent(tenant)}/autohold`);
+      ctx.out(list, (l: Array<Record<string, any>>) => table(['ID', 'PROJECT', 'JOB', 'REF FILTER', 'COUNT', 'HELD NODES', 'REASON'],
+        l.map((a) => [a.id, a.project, a.job, a.ref_filter, `${a.current_count}/${a.max_count}`, a.nodes.flatMap((n: any) => n.nodes.map((x: any) => x.id)).join(' '), a.reason])));
+    }));
+
+  gate
+    .command('autohold-delete <id>')
+    .description('delete an autohold request, releasing the nodes it holds (tenant admin)')
+    .option('--tenant <name>', 'tenant (default: the only one)')
+    .action(action(async (ctx: CliContext, id: string, opts: { tenant?: string }) => {
+      const tenant = await tenantOf(ctx, opts.tenant);
+      await ctx.client().fetch('DELETE', `/api/tenant/${encodeURIComponent(tenant)}/autohold/${encodeURIComponent(id)}`);
+      ctx.out({ deleted: id }, () => `deleted autohold request ${id}`);
     }));
 }
 

@@ -9,6 +9,7 @@
 import type { StrataModule } from '../core/index.js';
 import type { SandboxService } from '../sandbox/index.js';
 import { gateRoutes } from './api/routes.js';
+import { zuulApi } from './api/zuul-api.js';
 import { gateMigrations } from './db/migrations.js';
 import { buildMachine, buildSetMachine } from './machines.js';
 import { GateService, gateOptions } from './service.js';
@@ -32,7 +33,7 @@ export const gateModule: StrataModule = {
     }
     ctx.services.provide('gate', service);
     return {
-      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }],
+      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }, { prefix: '/api', plugin: zuulApi(service) }],
       start: () => service.start(),
       stop: () => service.stop(),
     };

@@ -111,6 +111,69 @@ export interface RequiredProject {
   branch: string;
 }
 
+/** A playbook step: a path in a project's repository, at the item's speculative state. */
+export interface PlaybookStep {
+  playbook: string;
+  /** The project (name) holding it, and its branch. */
+  project: string;
+  branch: string;
+  /** Defined in a config project: runs without the untrusted restrictions. */
+  trusted: boolean;
+  /** Aliases of the job's secrets this playbook may use. */
+  secrets: string[];
+}
+
+export type JobStep = string | PlaybookStep;
+
+export function isPlaybook(step: JobStep): step is PlaybookStep {
+  return typeof step !== 'string';
+}
+
+export function stepLabel(step: JobStep): string {
+  return isPlaybook(step) ? `${step.project}/${step.playbook}` : step;
+}
+
+export interface AnsibleNode {
+  /** Inventory host names (a node may have several, as in Zuul). */
+  name: string[];
+  label: string;
+  /** The build runtime the node is a session of. */
+  runtime: string;
+}
+
+export interface AnsibleRole {
+  /** The project whose repository is (or holds) the role. */
+  project: string;
+  /** The role name the project provides (Zuul: the repository name, ansible-role- prefix stripped). */
+  name: string;
+}
+
+export interface AnsibleSecret {
+  alias: string;
+  /** The project that defines it, by name and canonical name (whose key decrypts it). */
+  project: string;
+  canonicalProject: string;
+  /** As configured: encrypted values in their JSON form. */
+  data: Record<string, unknown>;
+}
+
+export interface AnsibleJob {
+  nodes: AnsibleNode[];
+  groups: Array<{ name: string; nodes: string[] }>;
+  /** Canonical names of the projects checked out (Zuul's zuul.projects keys). */
+  canonicalNames: Record<string, string>;
+  /** Job vars (project vars merged), extra-vars, host-vars, group-vars, each at its Ansible precedence. */
+  vars: Record<string, unknown>;
+  extraVars: Record<string, unknown>;
+  hostVars: Record<string, Record<string, unknown>>;
+  groupVars: Record<string, Record<string, unknown>>;
+  roles: AnsibleRole[];
+  secrets: AnsibleSecret[];
+  /** The tenant's and job's names for Zuul's variables. */
+  tenant: string;
+  jobDescription?: string;
+}
+
 /**
  * One job of an item's job graph, frozen (all inheritance and variants
  * applied): what the executor runs. For an item holding several changes
@@ -134,17 +197,20 @@ export interface FrozenJob {
   postTimeout: number | null;
   /** Attempts before RETRY_LIMIT (pre-run failures and infrastructure errors are retried). */
   attempts: number;
-  preRun: string[];
-  run: string[];
-  postRun: string[];
-  cleanupRun: string[];
+  /** Playbooks, or command lines (Strata's extension: /bin/sh -c in the workspace). */
+  preRun: JobStep[];
+  run: JobStep[];
+  postRun: JobStep[];
+  cleanupRun: JobStep[];
   vars: Record<string, unknown>;
   /** Every project checked out in the workspace, the item's own first. */
   requiredProjects: RequiredProject[];
   /** The runtime class the nodeset's label names (today: `process`). */
   runtime: string;
-  /** Runs that are Ansible playbooks, which this runtime refuses (reported as ERROR). */
-  playbooks: string[];
+  /** Semaphores the build holds while it runs (keys are tenant- or globally scoped); resources-first ones are taken once its nodes are up. */
+  semaphores?: Array<{ key: string; max: number; resourcesFirst: boolean }>;
+  /** Set when a step is a playbook: what Ansible needs besides the steps. */
+  ansible?: AnsibleJob;
   failureMessage?: string;
   successMessage?: string;
 }

@@ -6,13 +6,18 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge } from 'prom-client';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { InvalidInputError, NotFoundError, faults, type Logger, type ModuleContext } from '../core/index.js';
-import { CachingReader, GitReader, parseTenantConfig, type LoadOptions, type TenantConfigFile } from './config/index.js';
+import { InvalidInputError, NotFoundError, faults, type Logger, type ModuleContext, type Principal } from '../core/index.js';
+import { CachingReader, GitReader, parseTenantConfig, type AuthorizationRule, type LoadOptions, type TenantConfigFile } from './config/index.js';
 import { EventLog } from './db/events.js';
 import { queryBuilds, type BuildRecord } from './db/state-store.js';
 import { Executor, ProcessRuntime, type BuildRuntime } from './executor/index.js';
+import type { DecryptedSecrets } from './executor/executor.js';
+import { decryptData } from './secrets/decrypt.js';
+import { ProjectKeys } from './secrets/project-keys.js';
+import { Autoholds } from './api/autoholds.js';
+import type { GateEvent } from './db/events.js';
 import { Merger, RepoCache } from './merger/index.js';
-import type { Build } from './model.js';
+import type { AnsibleSecret, Build } from './model.js';
 import { Reporter } from './reporters/index.js';
 import { SpeculativeReader } from './scheduler/config-reader.js';
 import { TenantScheduler } from './scheduler/tenant-scheduler.js';
@@ -26,6 +31,18 @@ export interface GateOptions {
   executorConcurrency: number;
   /** The build runtime untrusted jobs run in when sandboxes are available. */
   untrustedRuntime: string;
+  /** The host's /usr (and /lib, /lib64 from it) an Ansible node sandbox gets read-only, for Python; null: none. */
+  nodeUserland: string | null;
+}
+
+/** A Debian (merged-/usr) userland as an Ansible node's read-only mounts. */
+export function userlandMounts(usr: string | null): Array<{ source: string; target: string; readOnly: boolean }> {
+  if (!usr) return [];
+  return [
+    { source: usr, target: '/usr', readOnly: true },
+    { source: path.join(usr, 'lib'), target: '/lib', readOnly: true },
+    { source: path.join(usr, 'lib64'), target: '/lib64', readOnly: true },
+  ];
 }
 
 export function gateOptions(ctx: ModuleContext): GateOptions {
@@ -37,6 +54,7 @@ export function gateOptions(ctx: ModuleContext): GateOptions {
     gitRoot: path.resolve(typeof o.gateGitRoot === 'string' ? o.gateGitRoot : path.join(ctx.config.dataDir, 'gate', 'git')),
     executorConcurrency: concurrency,
     untrustedRuntime: typeof o.gateUntrustedRuntime === 'string' ? o.gateUntrustedRuntime : 'default',
+    nodeUserland: o.gateNodeUserland === '' ? null : path.resolve(typeof o.gateNodeUserland === 'string' ? o.gateNodeUserland : '/usr'),
   };
 }
 
@@ -54,6 +72,16 @@ export function readTenantFile(file: string): TenantConfigFile {
   return parsed;
 }
 
+/** Decrypts each secret with its project's key. */
+async function decryptWith(keys: ProjectKeys, secrets: AnsibleSecret[]): Promise<DecryptedSecrets> {
+  const out: DecryptedSecrets = { byAlias: {}, values: [] };
+  for (const s of secrets) {
+    const key = await keys.get(s.canonicalProject);
+    out.byAlias[s.alias] = { project: s.project, data: decryptData(key.privatePem, s.data, `secret ${s.alias} of ${s.project}`, out.values).data };
+  }
+  return out;
+}
+
 export class GateService {
   readonly events: EventLog;
   readonly repos: RepoCache;
@@ -68,8 +96,14 @@ export class GateService {
   private readonly isolatedRuntimes = new Set<string>();
   private untrustedRuntime: string | undefined;
 
+  readonly keys: ProjectKeys;
+  readonly autoholds: Autoholds;
+  private tenantFile: TenantConfigFile | null = null;
+
   constructor(private readonly ctx: ModuleContext, readonly options: GateOptions) {
     this.log = ctx.log;
+    this.keys = new ProjectKeys(ctx.store.db, ctx.secrets);
+    this.autoholds = new Autoholds(ctx.store.db);
     const gateDir = path.join(ctx.config.dataDir, 'gate');
     this.events = new EventLog(ctx.store.db);
     this.repos = new RepoCache(options.gitRoot, path.join(gateDir, 'cache'));
@@ -84,6 +118,9 @@ export class GateService {
       workRoot: path.join(gateDir, 'work'),
       logRoot: path.join(gateDir, 'logs'),
       runtimes: this.runtimes,
+      nodeUserland: userlandMounts(options.nodeUserland),
+      decryptSecrets: (secrets) => this.decryptSecrets(secrets),
+      hold: (c, release) => this.autoholds.hold(c, release),
       log: ctx.log.child({ component: 'executor' }),
       listener: {
         started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),
@@ -123,6 +160,7 @@ export class GateService {
     });
     if (options.tenantConfig) {
       const file = readTenantFile(options.tenantConfig);
+      this.tenantFile = file;
       const reader = new CachingReader(new SpeculativeReader(new GitReader(options.gitRoot), new GitReader(path.join(gateDir, 'cache'))));
       const loadOptions: LoadOptions = { globalSemaphores: file.globalSemaphores };
       const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -149,6 +187,10 @@ export class GateService {
         this.schedulers.set(tenantConfig.name, scheduler);
       }
     }
+  }
+
+  decryptSecrets(secrets: AnsibleSecret[]): Promise<DecryptedSecrets> {
+    return decryptWith(this.keys, secrets);
   }
 
   /**
@@ -184,6 +226,46 @@ export class GateService {
   async stop(): Promise<void> {
     for (const s of this.schedulers.values()) await s.stop();
     await this.executor.stop();
+    await this.autoholds.releaseAll();
+  }
+
+  /** The tenant file's authorization rules (admin-rules of a tenant name them). */
+  authorizationRules(): AuthorizationRule[] {
+    return this.tenantFile?.authorizationRules ?? [];
+  }
+
+  /**
+   * Queues one of Zuul's management events for a tenant's scheduler, after
+   * checking what it names exists: the pipeline, the change and patchset (or
+   * the ref), for promote that the pipeline is a dependent one.
+   */
+  async adminEvent(tenant: string, type: 'admin-enqueue' | 'admin-dequeue' | 'admin-promote',
+    body: { pipeline: string; project?: string; change?: string; ref?: string; oldrev?: string; newrev?: string; changes?: string[] }, by: Principal): Promise<void> {
+    const s = this.scheduler(tenant);
+    const pipeline = s.currentLayout?.pipelines.get(body.pipeline);
+    if (!pipeline) throw new NotFoundError(`pipeline ${body.pipeline} is not in tenant ${tenant}`);
+    const event: Omit<GateEvent, 'id' | 'time'> = { type, connection: 'admin', tenant, pipeline: body.pipeline, account: { username: by.name, name: by.name } };
+    if (type === 'admin-promote') {
+      if (pipeline.manager !== 'dependent') throw new InvalidInputError(`promote: pipeline ${body.pipeline} is ${pipeline.manager}; only a dependent pipeline's queue can be reordered`);
+      const queued = new Set(s.items().filter((i) => i.pipeline === body.pipeline).flatMap((i) => i.item.changes.map((c) => c.key)));
+      const missing = (body.changes ?? []).filter((c) => !queued.has(c));
+      if (missing.length) throw new InvalidInputError(`promote: ${missing.join(', ')} not in pipeline ${body.pipeline}`);
+      event.changes = body.changes;
+    } else if (body.change) {
+      const [n, ps] = body.change.split(',').map(Number) as [number, number];
+      const c = await this.source.getChange(n, ps);
+      if (!c) throw new NotFoundError(`change ${body.change} not found`);
+      if (c.project !== body.project) throw new InvalidInputError(`change ${body.change} is of project ${c.project}, not ${body.project}`);
+      event.project = c.project;
+      event.change = { number: n, patchset: ps };
+    } else if (body.ref) {
+      if (type === 'admin-enqueue' && !body.newrev) throw new InvalidInputError('enqueue: a ref needs newrev (and oldrev)');
+      Object.assign(event, { project: body.project, ref: body.ref, oldrev: body.oldrev, newrev: body.newrev ?? '0'.repeat(40) });
+    } else {
+      throw new InvalidInputError(`${type.slice(6)}: give a change (N,P) or a ref`);
+    }
+    await this.ctx.store.db.transaction().execute((trx) => this.events.append(trx, event));
+    this.events.notify();
   }
 
   scheduler(tenant?: string): TenantScheduler {

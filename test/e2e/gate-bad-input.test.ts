@@ -43,8 +43,12 @@ test('gate config check: invalid YAML, an unknown job and a job cycle, each with
   const res = JSON.parse(r2.stdout);
   assert.equal(res.ok, false);
   const reasons = res.errors.map((e: any) => `${e.line}: ${e.reason}`).join('\n');
-  assert.match(reasons, /nonexistent/);
+  assert.match(reasons, /cycle/i);
   assert.ok(res.errors.every((e: any) => typeof e.line === 'number'), reasons);
+  // Without a tenant the unknown job may come from another project: a warning; --strict makes it an error.
+  assert.deepEqual(res.warnings.filter((w: any) => /nonexistent/.test(w.reason)).map((w: any) => [w.code, w.line]), [['unresolved-job', 19]]);
+  const strict = JSON.parse((await strata(['--json', 'gate', 'config', 'check', '--strict', refs])).stdout);
+  assert.ok(strict.errors.some((e: any) => e.code === 'job-not-found' && /nonexistent/.test(e.reason)), JSON.stringify(strict.errors));
 
   const good = path.join(dir, 'good.yaml');
   writeFileSync(good, JOBS);

@@ -162,7 +162,7 @@ describe('gate config from git', () => {
   it('reports an invalid change on the change, with file and line, and keeps the last good layout', async () => {
     git(aWork, 'checkout', '-q', '-b', 'change-2', 'master');
     const sha = await commitFiles(aWork, {
-      '.zuul.yaml': '- job:\n    name: unit\n    run: make test\n- project:\n    check:\n      jobs:\n        - unit\n        - nonexistent\n- job:\n    name: pb\n    run: deploy.yml\n',
+      '.zuul.yaml': '- job:\n    name: unit\n    run: make test\n- project:\n    check:\n      jobs:\n        - unit\n        - nonexistent\n- job:\n    name: pb\n    runs: deploy.yml\n',
     }, 'broken');
     git(aWork, 'push', '-q', 'origin', 'HEAD:refs/changes/02/2/1');
     const res = await buildSpeculativeLayout({
@@ -172,7 +172,7 @@ describe('gate config from git', () => {
     });
     assert.equal(res.layout, null);
     assert.deepEqual(res.errors.map((e) => `${e.file}@${e.location?.branch}:${e.line} ${e.code}`).sort(), [
-      'org/a/.zuul.yaml@master:11 unsupported-playbook',
+      'org/a/.zuul.yaml@master:11 schema',
       'org/a/.zuul.yaml@master:8 job-not-found',
     ]);
     assert.ok(layout.jobs.has('unit'));

@@ -97,6 +97,9 @@ export interface GateFixtureOptions {
   database?: string;
   /** More `strata server` options (other modules' settings). */
   serverArgs?: string[];
+  /** Tenant-file text before the tenant (authorization rules), and lines inside it (`    admin-rules: [x]`). */
+  tenantPrefix?: string;
+  tenantLines?: string[];
 }
 
 export function projectConfig(jobs: Record<string, string[]>, extra = ''): string {
@@ -133,8 +136,10 @@ export class GateFixture {
     };
     for (const [name, files] of Object.entries(projects)) await f.repos.create(name, files, { bare: opts.bare });
     writeFileSync(f.tenantFile, [
+      ...(opts.tenantPrefix ? [opts.tenantPrefix] : []),
       '- tenant:',
       '    name: example',
+      ...(opts.tenantLines ?? []),
       '    source:',
       '      local:',
       '        config-projects:',

@@ -197,7 +197,7 @@ export function gateRoutes(gate: GateService): FastifyPluginAsync {
       try {
         const file = join(dir, 'zuul.yaml');
         writeFileSync(file, body);
-        const result = await checkConfig(file, { project: 'check/project' });
+        const result = await checkConfig(file, { project: 'check/project', open: false });
         return checkView(result, file, 'request body');
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -22,6 +22,13 @@ export interface CheckOptions extends LoadOptions {
   project?: string;
   /** With a config file or directory: check it as a config project (default) or an untrusted one. */
   trusted?: boolean;
+  /**
+   * With a config file or directory (default true): it is one part of a
+   * tenant this check does not know, so a reference it does not satisfy (a
+   * project, a connection, a parent job…) is an `unresolved-*` warning.
+   * false: the checked files are the whole configuration; such a reference is an error.
+   */
+  open?: boolean;
 }
 
 export interface CheckResult {
@@ -35,13 +42,14 @@ export interface CheckResult {
   tenants: string[];
 }
 
+const REPO_ROOTS = ['zuul.yaml', 'zuul.d', '.zuul.yaml', '.zuul.d'];
 const TENANT_ITEMS = new Set(['tenant', 'authorization-rule', 'admin-rule', 'global-semaphore', 'api-root']);
 
 /** A tenant with one project, for checking configuration outside a tenant. */
-export function singleProjectTenant(project: string, trusted: boolean, file = '<check>'): TenantConfig {
+export function singleProjectTenant(project: string, trusted: boolean, file = '<check>', open = false): TenantConfig {
   return {
     name: 'check', path: file, line: 1, maxNodesPerJob: 5, maxJobTimeout: 10800, excludeUnprotectedBranches: false,
-    excludeLockedBranches: false, defaultParent: 'base', accessRules: [], adminRules: [], semaphores: [], raw: {},
+    excludeLockedBranches: false, defaultParent: 'base', accessRules: [], adminRules: [], semaphores: [], raw: {}, open,
     sources: [{
       connection: 'local', line: 1, projects: [{
         name: project, connection: 'local', trusted, line: 1, shadow: [], extraConfigFiles: [], extraConfigDirs: [],
@@ -76,11 +84,11 @@ function relocate(errors: ConfigError[], project: string, toPath: (p: string) =>
 
 async function checkProject(target: string, kind: 'config-file' | 'config-dir', reader: ConfigReader, project: string, opts: CheckOptions,
   toPath: (p: string) => string): Promise<CheckResult> {
-  const tenant = singleProjectTenant(project, opts.trusted ?? true, target);
+  const tenant = singleProjectTenant(project, opts.trusted ?? true, target, opts.open ?? true);
   const loaded = await loadTenant(tenant, reader, opts);
   const errors = relocate([...loaded.layout.errors], project, toPath);
   if (kind === 'config-dir' && loaded.files.every((f) => f.paths.length === 0)) {
-    errors.push(new ConfigError('no-config', 'No Zuul configuration found (zuul.yaml, zuul.d/, .zuul.yaml or .zuul.d/)', { location: { path: target } }));
+    errors.push(new ConfigError('no-config', 'No Zuul configuration found (zuul.yaml, zuul.d/, .zuul.yaml, .zuul.d/ or YAML files)', { location: { path: target } }));
   }
   return result(target, kind, errors, loaded.seen, []);
 }
@@ -116,9 +124,14 @@ export async function checkConfig(target: string, opts: CheckOptions = {}): Prom
     return result(target, 'config-file', [new ConfigError('not-found', `${target}: no such file or directory`, { location: { path: target } })], {}, []);
   }
   if (stat.isDirectory()) {
-    const project = opts.project ?? path.basename(path.resolve(target));
-    const reader = new DirectoryReader({ [project]: { dir: target } });
-    const res = await checkProject(target, 'config-dir', reader, project, opts, (p) => path.join(target, p));
+    // A repository (it holds zuul.yaml, zuul.d/…) or, failing that, a folder of
+    // YAML files read as a zuul.d/ — `project-config/zuul.d` as users check it.
+    const names = new Set(await fs.readdir(target));
+    const isRepo = REPO_ROOTS.some((n) => names.has(n));
+    const project = opts.project ?? path.basename(path.resolve(isRepo ? target : path.dirname(path.resolve(target))));
+    const reader = new DirectoryReader({ [project]: isRepo ? { dir: target } : { dir: target, mountedAt: 'zuul.d' } });
+    const res = await checkProject(target, 'config-dir', reader, project, opts,
+      (p) => path.join(target, isRepo ? p : p.replace(/^zuul\.d\//, '')));
     const tenantFile = path.join(target, 'zuul', 'main.yaml');
     try {
       const text = await fs.readFile(tenantFile, 'utf8');

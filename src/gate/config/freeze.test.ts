@@ -227,19 +227,24 @@ describe('freezeJobGraph', () => {
     assert.equal(j.final, true);
   });
 
-  it('refuses to freeze a job that runs a playbook', async () => {
+  it('freezes a job that runs playbooks: each step a playbook of its project, parents\' pre-run first', async () => {
     const loaded = await layoutWith(`
 - job:
     name: pb
-    run: playbooks/run.yaml
+    pre-run: playbooks/pre.yaml
+    run: [playbooks/run.yaml, make]
 `, `
+- job:
+    name: child
+    parent: pb
+    pre-run: playbooks/child-pre.yml
 - project:
-    check: {jobs: [pb]}
+    check: {jobs: [child]}
 `);
-    const e = loaded.layout.errors.all.find((x) => x.code === 'unsupported-playbook');
-    assert.equal(e?.severity, 'error');
-    assert.equal(e?.location?.line, 4);
-    assert.throws(() => freezeJobGraph(loaded.layout, 'check', { project: 'org/a', branch: 'master' }), /playbooks are not supported yet/);
+    assert.deepEqual(loaded.layout.errors.all.map((e) => e.code), []);
+    const j = freezeJobGraph(loaded.layout, 'check', { project: 'org/a', branch: 'master' }).graph.getJob('child')!;
+    assert.deepEqual(j.preRun.map((s) => [s.kind, s.command, s.trusted]), [['playbook', 'playbooks/pre.yaml', true], ['playbook', 'playbooks/child-pre.yml', false]]);
+    assert.deepEqual(j.run.map((s) => s.kind), ['playbook', 'command']);
   });
 
   it('merges required-projects, tags and semaphores; honors !override', async () => {

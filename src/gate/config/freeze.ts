@@ -164,7 +164,7 @@ function freezeOne(
  * Freezes the jobs an item runs in `pipeline` with `layout`. Throws
  * JobConfigurationError (to report on the item) for an abstract job, a job
  * the project may not run, a post-review job in a pre-review pipeline, a
- * job without anything to run or running a playbook, a hard dependency on a
+ * job without anything to run, a hard dependency on a
  * job that does not run, or a dependency cycle.
  */
 export function freezeJobGraph(layout: Layout, pipelineName: string, change: ChangeRef, opts: FreezeOptions = {}): FrozenJobGraph {
@@ -205,13 +205,6 @@ export function freezeJobGraph(layout: Layout, pipelineName: string, change: Cha
       error = new JobConfigurationError('post-review-job', `Pre-review pipeline ${pipeline.name} does not allow post-review job ${job.name}`, at);
     } else if (job.run.length === 0) {
       error = new JobConfigurationError('no-run', `Job ${job.name} does not specify a run command`, at);
-    } else {
-      const playbook = [...job.preRun, ...job.run, ...job.postRun, ...job.cleanupRun].find((s) => s.kind === 'playbook');
-      if (playbook) {
-        error = new JobConfigurationError('unsupported-playbook',
-          `Job ${job.name} runs the Ansible playbook ${playbook.command}: playbooks are not supported yet`,
-          { location: { project: playbook.project, branch: playbook.branch, path: playbook.path, line: playbook.line }, stanza: 'job', objectName: job.name });
-      }
     }
     pending.push({ job, error });
   }

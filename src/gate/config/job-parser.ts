@@ -2,12 +2,11 @@
 // (configloader.py JobParser). A variant records only what its stanza sets;
 // inheritance and variant application happen when a job is frozen.
 //
-// Strata runs `run` (and `pre-run`, `post-run`, `cleanup-run`) as command
-// lines with /bin/sh -c in the job's workspace. A value naming an Ansible
-// playbook (a single `.yaml`/`.yml` path) is reported as an error instead of
-// silently passing: playbooks are not supported yet.
+// `run` (and `pre-run`, `post-run`, `cleanup-run`) name Ansible playbooks,
+// as in Zuul: a single `.yaml`/`.yml` path. Any other value is Strata's
+// extension: a command line run with /bin/sh -c in the job's workspace.
 
-import { ConfigError, ReferenceNotFoundError, UnsupportedError } from './errors.js';
+import { ConfigError, ReferenceNotFoundError } from './errors.js';
 import {
   BranchMatcher, type IncludeVars, type JobDependency, type JobProject, type JobRole, type JobSemaphore,
   type JobVariant, type OverridableAttr, type RunStep, type SecretUse,
@@ -230,11 +229,6 @@ export function parseJob(ctx: ParseContext, item: ConfigItem, conf: Record<strin
       for (const s of sems) playbookSemaphores.add(s);
       const command = String(d.name);
       const playbook = isPlaybookPath(command);
-      if (playbook) {
-        ctx.warn(new UnsupportedError('unsupported-playbook',
-          `playbooks are not supported yet: "${key}: ${command}" names an Ansible playbook; Strata runs "${key}" as a shell command line`,
-          at(...stepPath)));
-      }
       return {
         kind: playbook ? 'playbook' : 'command',
         command,
@@ -309,7 +303,7 @@ export function parseJob(ctx: ParseContext, item: ConfigItem, conf: Record<strin
     if (unknown.length) {
       throw new ReferenceNotFoundError('project', unknown.join(', '),
         `The projects "${unknown.join('", "')}" were not found. All projects referenced within a Zuul configuration must first be added to the main configuration file by the Zuul administrator.`,
-        at('required-projects'));
+        { ...at('required-projects'), unresolved: ctx.tenant.open });
     }
     job.requiredProjects = [...projects.values()];
   }
@@ -369,7 +363,7 @@ export function parseJob(ctx: ParseContext, item: ConfigItem, conf: Record<strin
       if (!d['zuul-project']) {
         const pname = (d.project as string | undefined) ?? source.canonicalProject;
         const p = ctx.tenant.getProject(pname);
-        if (!p) throw new ReferenceNotFoundError('project', pname, `The project "${pname}" was not found.`, at('include-vars'));
+        if (!p) throw new ReferenceNotFoundError('project', pname, `The project "${pname}" was not found.`, { ...at('include-vars'), unresolved: ctx.tenant.open });
         project = p.canonicalName;
       }
       ivs.push({ name: d.name as string, project, required: (d.required as boolean | undefined) ?? true, useRef: (d['use-ref'] as boolean | undefined) ?? true });
@@ -382,7 +376,7 @@ export function parseJob(ctx: ParseContext, item: ConfigItem, conf: Record<strin
     const names: string[] = [];
     for (const p of asList(allowed as string[])) {
       const project = ctx.tenant.getProject(p);
-      if (!project) throw new ReferenceNotFoundError('project', p, `The project "${p}" was not found.`, at('allowed-projects'));
+      if (!project) throw new ReferenceNotFoundError('project', p, `The project "${p}" was not found.`, { ...at('allowed-projects'), unresolved: ctx.tenant.open });
       names.push(project.name);
     }
     if (names.length) job.allowedProjects = names;

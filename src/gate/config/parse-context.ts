@@ -38,6 +38,10 @@ export interface TenantView {
   allowedReporters?: string[];
   allowedLabels?: string[];
   disallowedLabels?: string[];
+  /** Some configuration of the tenant could not be read: a reference not found is unresolved (a warning). */
+  readonly incomplete: boolean;
+  /** A check's stand-in tenant: unknown projects and connections may exist in the real deployment. */
+  readonly open: boolean;
   /** Finds a project by name or canonical name; throws on an ambiguous name. */
   getProject(name: string): TenantProjectView | undefined;
   /** Projects whose name or canonical name fully matches the regex. */

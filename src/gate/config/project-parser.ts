@@ -131,7 +131,7 @@ export function parseProject(ctx: ParseContext, item: ConfigItem): ProjectConfig
     if (!other) {
       throw new ReferenceNotFoundError('project', projectName,
         `The project "${projectName}" was not found. All projects referenced within a Zuul configuration must first be added to the main configuration file by the Zuul administrator.`,
-        ctx.at(item, item.body.name !== undefined ? ['name'] : []));
+        { ...ctx.at(item, item.body.name !== undefined ? ['name'] : []), unresolved: ctx.tenant.open });
     }
     const same = other.canonicalName === source.canonicalProject;
     if (!same && !canConfigure(sourceProject, source.trusted, other)) {

@@ -114,6 +114,11 @@ export interface DirectoryProject {
   dir: string;
   /** The single branch the directory stands for (default `master`). */
   branch?: string;
+  /**
+   * The directory is this folder of the repository rather than its root:
+   * `zuul.d` for a bare `zuul.d/` (or any folder of YAML files) checked alone.
+   */
+  mountedAt?: string;
 }
 
 /**
@@ -137,18 +142,29 @@ export class DirectoryReader implements ConfigReader {
   async readConfigFiles(project: string, ref: string, roots: ConfigRoots): Promise<ConfigFile[]> {
     const p = this.projects[project];
     if (!p || ref !== (p.branch ?? 'master')) throw new ReaderError(`${project}: unknown ref ${ref}`);
+    const mount = p.mountedAt ? `${p.mountedAt}/` : '';
+    // A repository path, as a path on disk (null: outside the mounted folder).
+    const onDisk = (rel: string): string | null => {
+      if (!mount) return path.join(p.dir, rel);
+      if (rel === p.mountedAt) return p.dir;
+      return rel.startsWith(mount) ? path.join(p.dir, rel.slice(mount.length)) : null;
+    };
     const candidates: string[] = [];
     for (const f of roots.files) {
+      const file = onDisk(f);
       try {
-        if ((await fs.stat(path.join(p.dir, f))).isFile()) candidates.push(f);
+        if (file && (await fs.stat(file)).isFile()) candidates.push(f);
       } catch {
         // absent
       }
     }
-    for (const d of roots.dirs) candidates.push(...(await walk(p.dir, d)));
+    for (const d of roots.dirs) {
+      const dir = onDisk(d);
+      if (dir) candidates.push(...(await walk(dir)).map((f) => `${d}/${f}`));
+    }
     const out: ConfigFile[] = [];
     for (const f of selectConfigPaths(candidates, roots)) {
-      const content = await fs.readFile(path.join(p.dir, f), 'utf8');
+      const content = await fs.readFile(onDisk(f)!, 'utf8');
       out.push({ path: f, content, id: contentId(content) });
     }
     return out;

@@ -134,6 +134,12 @@ export interface TenantConfig {
   sources: TenantSource[];
   /** The tenant's body as written (its marks locate attributes). */
   raw: Record<string, unknown>;
+  /**
+   * A stand-in tenant for checking configuration outside any deployment:
+   * the projects and connections it references may exist there, so not
+   * finding them is a warning.
+   */
+  open?: boolean;
 }
 
 export interface AuthorizationRule {

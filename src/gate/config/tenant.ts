@@ -42,6 +42,7 @@ export class Tenant implements TenantView {
   }
 
   get name(): string { return this.config.name; }
+  get open(): boolean { return this.config.open === true; }
   get maxJobTimeout(): number { return this.config.maxJobTimeout; }
   get maxNodesPerJob(): number { return this.config.maxNodesPerJob; }
   get defaultParent(): string { return this.config.defaultParent; }
@@ -64,7 +65,7 @@ export class Tenant implements TenantView {
    * references to objects not found may be defined there.
    */
   get incomplete(): boolean {
-    return this.projects.some((p) => !p.available && p.loadClasses.size > 0);
+    return this.open || this.projects.some((p) => !p.available && p.loadClasses.size > 0);
   }
 
   /** By name (`org/a`) or canonical name (`host/org/a`), as Zuul's Tenant.getProject. */

@@ -114,6 +114,12 @@ function parseRequirements(ctx: ParseContext, item: ConfigItem, conf: Record<str
 
 function connectionInfo(ctx: ParseContext, item: ConfigItem, path: Path, connection: string): ConnectionInfo {
   const info = ctx.connections[connection];
+  if (!info && ctx.tenant.open) {
+    // Checked outside a deployment: the connection may well exist there.
+    ctx.warn(new ConfigError('unresolved-connection', `Connection "${connection}" is not known here; its entries are parsed as an unsupported connection's`,
+      { ...ctx.at(item, path), severity: 'warning' }));
+    return { driver: 'other', supported: false, canonicalHostname: connection };
+  }
   if (!info) throw new ConfigError('unknown-connection', `Unknown connection named "${connection}"`, ctx.at(item, path));
   return info;
 }

@@ -9,7 +9,9 @@ import type { Account } from '../model.js';
 import { nextValue } from './migrations.js';
 
 export type GateEventType =
-  | 'patchset-created' | 'comment-added' | 'change-abandoned' | 'change-restored' | 'change-merged' | 'ref-updated' | 'timer';
+  | 'patchset-created' | 'comment-added' | 'change-abandoned' | 'change-restored' | 'change-merged' | 'ref-updated' | 'timer'
+  // Zuul's management events, from its admin API (enqueue, dequeue, promote).
+  | 'admin-enqueue' | 'admin-dequeue' | 'admin-promote';
 
 export interface GateEvent {
   id: number;
@@ -28,9 +30,11 @@ export interface GateEvent {
   /** Votes the event carries (comment-added), with the previous value. */
   approvals?: Array<{ label: string; value: number; oldValue?: number }>;
   comment?: string;
-  /** Timer events: which tenant and pipeline fired. */
+  /** Timer and admin events: which tenant and pipeline. */
   tenant?: string;
   pipeline?: string;
+  /** admin-promote: the changes (`N,P`) to move to the head of their queue, in order. */
+  changes?: string[];
 }
 
 export class EventLog {

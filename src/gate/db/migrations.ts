@@ -165,6 +165,37 @@ export const gateMigrations: Migrations = {
         .execute();
     },
   },
+  '003-project-keys': {
+    async up(db: Kysely<any>) {
+      // Zuul's per-project key pairs; the private key sealed with the server's secret box.
+      await db.schema
+        .createTable('gate_project_keys')
+        .addColumn('project', 'text', (c) => c.primaryKey())
+        .addColumn('public_pem', 'text', (c) => c.notNull())
+        .addColumn('private_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '004-autoholds': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('gate_autoholds')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('job', 'text', (c) => c.notNull())
+        .addColumn('ref_filter', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('max_count', 'integer', (c) => c.notNull())
+        .addColumn('current_count', 'integer', (c) => c.notNull())
+        .addColumn('node_expiration', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('nodes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Next value of a counter; run inside the transaction that uses it. */

@@ -156,3 +156,27 @@ test('recover() kills processes a previous executor left running', async () => {
   assert.equal(existsSync(marker), false);
 });
 
+
+test('a semaphore of max 1 holds a second build back across pipelines until the first ends; resources-first waits with its nodes up', async () => {
+  const { executor, run, events } = await fixture(4);
+  const sem = [{ key: 't:db', max: 1, resourcesFirst: false }];
+  const first = run('s-a', { run: ['sleep 0.6'], semaphores: sem });
+  const second = run('s-b', { run: ['true'], semaphores: sem }, { pipeline: 'gate' });
+  const free = run('s-c', { run: ['true'] });
+  await free;
+  assert.equal(executor.semaphores.held('t:db').length, 1);
+  assert.ok(!events.some((e) => e.id === 's-b' && e.kind === 'started'), 'the second waits');
+  await first;
+  assert.equal((await second).result, 'SUCCESS');
+  const order = events.filter((e) => e.kind === 'started' || e.kind === 'finished').map((e) => `${e.kind}:${e.id}`);
+  assert.ok(order.indexOf('finished:s-a') < order.indexOf('started:s-b'), order.join(' '));
+  const late = [{ key: 't:late', max: 1, resourcesFirst: true }];
+  const l1 = run('l-1', { run: ['sleep 0.4'], semaphores: late });
+  const l2 = run('l-2', { run: ['true'], semaphores: late });
+  await new Promise((r) => setTimeout(r, 150));
+  assert.ok(events.some((e) => e.id === 'l-2' && e.kind === 'started'), 'a resources-first build starts (its nodes come up) and waits inside');
+  assert.equal((await l1).result, 'SUCCESS');
+  assert.equal((await l2).result, 'SUCCESS');
+  assert.match(readFileSync(executor.logPath('l-2'), 'utf8'), /waiting for semaphores t:late/);
+  assert.deepEqual(executor.semaphores.held('t:late'), []);
+});

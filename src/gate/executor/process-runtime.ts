@@ -4,7 +4,7 @@
 // when the shell exits are killed too.
 
 import { spawn } from 'node:child_process';
-import type { BuildRuntime, RuntimeSession, SessionSpec, StepResult, StepSpec } from './runtime.js';
+import type { BuildRuntime, ExecResult, ExecSpec, RuntimeSession, SessionSpec, StepResult, StepSpec } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
   /** Time between SIGTERM and SIGKILL. */
@@ -71,6 +71,39 @@ export function runProcessStep(step: StepSpec, graceMs = 2000): Promise<StepResu
   });
 }
 
+/** A command with stdin and separate outputs, in its own process group (killed on abort and at exit). */
+export function execProcess(spec: ExecSpec): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let child;
+    try {
+      child = spawn('/bin/sh', ['-c', spec.command], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      resolve({ exitCode: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: (e as Error).message });
+      return;
+    }
+    const pgid = child.pid!;
+    const onAbort = () => killGroup(pgid, 'SIGKILL');
+    spec.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(spec.stdin);
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    let exit: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      killGroup(pgid, 'SIGKILL');
+    });
+    const finish = (error?: string) => {
+      spec.signal.removeEventListener('abort', onAbort);
+      resolve({ exitCode: exit.code, signal: exit.signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ...(error ? { error } : {}) });
+    };
+    child.on('error', (e) => finish(e.message));
+    child.on('close', () => finish());
+  });
+}
+
 export class ProcessRuntime implements BuildRuntime {
   readonly name = 'process';
 
@@ -79,6 +112,7 @@ export class ProcessRuntime implements BuildRuntime {
   async open(_spec: SessionSpec): Promise<RuntimeSession> {
     return {
       run: (step) => runProcessStep(step, this.opts.graceMs),
+      exec: execProcess,
       close: async () => {},
     };
   }

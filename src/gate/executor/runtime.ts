@@ -31,10 +31,34 @@ export interface SessionSpec {
   env: Record<string, string>;
   /** The nodeset's labels (what a sandbox or VM runtime would provision). */
   labels: string[];
+  /** Where an isolating runtime shows the workspace (an Ansible node: its user's home, /root). */
+  workspaceTarget?: string;
+  /** Host directories to share read-only besides the workspace (an Ansible node's Python userland). */
+  mounts?: Array<{ source: string; target: string; readOnly: boolean }>;
+}
+
+/** One command of Ansible's connection: stdin in, stdout and stderr apart. */
+export interface ExecSpec {
+  /** A shell command line (Ansible's own), run with /bin/sh -c. */
+  command: string;
+  stdin: Buffer;
+  cwd: string;
+  env: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  error?: string;
 }
 
 export interface RuntimeSession {
   run(step: StepSpec): Promise<StepResult>;
+  /** Runs a command with stdin, keeping stdout and stderr apart (what an Ansible node needs). */
+  exec?(spec: ExecSpec): Promise<ExecResult>;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,12 @@ export interface Workspace {
   dirs: Record<string, string>;
 }
 
-export async function prepareWorkspace(repos: RepoCache, root: string, projects: RequiredProject[], commits: Commits): Promise<Workspace> {
+/**
+ * `dirOf` places each project under the root (default: its name, `org/a`;
+ * Ansible jobs use Zuul's `src/<canonical name>`).
+ */
+export async function prepareWorkspace(repos: RepoCache, root: string, projects: RequiredProject[], commits: Commits,
+  dirOf: (project: string) => string = (p) => p): Promise<Workspace> {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const dirs: Record<string, string> = {};
@@ -23,7 +28,7 @@ export async function prepareWorkspace(repos: RepoCache, root: string, projects:
     const sha = commits[p.project]?.[p.branch];
     if (!sha) throw new Error(`no frozen commit for ${p.project} ${p.branch}`);
     const cache = await repos.ensure(p.project);
-    const dir = path.join(root, p.project);
+    const dir = path.join(root, dirOf(p.project));
     mkdirSync(path.dirname(dir), { recursive: true });
     await repos.lock.run(p.project, () => git(['-C', cache, 'worktree', 'add', '--quiet', '--detach', '--force', dir, sha]));
     dirs[p.project] = dir;

@@ -172,6 +172,31 @@ export abstract class PipelineManager {
     return { state: run.state, actions: run.actions };
   }
 
+  /**
+   * Zuul's promote: the items holding `keys` move to the head of their
+   * queue in that order, the others keep theirs behind them, and every
+   * item of a reordered queue starts over (its builds are cancelled).
+   */
+  promote(state: PipelineState, keys: string[], env: ManagerEnv): Outcome {
+    const run = this.begin(state, env);
+    for (const queue of run.state.queues) {
+      const chosen: QueueItem[] = [];
+      for (const k of keys) {
+        const item = queue.items.find((i) => i.live && i.changes.some((c) => c.key === k));
+        if (item && !chosen.includes(item)) chosen.push(item);
+      }
+      if (chosen.length === 0) continue;
+      queue.items = [...chosen, ...queue.items.filter((i) => !chosen.includes(i))];
+      let ahead: QueueItem | null = null;
+      for (const item of queue.items) {
+        item.aheadId = ahead?.id ?? null;
+        this.resetBuildSet(run, item);
+        ahead = item;
+      }
+    }
+    return { state: run.state, actions: run.actions };
+  }
+
   /** One pass over every queue (Zuul's processQueue). Call again while it returns actions. */
   processQueue(state: PipelineState, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
@@ -458,10 +483,6 @@ export abstract class PipelineManager {
       if (ready.length === 0) return;
       if (this.aheadHolds(ahead, byId)) return;
       for (const job of ready) {
-        if (job.playbooks.length > 0 && job.run.length === 0) {
-          bs.builds[job.uid] = syntheticBuild(run.env.newId(), job, 'ERROR', run.env.now, `job ${job.name} runs Ansible playbooks (${job.playbooks.join(', ')}), which the ${job.runtime} runtime cannot run`);
-          continue;
-        }
         const build = {
           id: run.env.newId(), job: job.uid, name: job.name, status: 'queued' as const, result: null, voting: job.voting,
           launchTime: run.env.now, startTime: null, endTime: null,
@@ -473,7 +494,7 @@ export abstract class PipelineManager {
         item.startReported = true;
         run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'start', final: false, submit: false, item: cloneItem(item) });
       }
-      if (!ready.some((j) => j.playbooks.length > 0 && j.run.length === 0)) return;
+      return;
     }
   }
 

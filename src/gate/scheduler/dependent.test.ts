@@ -334,3 +334,16 @@ test('the core is pure: entry points never modify the state they are given', () 
   sim.manager.removeChanges(frozen, () => true, 'x', sim.env());
   assert.equal(JSON.stringify(frozen), before);
 });
+
+test('promote: the named changes move to the head in that order, everything restarts, they merge first', () => {
+  const sim = new Simulation();
+  for (const n of [1, 2, 3, 4]) sim.addChange(makeChange(n));
+  const before = sim.launches.length;
+  sim.promote(['3,1', '4,1']);
+  assert.deepEqual(sim.items().map((i) => i.changes[0]!.key), ['3,1', '4,1', '1,1', '2,1']);
+  assert.ok(sim.cancels.length >= 4, 'the running builds were cancelled');
+  assert.deepEqual(sim.launches.slice(before).map((l) => l.changes), [['3,1'], ['3,1', '4,1'], ['3,1', '4,1', '1,1'], ['3,1', '4,1', '1,1', '2,1']]);
+  sim.runToEnd();
+  assert.deepEqual(mergedOrder(sim), ['3,1', '4,1', '1,1', '2,1']);
+  assert.deepEqual(testedOn(sim, '1,1'), ['3,1', '4,1', '1,1']);
+});

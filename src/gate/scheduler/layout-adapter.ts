@@ -6,7 +6,7 @@
 import {
   type ChangeState, type FrozenJob as ConfigFrozenJob, type FrozenJobGraph, type Layout, type Pipeline, type TriggerEvent,
 } from '../config/index.js';
-import type { Changeish, FrozenJob, RequiredProject } from '../model.js';
+import type { AnsibleJob, Changeish, FrozenJob, JobStep, RequiredProject } from '../model.js';
 import type { GateEvent } from '../db/events.js';
 import type { PipelineSettings, QueueSpec } from './types.js';
 
@@ -104,8 +104,11 @@ export function chooseRuntime(label: string | undefined, trusted: boolean, ctx: 
   return ctx.untrustedRuntime ?? named ?? 'process';
 }
 
-function commands(steps: ConfigFrozenJob['run']): string[] {
-  return steps.filter((s) => s.kind === 'command').map((s) => s.command);
+type ConfigStep = ConfigFrozenJob['run'][number];
+
+function toStep(s: ConfigStep): JobStep {
+  if (s.kind === 'command') return s.command;
+  return { playbook: s.command, project: s.project, branch: s.branch, trusted: s.trusted, secrets: s.secrets };
 }
 
 /**
@@ -120,6 +123,34 @@ export function checkoutBranch(project: string, override: string | undefined, it
   return info?.defaultBranch ?? itemBranch ?? 'main';
 }
 
+/** What Ansible needs of a job that runs playbooks: nodes and their runtimes, roles, variables, secrets. */
+function ansibleJob(j: ConfigFrozenJob, trusted: boolean, required: RequiredProject[], ctx: FreezeContext): AnsibleJob {
+  const tenant = ctx.layout.tenant;
+  const shortName = (canonical: string) => tenant.getProject(canonical)?.name ?? canonical;
+  const roles = j.roles.filter((r) => r.kind === 'zuul').map((r) => ({ project: shortName(r.target), name: r.name }));
+  for (const r of roles) {
+    if (!required.some((p) => p.project === r.project)) required.push({ project: r.project, branch: checkoutBranch(r.project, undefined, ctx.branch, ctx) });
+  }
+  const canonicalNames: Record<string, string> = {};
+  for (const p of required) canonicalNames[p.project] = tenant.getProject(p.project)?.canonicalName ?? p.project;
+  return {
+    nodes: j.nodeset.nodes.map((n) => ({ name: [...n.name], label: n.label, runtime: chooseRuntime(n.label, trusted, ctx) })),
+    groups: j.nodeset.groups.map((g) => ({ name: g.name, nodes: [...g.nodes] })),
+    canonicalNames,
+    vars: j.vars,
+    extraVars: j.extraVars,
+    hostVars: j.hostVars,
+    groupVars: j.groupVars,
+    roles,
+    secrets: j.secrets.map((x) => ({
+      alias: x.alias, project: shortName(x.project), canonicalProject: tenant.getProject(x.project)?.canonicalName ?? x.project,
+      data: JSON.parse(JSON.stringify(x.data)) as Record<string, unknown>,
+    })),
+    tenant: tenant.name,
+    ...(j.description ? { jobDescription: j.description } : {}),
+  };
+}
+
 /** The scheduler's frozen jobs from the configuration's job graph. */
 export function toFrozenJobs(frozen: FrozenJobGraph, ctx: FreezeContext): FrozenJob[] {
   const names = new Set(frozen.graph.jobs.map((j) => j.name));
@@ -131,6 +162,14 @@ export function toFrozenJobs(frozen: FrozenJobGraph, ctx: FreezeContext): Frozen
       const short = ctx.layout.tenant.getProject(rp.project)?.name ?? rp.name ?? rp.project;
       if (required.some((r) => r.project === short)) continue;
       required.push({ project: short, branch: checkoutBranch(short, rp.overrideCheckout ?? j.overrideCheckout, ctx.branch, ctx) });
+    }
+    const steps = [...j.preRun, ...j.run, ...j.postRun, ...j.cleanupRun];
+    const trusted = steps.every((s) => s.trusted);
+    const playbooks = steps.filter((s) => s.kind === 'playbook');
+    // A playbook runs from its project's checkout: that project is checked out too.
+    for (const s of playbooks) {
+      const short = ctx.layout.tenant.getProject(s.project)?.name ?? s.project;
+      if (!required.some((r) => r.project === short)) required.push({ project: short, branch: s.branch });
     }
     const label = j.nodeset.nodes[0]?.label;
     return {
@@ -145,14 +184,20 @@ export function toFrozenJobs(frozen: FrozenJobGraph, ctx: FreezeContext): Frozen
       timeout: j.timeout ?? ctx.layout.tenant.maxJobTimeout ?? null,
       postTimeout: j.postTimeout ?? null,
       attempts: j.attempts,
-      preRun: commands(j.preRun),
-      run: commands(j.run),
-      postRun: commands(j.postRun),
-      cleanupRun: commands(j.cleanupRun),
+      preRun: j.preRun.map(toStep),
+      run: j.run.map(toStep),
+      postRun: j.postRun.map(toStep),
+      cleanupRun: j.cleanupRun.map(toStep),
       vars: { ...j.vars, ...j.extraVars },
       requiredProjects: required,
-      runtime: chooseRuntime(label, [...j.preRun, ...j.run, ...j.postRun, ...j.cleanupRun].every((s) => s.trusted), ctx),
-      playbooks: [...j.preRun, ...j.run, ...j.postRun].filter((s) => s.kind === 'playbook').map((s) => s.command),
+      runtime: chooseRuntime(label, trusted, ctx),
+      ...(playbooks.length ? { ansible: ansibleJob(j, trusted, required, ctx) } : {}),
+      ...(j.semaphores.length ? {
+        semaphores: j.semaphores.map((sem) => ({
+          key: ctx.layout.getSemaphore(sem.name).global ? `global:${sem.name}` : `${ctx.layout.tenant.name}:${sem.name}`,
+          max: sem.max, resourcesFirst: sem.resourcesFirst,
+        })),
+      } : {}),
       ...(j.failureMessage ? { failureMessage: j.failureMessage } : {}),
       ...(j.successMessage ? { successMessage: j.successMessage } : {}),
     };

@@ -60,7 +60,7 @@ export function makeJob(name: string, change: string, over: Partial<FrozenJob> =
   return {
     uid: name, name, change, project: 'org/a', branch: 'main', dependencies: [], voting: true, holdFollowingChanges: false,
     timeout: null, postTimeout: null, attempts: 3, preRun: [], run: ['true'], postRun: [], cleanupRun: [], vars: {},
-    requiredProjects: [], runtime: 'process', playbooks: [], ...over,
+    requiredProjects: [], runtime: 'process', ...over,
   };
 }
 
@@ -176,6 +176,14 @@ export class Simulation {
     const c = this.changes.get(number)!;
     this.changes.set(number, { ...c, status: 'ABANDONED' });
     const out = this.manager.removeChanges(this.state, (x) => x.kind === 'change' && x.number === number, `change ${number} abandoned`, this.env());
+    this.state = out.state;
+    this.execute(out.actions);
+    this.settle();
+  }
+
+  /** Zuul's promote, as an admin asks for it. */
+  promote(keys: string[]): void {
+    const out = this.manager.promote(this.state, keys, this.env());
     this.state = out.state;
     this.execute(out.actions);
     this.settle();

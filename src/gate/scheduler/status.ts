@@ -17,6 +17,16 @@ export interface StatusJob {
   elapsed_time: number | null;
   url: string | null;
   pipeline: string;
+  /** Zuul's web UI reads these (ChangePanel.jsx): a launched build not yet started is `queued`; without a build, waiting. */
+  queued: boolean;
+  paused: boolean;
+  waiting_status: string | null;
+  tries: number;
+  report_url: string | null;
+  launch_time: number | null;
+  remaining_time: number | null;
+  estimated_time: number | null;
+  pre_fail: boolean;
 }
 
 export interface StatusItem {
@@ -37,11 +47,14 @@ export interface StatusItem {
   speculative_state: string[];
   jobs: StatusJob[];
   cause: string;
+  /** Unknown (null): Strata keeps no build time estimates yet. */
+  remaining_time: number | null;
 }
 
 export interface StatusQueue {
   name: string;
   key: string;
+  branch: string | null;
   window: number;
   heads: StatusItem[][];
 }
@@ -53,6 +66,10 @@ export interface StatusPipeline {
   precedence: string;
   disabled: boolean;
   change_queues: StatusQueue[];
+  /** Unprocessed events (Zuul's per-pipeline event queues); Strata's scheduler has one log, read in order. */
+  trigger_events: number;
+  management_events: number;
+  result_events: number;
 }
 
 function itemId(i: QueueItem): string {
@@ -77,6 +94,15 @@ export function statusItem(pipeline: string, q: ChangeQueue, i: QueueItem, logUr
       elapsed_time: b?.startTime ? (b.endTime ?? Date.now()) - b.startTime : null,
       url: b?.startTime ? logUrl(b) : null,
       pipeline,
+      queued: !!b && b.status === 'queued',
+      paused: false,
+      waiting_status: b ? null : 'dependencies or the item ahead',
+      tries: 1,
+      report_url: b?.result ? logUrl(b) : null,
+      launch_time: b?.launchTime ?? null,
+      remaining_time: null,
+      estimated_time: null,
+      pre_fail: false,
     };
   });
   return {
@@ -100,6 +126,7 @@ export function statusItem(pipeline: string, q: ChangeQueue, i: QueueItem, logUr
     speculative_state: bs.changes,
     jobs,
     cause: i.cause,
+    remaining_time: null,
   };
 }
 
@@ -120,7 +147,8 @@ export function statusQueue(pipeline: string, q: ChangeQueue, logUrl: (b: Build)
       chainOf.set(i.id, head);
     }
   }
-  return { name: q.name, key: q.key, window: q.window, heads };
+  const at = q.key.indexOf('@');
+  return { name: q.name, key: q.key, branch: at === -1 ? null : q.key.slice(at + 1), window: q.window, heads };
 }
 
 export function statusPipeline(p: Pipeline, state: PipelineState, logUrl: (b: Build) => string): StatusPipeline {
@@ -131,5 +159,8 @@ export function statusPipeline(p: Pipeline, state: PipelineState, logUrl: (b: Bu
     precedence: p.precedence,
     disabled: state.disabled,
     change_queues: state.queues.map((q) => statusQueue(p.name, q, logUrl)),
+    trigger_events: 0,
+    management_events: 0,
+    result_events: 0,
   };
 }

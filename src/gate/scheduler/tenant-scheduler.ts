@@ -20,6 +20,7 @@ import type { FaultReporter, Logger } from '../../core/index.js';
 import type { EventLog, GateEvent } from '../db/events.js';
 import { StateStore, buildRecord } from '../db/state-store.js';
 import type { BuildOutcome, Executor } from '../executor/index.js';
+import type { ZuulItem } from '../executor/ansible/zuul-vars.js';
 import type { Build, Change, Changeish, PipelineState, QueueItem, RefUpdate } from '../model.js';
 import { refKey } from '../model.js';
 import type { Reporter } from '../reporters/index.js';
@@ -67,6 +68,15 @@ const LEASE_MS = 30_000;
 export class TenantScheduler {
   readonly name: string;
   private layout: Layout | null = null;
+
+  get tenantConfig(): TenantConfig {
+    return this.deps.tenantConfig;
+  }
+
+  /** The tenant's current layout (null before the first load). */
+  get currentLayout(): Layout | null {
+    return this.layout;
+  }
   private configErrors: ConfigError[] = [];
   private lastReconfigured = 0;
   private readonly managers = new Map<string, Managed>();
@@ -279,7 +289,7 @@ export class TenantScheduler {
     return item === undefined;
   }
 
-  private itemCount(): number {
+  itemCount(): number {
     let n = 0;
     for (const s of this.states.values()) for (const q of s.queues) n += q.items.length;
     return n;
@@ -395,6 +405,10 @@ export class TenantScheduler {
 
   private async handleEvent(e: GateEvent): Promise<void> {
     if (!this.layout) return;
+    if (e.type.startsWith('admin-')) {
+      if (e.tenant === this.name && e.pipeline && this.managers.has(e.pipeline)) await this.handleAdmin(e);
+      return;
+    }
     if (e.type === 'timer') {
       if (e.tenant === this.name && e.pipeline && this.managers.has(e.pipeline)) await this.timerFired(e.pipeline);
       return;
@@ -454,18 +468,47 @@ export class TenantScheduler {
     }
   }
 
+  /** Zuul's management events: enqueue (requirements not checked, as Zuul), dequeue, promote. */
+  private async handleAdmin(e: GateEvent): Promise<void> {
+    const name = e.pipeline!;
+    const by = e.account ? ` by ${e.account.username}` : '';
+    if (e.type === 'admin-promote') {
+      const managed = this.managers.get(name)!;
+      const out = managed.manager.promote(this.states.get(name)!, e.changes ?? [], this.env(name));
+      this.states.set(name, out.state);
+      await this.handleActions(name, out.actions);
+      return;
+    }
+    let subject: Changeish | undefined;
+    if (e.change) subject = await this.deps.source.getChange(e.change.number, e.change.patchset);
+    else if (e.project && e.ref && e.newrev) {
+      subject = {
+        kind: 'ref', key: refKey(e.project, e.ref, e.newrev), project: e.project, branch: e.ref.startsWith('refs/heads/') ? e.ref.slice(11) : null,
+        ref: e.ref, oldrev: e.oldrev ?? '0'.repeat(40), newrev: e.newrev,
+      } satisfies RefUpdate;
+    }
+    if (!subject) return;
+    if (e.type === 'admin-enqueue') {
+      if (subject.kind === 'change') await this.loadClosure(subject);
+      await this.enqueue(name, subject, `enqueued${by}`, false, new Set(), true);
+    } else {
+      const key = subject.key;
+      await this.remove(name, (c) => c.key === key || (c.kind === 'ref' && subject!.kind === 'ref' && c.project === subject!.project && c.ref === subject!.ref), `dequeued${by}`);
+    }
+  }
+
   private dropWaiting(name: string, n: number): void {
     const state = this.states.get(name);
     if (state?.waiting?.includes(n)) this.states.set(name, { ...state, waiting: state.waiting.filter((x) => x !== n) });
   }
 
-  private async enqueue(name: string, change: Changeish, cause: string, fromTrigger: boolean, visited = new Set<string>()): Promise<void> {
+  private async enqueue(name: string, change: Changeish, cause: string, fromTrigger: boolean, visited = new Set<string>(), ignoreRequirements = false): Promise<void> {
     if (visited.has(`${name} ${change.key}`)) return;
     visited.add(`${name} ${change.key}`);
     const managed = this.managers.get(name);
     if (!managed) return;
     if (change.kind === 'change') await this.loadClosure(change);
-    const out = managed.manager.addChange(this.states.get(name)!, change, this.env(name), { cause });
+    const out = managed.manager.addChange(this.states.get(name)!, change, this.env(name), { cause, ignoreRequirements });
     this.states.set(name, out.state);
     await this.handleActions(name, out.actions);
     if (change.kind === 'change' && out.waiting && fromTrigger && managed.manager.name === 'dependent') {
@@ -673,7 +716,23 @@ export class TenantScheduler {
       ...(own.kind === 'ref' ? { ref: own.ref, newrev: own.newrev } : {}),
       commits: item.buildSet.commits,
       priority: PRECEDENCE_RANK[managed!.pipeline.precedence],
+      buildset: item.buildSet.id,
+      items: this.zuulItems(a.pipeline, item),
     });
+  }
+
+  /** The changes of an item's speculative state, in queue order (Zuul's zuul.items): those of the items ahead, then its own. */
+  private zuulItems(pipeline: string, item: QueueItem): ZuulItem[] {
+    const managed = this.managers.get(pipeline)!;
+    const state = this.states.get(pipeline)!;
+    const chain: QueueItem[] = [];
+    for (let it: QueueItem | undefined = item; it; it = it.aheadId ? managed.manager.findItem(state, it.aheadId)?.item : undefined) {
+      chain.unshift(it);
+      if (chain.length > 1000) break;
+    }
+    return chain.flatMap((it) => it.changes).map((c): ZuulItem => c.kind === 'change'
+      ? { project: c.project, branch: c.branch, change: c.number, patchset: c.patchset, ref: c.ref, changeUrl: c.url, topic: c.topic }
+      : { project: c.project, branch: c.branch ?? c.ref, ref: c.ref, oldrev: c.oldrev, newrev: c.newrev });
   }
 
   onBuildStarted(buildId: string, time: number): void {

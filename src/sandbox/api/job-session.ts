@@ -33,6 +33,8 @@ export interface JobSandboxOptions {
   workspaceTarget?: string;
   /** SIGTERM to SIGKILL, ms (default 2000) */
   graceMs?: number;
+  /** more host directories to share, e.g. a userland for Ansible's modules (the gate is trusted to name them) */
+  mounts?: Array<{ source: string; target: string; readOnly?: boolean }>;
 }
 
 export interface JobStep {
@@ -55,10 +57,28 @@ export interface JobStepResult {
   error?: string;
 }
 
+/** a command with stdin whose stdout and stderr come back apart (what an Ansible connection needs) */
+export interface JobExec {
+  command: string;
+  stdin: Buffer;
+  cwd: string;
+  env: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface JobExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  error?: string;
+}
+
 export interface JobSession {
   /** the sandbox's API id (what `strata sandbox ls` shows) */
   readonly id: string;
   run(step: JobStep): Promise<JobStepResult>;
+  exec(spec: JobExec): Promise<JobExecResult>;
   close(): Promise<void>;
 }
 
@@ -86,7 +106,7 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
   const hostPaths = service.runtimeOf({ runtime: spec.runtime, runtimeClass }).hostFilesystem;
   const hidden = PRIVATE_DIRS.some((d) => spec.workspace === d || spec.workspace.startsWith(`${d}/`));
   // host processes see host paths: the process runtime needs the workspace where it is
-  const target = spec.workspaceTarget ?? (hidden && !hostPaths ? '/workspace' : spec.workspace);
+  const target = hostPaths ? spec.workspace : spec.workspaceTarget ?? (hidden ? '/workspace' : spec.workspace);
   const map = pathMapper(spec.workspace, target);
   const input: CreateRequest = {
     ...(spec.runtime ? { runtime: spec.runtime } : runtimeClass ? { runtimeClass } : {}),
@@ -95,7 +115,7 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
     ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
     ...(spec.network !== undefined ? { network: spec.network } : {}),
     ...(spec.timeout !== undefined ? { timeout: spec.timeout } : {}),
-    mounts: [{ source: spec.workspace, target }],
+    mounts: [{ source: spec.workspace, target }, ...(spec.mounts ?? [])],
     workdir: target,
     env: Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, map(v)])),
     labels: { job: spec.name.replace(/[^\w.-]/g, '_').slice(0, 63) },
@@ -147,6 +167,32 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
         step.signal.removeEventListener('abort', onAbort);
       }
     },
+    async exec(spec: JobExec): Promise<JobExecResult> {
+      const empty = Buffer.alloc(0);
+      if (spec.signal.aborted) return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: 'aborted' };
+      let exec;
+      try {
+        const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, map(v)]));
+        exec = await created.sandbox.exec(['/bin/sh', '-c', map(spec.command)], { cwd: map(spec.cwd), env });
+      } catch (err) {
+        return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: (err as Error).message };
+      }
+      const out: Buffer[] = [];
+      const errs: Buffer[] = [];
+      exec.stdout.on('data', (c: Buffer) => out.push(c));
+      exec.stderr.on('data', (c: Buffer) => errs.push(c));
+      exec.stdin.end(spec.stdin);
+      const onAbort = () => exec.signal('SIGKILL', { group: true });
+      spec.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const r = await exec.wait();
+        return { exitCode: r.exitCode, signal: r.signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errs) };
+      } catch (err) {
+        return { exitCode: null, signal: null, stdout: Buffer.concat(out), stderr: Buffer.concat(errs), error: (err as Error).message };
+      } finally {
+        spec.signal.removeEventListener('abort', onAbort);
+      }
+    },
     close() {
       closed ??= created.remove();
       return closed;
@@ -161,8 +207,12 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
 export function sandboxBuildRuntime(service: SandboxService, opts: JobSandboxOptions = {}) {
   return {
     name: opts.runtime ? `sandbox:${opts.runtime}` : opts.runtimeClass ? `sandbox:${opts.runtimeClass}` : 'sandbox',
-    open(spec: { buildId: string; workspace: string; env: Record<string, string>; labels: string[] }): Promise<JobSession> {
-      return openJobSession(service, { ...opts, name: spec.buildId, workspace: spec.workspace, env: spec.env, labels: spec.labels });
+    open(spec: { buildId: string; workspace: string; env: Record<string, string>; labels: string[]; mounts?: JobSandboxOptions['mounts']; workspaceTarget?: string }): Promise<JobSession> {
+      return openJobSession(service, {
+        ...opts, name: spec.buildId, workspace: spec.workspace, env: spec.env, labels: spec.labels,
+        ...(spec.workspaceTarget ? { workspaceTarget: spec.workspaceTarget } : {}),
+        mounts: [...(opts.mounts ?? []), ...(spec.mounts ?? [])],
+      });
     },
   };
 }
