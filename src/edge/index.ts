@@ -16,6 +16,10 @@ import { subcloudApi, EDGE_API_PREFIX } from './dc/subcloud-api.js';
 import { Subclouds } from './dc/subclouds.js';
 import { Auditor } from './dc/auditor.js';
 import { dcmanagerApi, DCMANAGER_PREFIX } from './dc/api.js';
+import { Strategies } from './dc/strategies.js';
+import { Orchestrator } from './dc/orchestrator.js';
+import { stepKinds } from './dc/step-kinds.js';
+import { strategyRoutes } from './dc/strategy-api.js';
 
 export const EDGE_ROLES = ['subcloud', 'controller'] as const;
 
@@ -47,11 +51,19 @@ export const edgeModule: StrataModule = {
     );
     ctx.services.provide('edge.subclouds', subclouds);
     ctx.services.provide('edge.auditor', auditor);
-    mounts.push({ prefix: DCMANAGER_PREFIX, plugin: dcmanagerApi({ subclouds, faults: fm, onChange: () => void auditor.cycle().catch(() => undefined) }) });
+    const strategies = new Strategies(ctx.store.db);
+    // A step's call may wait for a slow subcloud; dead ones fail by the task's retries.
+    const kinds = stepKinds(ctx.services, 60_000);
+    const orchestrator = new Orchestrator({ strategies, subclouds, tasks: ctx.tasks, kinds, log: ctx.log.child({ component: 'orchestrator' }) });
+    mounts.push({
+      prefix: DCMANAGER_PREFIX,
+      plugin: dcmanagerApi({ subclouds, faults: fm, onChange: () => void auditor.cycle().catch(() => undefined), more: (app) => strategyRoutes(app, { strategies, subclouds, orchestrator, kinds }) }),
+    });
     return {
       mounts,
       async start() {
         auditor.start();
+        await orchestrator.resume();
       },
       async stop() {
         await auditor.stop();
