@@ -23,14 +23,16 @@ import { strategyRoutes } from './dc/strategy-api.js';
 
 export const EDGE_ROLES = ['subcloud', 'controller'] as const;
 
-export function parseEdgeOptions(options: Record<string, unknown>): { role: 'subcloud' | 'controller'; auditIntervalMs: number; auditConcurrency: number } {
+export function parseEdgeOptions(options: Record<string, unknown>): { role: 'subcloud' | 'controller'; auditIntervalMs: number; auditConcurrency: number; stepTimeoutMs: number } {
   const role = String(options.edgeRole ?? 'subcloud');
   if (!(EDGE_ROLES as readonly string[]).includes(role)) throw new InvalidInputError(`--edge-role must be controller or subcloud (got "${role}")`);
   const interval = Number(options.edgeAuditInterval ?? 30);
   if (!Number.isFinite(interval) || interval <= 0 || interval > 86_400) throw new InvalidInputError(`--edge-audit-interval must be seconds between 0 and 86400 (got "${String(options.edgeAuditInterval)}")`);
   const concurrency = Number(options.edgeAuditConcurrency ?? 100);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2000) throw new InvalidInputError(`--edge-audit-concurrency must be 1 to 2000 (got "${String(options.edgeAuditConcurrency)}")`);
-  return { role: role as 'subcloud' | 'controller', auditIntervalMs: Math.round(interval * 1000), auditConcurrency: concurrency };
+  const stepTimeout = Number(options.edgeStepTimeout ?? 60);
+  if (!Number.isFinite(stepTimeout) || stepTimeout <= 0 || stepTimeout > 86_400) throw new InvalidInputError(`--edge-step-timeout must be seconds between 0 and 86400 (got "${String(options.edgeStepTimeout)}")`);
+  return { role: role as 'subcloud' | 'controller', auditIntervalMs: Math.round(interval * 1000), auditConcurrency: concurrency, stepTimeoutMs: Math.round(stepTimeout * 1000) };
 }
 
 export const edgeModule: StrataModule = {
@@ -52,8 +54,8 @@ export const edgeModule: StrataModule = {
     ctx.services.provide('edge.subclouds', subclouds);
     ctx.services.provide('edge.auditor', auditor);
     const strategies = new Strategies(ctx.store.db);
-    // A step's call may wait for a slow subcloud; dead ones fail by the task's retries.
-    const kinds = stepKinds(ctx.services, 60_000);
+    // One call of a step waits this long; an unreachable subcloud fails the step after the task's retries.
+    const kinds = stepKinds(ctx.services, o.stepTimeoutMs);
     const orchestrator = new Orchestrator({ strategies, subclouds, tasks: ctx.tasks, kinds, log: ctx.log.child({ component: 'orchestrator' }) });
     mounts.push({
       prefix: DCMANAGER_PREFIX,
