@@ -107,7 +107,7 @@ const GroupPatch = Type.Object(
 
 type AddInput = { name: string; endpoint: string; token: string; group_id?: number; description?: string; location?: string };
 
-export function dcmanagerApi(deps: { subclouds: Subclouds; faults: FaultReporter; onChange?: () => void }): FastifyPluginAsync {
+export function dcmanagerApi(deps: { subclouds: Subclouds; faults: FaultReporter; onChange?: () => void; more?: (app: FastifyInstance) => void }): FastifyPluginAsync {
   const { subclouds } = deps;
   return async (app: FastifyInstance) => {
     app.setErrorHandler(fmErrorHandler);
@@ -155,6 +155,9 @@ export function dcmanagerApi(deps: { subclouds: Subclouds; faults: FaultReporter
       await subclouds.removeGroup(req.params.ref);
       return reply.status(204).send();
     });
+
+    // ------------------------------------------------------------ sw-update-strategy (strategy-api.ts)
+    deps.more?.(app);
 
     // ------------------------------------------------------------ alarms
     app.get('/v1.0/alarms', async () => ({

@@ -50,4 +50,33 @@ export const edgeMigrations: Migrations = {
       await db.schema.createTable('edge_synced_tokens').addColumn('id', 'text', (c) => c.primaryKey()).execute();
     },
   },
+  // sw-update-strategy: one strategy of each type at a time (as dcmanager), its steps one per subcloud.
+  '002-strategies': {
+    async up(db: Kysely<any>) {
+      await withId(db, 'edge_strategies')
+        .addColumn('type', 'text', (c) => c.notNull().unique())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('subcloud_apply_type', 'text', (c) => c.notNull())
+        .addColumn('max_parallel_subclouds', 'integer', (c) => c.notNull())
+        .addColumn('stop_on_failure', 'integer', (c) => c.notNull())
+        .addColumn('group_id', 'integer')
+        .addColumn('extra_args', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint')
+        .execute();
+      await withId(db, 'edge_strategy_steps')
+        .addColumn('strategy_id', 'integer', (c) => c.notNull())
+        .addColumn('subcloud_id', 'integer', (c) => c.notNull())
+        .addColumn('cloud', 'text', (c) => c.notNull())
+        .addColumn('stage', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('edge_strategy_steps_strategy').on('edge_strategy_steps').columns(['strategy_id', 'id']).execute();
+    },
+  },
 };

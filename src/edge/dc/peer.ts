@@ -13,7 +13,17 @@ export interface AuditReply {
   digests: Partial<Record<EndpointType, string>>;
 }
 
-export class PeerError extends Error {}
+export class PeerError extends Error {
+  /** The subcloud's HTTP status when it answered and refused; undefined when it could not be reached. */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+
+  /** Worth another try: unreachable, timed out, or a server-side error (5xx). */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500;
+  }
+}
 
 async function call<T>(endpoint: string, token: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
   let res: Response;
@@ -37,7 +47,7 @@ async function call<T>(endpoint: string, token: string, method: string, path: st
     } catch {
       /* not JSON */
     }
-    throw new PeerError(`${method} ${endpoint}/edge/v1${path}: ${res.status} ${reason}`);
+    throw new PeerError(`${method} ${endpoint}/edge/v1${path}: ${res.status} ${reason}`, res.status);
   }
   return JSON.parse(text) as T;
 }
@@ -46,4 +56,20 @@ export const peer = {
   audit: (endpoint: string, token: string, timeoutMs: number) => call<AuditReply>(endpoint, token, 'GET', '/audit', undefined, timeoutMs),
   syncIdentity: (endpoint: string, token: string, tokens: HashedToken[], timeoutMs: number) =>
     call<{ digests: Partial<Record<EndpointType, string>> }>(endpoint, token, 'PUT', '/sync/identity', { tokens }, timeoutMs),
+  applySiteRevision: (endpoint: string, token: string, body: SiteRevisionBody, timeoutMs: number) =>
+    call<SiteRevisionReply>(endpoint, token, 'PUT', '/site/revision', body, timeoutMs),
 };
+
+/** A controller revision's documents, as the subcloud stores them in its `fleet` bucket. */
+export interface SiteRevisionBody {
+  controller_revision: number;
+  /** `apply`: a strategy step (render-checked and tagged applied); `store`: the platform sync. */
+  mode: 'apply' | 'store';
+  documents: { schema: string; metadata: unknown; data: unknown }[];
+}
+
+export interface SiteRevisionReply {
+  revision: number;
+  created: boolean;
+  digests: Partial<Record<EndpointType, string>>;
+}

@@ -13,6 +13,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { coreErrorHandler, FM_SERVICE, type HashedToken, type Services, type TokenService } from '../../core/index.js';
 import { identityDigest } from './sync-digest.js';
+import { localFleetDigest, storeFleetDocuments } from './fleet-site.js';
+import type { SiteRevisionBody } from './peer.js';
 import type { AlarmCounts } from './audit-step.js';
 
 export const EDGE_API_PREFIX = '/edge/v1';
@@ -37,6 +39,17 @@ const Hashed = Type.Object(
   },
   { additionalProperties: false },
 );
+const SiteRevision = Type.Object(
+  {
+    controller_revision: Type.Integer({ minimum: 1 }),
+    mode: Type.Union([Type.Literal('apply'), Type.Literal('store')]),
+    documents: Type.Array(
+      Type.Object({ schema: Type.String({ minLength: 1, maxLength: 255 }), metadata: Type.Object({}, { additionalProperties: true }), data: Type.Unknown() }, { additionalProperties: false }),
+      { maxItems: 20_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
 const IdentityBody = Type.Object({ tokens: Type.Array(Hashed, { maxItems: 100_000 }) }, { additionalProperties: false });
 
 /** The controller's tokens this server holds (those it was sent), as stored. */
@@ -53,7 +66,15 @@ export function subcloudApi(deps: { db: Kysely<any>; tokens: TokenService; servi
     app.get('/audit', { config: { role: 'admin' } }, async () => {
       const fm = deps.services.maybe<{ summary(): Promise<AlarmCounts> }>(FM_SERVICE);
       const held = await syncedTokens(deps.db, deps.tokens);
-      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests: { identity: identityDigest(held) } };
+      const platform = await localFleetDigest(deps.services);
+      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests: { identity: identityDigest(held), ...(platform === undefined ? {} : { platform }) } };
+    });
+
+    // The controller's fleet revision: stored in the `fleet` bucket (platform sync) or applied (a strategy step).
+    app.put<{ Body: SiteRevisionBody }>('/site/revision', { schema: { body: SiteRevision }, bodyLimit: 64 * 1024 * 1024, config: { role: 'admin' } }, async (req) => {
+      const out = await storeFleetDocuments(deps.services, req.body, req.principal);
+      const platform = await localFleetDigest(deps.services);
+      return { ...out, digests: platform === undefined ? {} : { platform } };
     });
 
     app.put<{ Body: { tokens: HashedToken[] } }>('/sync/identity', { schema: { body: IdentityBody }, config: { role: 'admin' } }, async (req) => {
