@@ -70,6 +70,9 @@ export interface AgentClientOptions {
 
 type ChannelHandler = (frame: Frame) => void;
 
+/** Copy-out data the host holds before it stops reading the agent's stream. */
+const COPY_BACKLOG = 8 * 1024 * 1024;
+
 /** Grants go out in steps of at least this much consumed output (or when the reader has caught up). */
 const GRANT_STEP = 64 * 1024;
 
@@ -121,6 +124,7 @@ export class AgentClient {
   private readonly decoder = new FrameDecoder();
   private readonly handlers = new Map<number, ChannelHandler>();
   private nextChannel = 1;
+  private pendingCopyBytes = 0;
   private closedError: Error | undefined;
   private helloWaiter: Pending | undefined;
   private hello: AgentHello | undefined;
@@ -335,6 +339,19 @@ export class AgentClient {
     return done;
   }
 
+  /**
+   * Flow control for copy-out: the agent sends a tree as fast as the stream
+   * takes it, so when the sink falls behind by COPY_BACKLOG the stream is
+   * paused (the agent then blocks on its full pipe) until it catches up.
+   * Memory stays bounded whatever the sink's speed.
+   */
+  private copyBacklog(delta: number): void {
+    this.pendingCopyBytes += delta;
+    const r = this.channel.readable;
+    if (this.pendingCopyBytes > COPY_BACKLOG && !r.isPaused()) r.pause();
+    else if (this.pendingCopyBytes <= COPY_BACKLOG / 4 && r.isPaused()) r.resume();
+  }
+
   /** Copies a sandbox path out; the sink writes it on the host (safely). */
   copyOut(sandboxPath: string, sink: CopySink): Promise<void> {
     const channel = this.allocate();
@@ -363,7 +380,8 @@ export class AgentClient {
           }
           case AgentFrame.DATA: {
             const data = frame.payload;
-            chain = chain.then(() => sink.data(data));
+            this.copyBacklog(data.length);
+            chain = chain.then(() => sink.data(data)).finally(() => this.copyBacklog(-data.length));
             chain.catch(fail);
             break;
           }

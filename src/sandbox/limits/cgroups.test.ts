@@ -34,3 +34,21 @@ test('parsers', () => {
   assert.deepEqual(w.slice(0, 2), ['/bin/sh', '-c']);
   assert.deepEqual(w.slice(3), ['strata-cgexec', '/x/cgroup.procs', '--', 'bwrap', '--', 'x']);
 });
+
+test("Strata's parent cgroups are found in every hierarchy, under our own cgroup and under the root", async () => {
+  const { strataParentCgroups } = await import('./cgroups.js');
+  const mountinfo = [
+    '30 25 0:26 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory',
+    '31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+    '32 25 0:28 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw',
+    '33 25 0:29 / /proc rw - proc proc rw',
+  ].join('\n');
+  const proc = ['5:memory:/jobs/a', '4:cpu,cpuacct:/', '0::/svc'].join('\n');
+  assert.deepEqual(strataParentCgroups(mountinfo, proc).sort(), [
+    '/sys/fs/cgroup/cpu,cpuacct/strata-sandbox',
+    '/sys/fs/cgroup/memory/jobs/a/strata-sandbox',
+    '/sys/fs/cgroup/memory/strata-sandbox',
+    '/sys/fs/cgroup/unified/strata-sandbox',
+    '/sys/fs/cgroup/unified/svc/strata-sandbox',
+  ]);
+});

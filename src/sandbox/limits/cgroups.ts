@@ -145,7 +145,13 @@ export class SandboxCgroup {
         if (place.version === 2) await enableV2(place, parent, c);
         else await mkdir(parent, { recursive: true });
         if (!made.includes(dir)) {
-          await mkdir(dir);
+          await mkdir(dir).catch(async (err: NodeJS.ErrnoException) => {
+            // the parent was pruned by a sandbox that just went away: make it again
+            if (err.code !== 'ENOENT') throw err;
+            if (place.version === 2) await enableV2(place, parent, c);
+            else await mkdir(parent, { recursive: true });
+            await mkdir(dir);
+          });
           made.push(dir);
         }
         dirs.set(c, dir);
@@ -251,4 +257,27 @@ export const CGROUP_EXEC_SCRIPT = 'for f do if [ "$f" = -- ]; then shift; break;
 export function wrapInCgroup(procsFiles: readonly string[], argv: readonly string[]): string[] {
   if (procsFiles.length === 0) return [...argv];
   return ['/bin/sh', '-c', CGROUP_EXEC_SCRIPT, 'strata-cgexec', ...procsFiles, '--', ...argv];
+}
+
+/**
+ * Removes Strata's parent cgroups once no sandbox is left in them (rmdir of a
+ * cgroup with children fails harmlessly), in every hierarchy: ours, and the
+ * ones runc and runsc make under the same name, so a host shows nothing of
+ * Strata when no sandbox runs.
+ */
+export async function pruneParentCgroups(): Promise<void> {
+  for (const p of strataParentCgroups()) await rmdir(p).catch(() => {});
+}
+
+/** `strata-sandbox` under this process's own cgroup and under the root, in every mounted hierarchy. */
+export function strataParentCgroups(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8'), procCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
+  const own = parseProcCgroup(procCgroup);
+  const out = new Set<string>();
+  for (const m of parseMountinfo(mountinfo)) {
+    if (m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') continue;
+    const path = m.fsType === 'cgroup2' ? own.get('') : m.superOptions.map((o) => own.get(o)).find((p) => p !== undefined);
+    if (path !== undefined) out.add(join(m.mountPoint, path, CGROUP_PARENT));
+    out.add(join(m.mountPoint, CGROUP_PARENT));
+  }
+  return [...out];
 }

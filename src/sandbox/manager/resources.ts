@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runOk } from '../../core/host/index.js';
 import { isAlive, killGroup, readProcStat } from '../host/host-processes.js';
 import { destroyNetwork } from '../limits/network.js';
+import { pruneParentCgroups } from '../limits/cgroups.js';
 
 export type Resource =
   | { kind: 'process'; pid: number; startTime: number; label: string }
@@ -90,7 +91,7 @@ export async function releaseResource(r: Resource): Promise<void> {
             if (err.code !== 'ENOENT') busy = true;
           });
         }
-        if (!busy) return;
+        if (!busy) return pruneParentCgroups();
         await new Promise((res) => setTimeout(res, 20));
       }
       throw new Error(`${describe(r)} stays busy`);
@@ -99,7 +100,8 @@ export async function releaseResource(r: Resource): Promise<void> {
       if (!existsSync(join(r.root, r.id))) return;
       await runOk([r.runtime, '--root', r.root, 'delete', '--force', r.id], { timeoutMs: 20_000, okCodes: [1] });
       await rm(join(r.root, r.id), { recursive: true, force: true });
-      return;
+      return pruneParentCgroups(); // runc and runsc leave the parent of the cgroup they made
+
     }
     case 'dir':
       await rm(r.path, { recursive: true, force: true });

@@ -91,7 +91,17 @@ function startRelay(link: { readable: NodeJS.ReadableStream; writable: Writable;
       orphans.set(channel, e);
     },
   );
-  link.readable.on('data', (d: Buffer) => relay!.fromAgent(d));
+  link.readable.on('data', (d: Buffer) => {
+    relay!.fromAgent(d);
+    // backpressure: a server that reads slowly slows the agent, not our memory
+    if (attached?.writableNeedDrain) {
+      link.readable.pause();
+      const server = attached;
+      const resume = () => link.readable.resume();
+      server.once('drain', resume);
+      server.once('close', resume);
+    }
+  });
   // the agent's stream ended: the attached server must see it (its sandbox died)
   link.readable.on('end', () => attached?.end());
   link.readable.on('error', () => attached?.destroy());
