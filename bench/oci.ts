@@ -43,7 +43,8 @@ interface Flavour {
 }
 const ALL: Record<string, Flavour> = {
   runc: { name: 'runc', flags: ['--runtime', 'runc'], annotation: [] },
-  runsc: { name: 'runsc (gVisor)', flags: ['--runtime', 'runsc'], annotation: [] },
+  // podman's "none" network is a fresh namespace runsc still takes for the host's; its own netstack-less mode matches
+  runsc: { name: 'runsc (gVisor)', flags: ['--runtime', 'runsc', '--runtime-flag', 'network=none'], annotation: [] },
   'strata-vm': { name: 'strata-runtime vm', flags: ['--runtime', RUNTIME, '--runtime-flag', `root=${join(work, 'strata')}`], annotation: [] },
   'strata-namespaces': {
     name: 'strata-runtime namespaces',
