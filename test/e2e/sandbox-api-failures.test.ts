@@ -176,6 +176,10 @@ describe('sandbox failures through the API', () => {
     const c1 = await count();
     await new Promise((r) => setTimeout(r, 500));
     assert.ok((await count()) > c1, 'the loop kept running across the restart');
+    // the dead server's exec is still known: its output since the server went, and that it runs
+    const earlier = await json<{ execs: Array<{ output: string; running: boolean }> }>(await call(again, 'GET', `/sandboxes/${a.id}/earlier-execs`));
+    assert.equal(earlier.execs.length, 1);
+    assert.equal(earlier.execs[0]!.running, true);
 
     // SIGUSR2 hands over: the sandboxes keep running for the next server too
     await again.stop('SIGUSR2', true);

@@ -88,6 +88,8 @@ export function sandboxRoutes(service: SandboxService): FastifyPluginAsync {
 
     app.get('/v1/sandboxes/:id', { schema: { params: SandboxParams } }, async (req: Req<unknown, { id: string }>) => service.get(req.principal, req.params.id));
 
+    app.get('/v1/sandboxes/:id/earlier-execs', { schema: { params: SandboxParams } }, async (req: Req<unknown, { id: string }>) => service.earlierExecs(req.principal, req.params.id));
+
     app.get('/v1/sandboxes/:id/usage', { schema: { params: SandboxParams } }, async (req: Req<unknown, { id: string }>) => service.usage(req.principal, req.params.id));
 
     app.delete('/v1/sandboxes/:id', { schema: { params: SandboxParams, querystring: DeleteQuery } }, async (req: Req<unknown, { id: string }, { force?: string }>, reply) => {

@@ -356,6 +356,21 @@ export class SandboxService {
     return this.view(await this.find(caller, id), caller);
   }
 
+  /** Execs that servers before this one started and that went on without a reader: output tail and exit. */
+  async earlierExecs(caller: Principal, id: string): Promise<{ execs: Array<{ channel: number; output: string; exitCode: number | null; signal: string | null; running: boolean }> }> {
+    const live = await this.running(caller, id, 'list earlier execs');
+    const execs = await this.manager.earlierExecs(live.sandbox.id);
+    return {
+      execs: execs.map((e) => ({
+        channel: e.channel,
+        output: e.output,
+        exitCode: e.exit?.code !== undefined ? Number(e.exit.code) : null,
+        signal: e.exit?.signal ?? null,
+        running: e.exit === undefined,
+      })),
+    };
+  }
+
   /** Destroys a sandbox (if it runs here) and forgets it. */
   async remove(caller: Principal, id: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = await this.find(caller, id);

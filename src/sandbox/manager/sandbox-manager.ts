@@ -22,6 +22,7 @@ import { validateSpec, type NormalizedSpec, type SandboxSpec } from '../model/sp
 import type { ResolvedImage } from '../images/image-types.js';
 import { adoptInstance } from '../runtimes/supervised.js';
 import { SupervisorHandle } from '../supervisor/client.js';
+import type { OrphanExec } from '../supervisor/protocol.js';
 import { builtinRuntimes, RuntimeRegistry } from '../runtimes/registry.js';
 import type { HostCheck, LimitEnforcement, Logger, Runtime, RuntimeInstance } from '../runtimes/runtime.js';
 import { LEDGER_FILE, ResourceLedger } from './resources.js';
@@ -146,6 +147,16 @@ export class SandboxManager {
 
   async destroy(id: string): Promise<void> {
     await this.get(id).destroy();
+  }
+
+  /**
+   * What the execs of earlier servers did in a sandbox this manager adopted
+   * (their output tail and exit), kept by its supervisor while nobody read them.
+   */
+  async earlierExecs(id: string): Promise<OrphanExec[]> {
+    this.get(id);
+    if (!this.supervised) return [];
+    return new SupervisorHandle(join(this.stateDir, SANDBOXES, id), id).orphans();
   }
 
   /** Lets go of every sandbox without stopping it: their supervisors keep them for the next manager. */

@@ -34,6 +34,8 @@ export class AgentRelay {
   private clientDecoder = new FrameDecoder();
   private attachment = 0;
   private readonly owner = new Map<number, number>();
+  /** exec channels not yet ended (copies end on their own and are not listed) */
+  private readonly execs = new Set<number>();
   private maxChannel = 0;
   private readonly fromAgentDecoder = new FrameDecoder();
 
@@ -67,6 +69,7 @@ export class AgentRelay {
         this.maxChannel = Math.max(this.maxChannel, f.channel);
       }
       if (f.channel !== 0 && this.owner.get(f.channel) !== this.attachment) continue; // not this server's channel
+      if (f.type === HostFrame.EXEC) this.execs.add(f.channel);
       this.toAgent.write(encodeFrame(f.type, f.channel, f.payload));
     }
   }
@@ -81,7 +84,13 @@ export class AgentRelay {
     return this.maxChannel;
   }
 
+  /** Exec channels of servers gone (or replaced) that have not ended. */
+  orphanExecs(): number[] {
+    return [...this.execs].filter((c) => this.owner.get(c) !== this.attachment || !this.client);
+  }
+
   private route(f: Frame): void {
+    if (f.type === AgentFrame.EXIT) this.execs.delete(f.channel);
     if (f.type === AgentFrame.HELLO && f.channel === 0 && !this.hello) {
       this.hello = f.payload;
       this.client?.write(this.helloFor());

@@ -169,6 +169,7 @@ async function handle(r: Request): Promise<unknown> {
       if (status.state === 'running') await new Promise<void>((res) => waiters.push(res));
       return status;
     case 'orphans':
+      for (const channel of relay?.orphanExecs() ?? []) if (!orphans.has(channel)) orphans.set(channel, { channel, output: '' });
       return [...orphans.values()];
     case 'shutdown':
       if (status.state === 'running' && child.pid) {
