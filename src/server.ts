@@ -21,6 +21,8 @@ import {
   TaskStore,
   TokenService,
   tokenRoutes,
+  secretKeyRoutes,
+  verifySecretKey,
   type Logger,
   type ModuleInstance,
   type ServerConfig,
@@ -67,6 +69,7 @@ export async function startServer(
   try {
     await migrate(store, { core: coreMigrations, ...Object.fromEntries(modules.filter((m) => m.migrations).map((m) => [m.name, m.migrations!])) });
     const secrets = SecretBox.load(config.dataDir);
+    await verifySecretKey(store, secrets);
     const tokens = new TokenService(store);
     const adminTokenFile = await bootstrapAdminToken(tokens, config.dataDir);
 
@@ -81,6 +84,7 @@ export async function startServer(
       health: async () => ({ version: VERSION, store: store.dialect, modules: modules.map((m) => m.name) }),
     });
     await app.register(tokenRoutes(tokens), { prefix: '/auth/v1' });
+    await app.register(secretKeyRoutes(store, secrets), { prefix: '/auth/v1' });
 
     let url = '';
     const services = new Services();

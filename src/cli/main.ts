@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerServerCommand } from './server-command.js';
-import { registerTokenCommands } from './token-command.js';
+import { registerSecretsCommands, registerTokenCommands } from './token-command.js';
 import { moduleClis } from './commands.js';
 
 const program = new Command('strata')
@@ -15,6 +15,7 @@ const program = new Command('strata')
 
 registerServerCommand(program, moduleClis.flatMap((m) => m.serverOptions ?? []));
 registerTokenCommands(program);
+registerSecretsCommands(program);
 for (const m of moduleClis) m.register(program);
 
 await program.parseAsync(process.argv);

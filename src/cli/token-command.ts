@@ -36,3 +36,20 @@ export function registerTokenCommands(program: Command): void {
       }),
     );
 }
+
+/** `strata secrets rotate-key`: re-seal every stored secret under a new key, while the server runs. */
+export function registerSecretsCommands(program: Command): void {
+  const secrets = program.command('secrets').description('the key stored secrets are sealed with');
+  secrets
+    .command('rotate-key')
+    .description('re-seal every stored secret under a new key (online); with STRATA_SECRET_KEY deployments, give the new key in a file')
+    .option('--new-key-file <file>', 'the new key (base64 of 32 random bytes), for servers whose key comes from STRATA_SECRET_KEY')
+    .action(
+      action(async (ctx, opts: { newKeyFile?: string }) => {
+        const { readFile } = await import('node:fs/promises');
+        const body = opts.newKeyFile ? { new_key: (await readFile(opts.newKeyFile, 'utf8')).trim() } : {};
+        const r = await ctx.client().post('/auth/v1/secret-key/rotate', body);
+        ctx.out(r, (x: { resealed: number; tables: string[]; key: string }) => `re-sealed ${x.resealed} secret(s) in ${x.tables.join(', ') || 'no table'}; key ${x.key}`);
+      }),
+    );
+}

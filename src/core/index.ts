@@ -4,6 +4,7 @@ export * from './config.js';
 export { createLogger, silentLogger, SECRET_KEYS } from './logging.js';
 export type { Logger } from './logging.js';
 export { SecretBox, MASK } from './secrets.js';
+export { verifySecretKey, rotateSecretKey } from './secret-key.js';
 export { Services } from './services.js';
 export type { ModuleContext, ModuleInstance, Mount, StopOptions, StrataModule } from './module.js';
 export * from './fsm/index.js';

@@ -13,18 +13,47 @@ const PREFIX = 'enc:v1:';
  * `<data>/secret.key`, created on first start with mode 0600.
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
+  private key: Buffer;
+  /** keys values may still be sealed with during a rotation: tried in turn after the current one */
+  private previous: Buffer[];
+  /** where the key lives: the data directory's file, or $STRATA_SECRET_KEY */
+  readonly source: { file: string } | { env: string };
+
+  constructor(key: Buffer, opts: { previous?: Buffer[]; source?: SecretBox['source'] } = {}) {
     if (key.length !== 32) throw new StrataError('the secret key must be 32 bytes', { code: 'bad_secret_key' });
+    this.key = key;
+    this.previous = opts.previous ?? [];
+    this.source = opts.source ?? { env: 'STRATA_SECRET_KEY' };
   }
 
   static load(dataDir: string, env = process.env): SecretBox {
-    if (env.STRATA_SECRET_KEY) return new SecretBox(Buffer.from(env.STRATA_SECRET_KEY, 'base64'));
+    const previous = env.STRATA_SECRET_KEY_PREVIOUS ? [Buffer.from(env.STRATA_SECRET_KEY_PREVIOUS, 'base64')] : [];
+    if (env.STRATA_SECRET_KEY) return new SecretBox(Buffer.from(env.STRATA_SECRET_KEY, 'base64'), { previous, source: { env: 'STRATA_SECRET_KEY' } });
     const file = join(dataDir, 'secret.key');
     if (!existsSync(file)) {
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     }
-    return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+    // a rotation keeps the old key beside the new one (and, if it stopped half-way, the next one)
+    for (const other of [`${file}.next`, `${file}.previous`]) if (existsSync(other)) previous.push(Buffer.from(readFileSync(other, 'utf8').trim(), 'base64'));
+    return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'), { previous, source: { file } });
+  }
+
+  /** From now on seal with `next`; values sealed with the current key still open. */
+  rotate(next: Buffer): void {
+    if (next.length !== 32) throw new StrataError('the new secret key must be 32 bytes (base64 of 32 random bytes)', { code: 'bad_secret_key' });
+    this.previous = [this.key, ...this.previous];
+    this.key = next;
+  }
+
+  /** Whether the current key (not a previous one) opens a value. */
+  opensWithCurrent(sealed: string): boolean {
+    try {
+      this.openWith(this.key, sealed);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   seal(plain: string): string {
@@ -36,15 +65,26 @@ export class SecretBox {
 
   open(sealed: string): string {
     if (!SecretBox.isSealed(sealed)) throw new StrataError('value is not an encrypted secret', { code: 'bad_secret' });
-    const [iv, tag, body] = sealed.slice(PREFIX.length).split(':').map((p) => Buffer.from(p, 'base64'));
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv!);
-      decipher.setAuthTag(tag!);
-      return Buffer.concat([decipher.update(body!), decipher.final()]).toString('utf8');
-    } catch (cause) {
-      throw new StrataError('cannot decrypt a stored secret: wrong key or corrupted value', { code: 'bad_secret', cause });
+    let cause: unknown;
+    for (const key of [this.key, ...this.previous]) {
+      try {
+        return this.openWith(key, sealed);
+      } catch (err) {
+        cause = err;
+      }
     }
+    throw new StrataError('cannot decrypt a stored secret: wrong key or corrupted value', { code: 'bad_secret', cause });
   }
+
+  private openWith(key: Buffer, sealed: string): string {
+    const [iv, tag, body] = sealed.slice(PREFIX.length).split(':').map((p) => Buffer.from(p, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', key, iv!);
+    decipher.setAuthTag(tag!);
+    return Buffer.concat([decipher.update(body!), decipher.final()]).toString('utf8');
+  }
+
+  /** Every sealed value inside a text (a column, or JSON with sealed fields). */
+  static readonly SEALED = /enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]*/g;
 
   static isSealed(value: unknown): value is string {
     return typeof value === 'string' && value.startsWith(PREFIX);

@@ -3,4 +3,5 @@ export type { HttpOptions } from './server.js';
 export { classify, coreErrorHandler } from './error-handler.js';
 export { NOAUTH_PRINCIPAL } from './auth-hook.js';
 export { tokenRoutes } from './token-routes.js';
+export { secretKeyRoutes } from './secret-key-routes.js';
 export type {} from './fastify-types.js';

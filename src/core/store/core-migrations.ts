@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Migrations } from './migrations.js';
 
-/** Tables core owns: API tokens and durable tasks. */
+/** Tables core owns: API tokens, durable tasks, settings. */
 export const coreMigrations: Migrations = {
   '001-tokens': {
     async up(db: Kysely<any>) {
@@ -41,6 +41,12 @@ export const coreMigrations: Migrations = {
         .execute();
       await db.schema.createIndex('tasks_claim').on('tasks').columns(['state', 'run_after']).execute();
       await db.schema.createIndex('tasks_subject').on('tasks').columns(['subject']).execute();
+    },
+  },
+  '003-settings': {
+    async up(db: Kysely<any>) {
+      // small facts about the whole installation, e.g. the secret key check
+      await db.schema.createTable('settings').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
     },
   },
 };
