@@ -10,7 +10,9 @@ import { InvalidInputError, faults, type ModuleContext, type StrataModule } from
 import { SandboxService, sandboxRoutes } from './api/index.js';
 import { recordMachine } from './db/lifecycle.js';
 import { sandboxMigrations } from './db/migrations.js';
-import { BUILTIN_RUNTIME_NAMES, parseRuntimeClasses, sandboxMachineSpec, type RuntimeClass } from './index.js';
+import { parseRuntimeClasses, type RuntimeClass } from './manager/index.js';
+import { sandboxMachineSpec } from './model/index.js';
+import { BUILTIN_RUNTIME_NAMES } from './runtimes/index.js';
 
 const GiB = 1024 ** 3;
 

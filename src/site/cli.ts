@@ -17,26 +17,7 @@ import { registerUpload } from './upload-command.js';
 import { registerWorkflow } from './workflow/cli.js';
 import type { ServerOption } from '../core/cli/index.js';
 
-export interface RepositoryOptions {
-  repository: string;
-  extraRepository: string[];
-}
-
-function collectRepeated(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** Adds `-r/--repository` and `-e/--extra-repository`, as Pegleg names them. */
-export function withRepositoryOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-r, --repository <repo>', 'site repository: a path or git URL, optionally @REVISION')
-    .option(
-      '-e, --extra-repository <name=repo>',
-      "override a repository of the site definition: NAME=PATH_OR_URL[@REVISION] (repeatable)",
-      collectRepeated,
-      [],
-    );
-}
+import { collectRepeated, withRepositoryOptions, type RepositoryOptions } from './repository-options.js';
 
 /** Assembles the site named on the command line; notes go to stderr. */
 export async function assembleFromOptions(ctx: CliContext, site: string, opts: RepositoryOptions, tolerant = false) {

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { action } from '../core/cli/index.js';
 import type { CliContext } from '../core/cli/index.js';
-import { withRepositoryOptions, type RepositoryOptions } from './cli.js';
+import { withRepositoryOptions, type RepositoryOptions } from './repository-options.js';
 
 interface UploadFlags extends RepositoryOptions {
   bucket?: string;

@@ -7,7 +7,7 @@
  * `instance=` (or by path, as openstacksdk sends it).
  */
 import { InvalidInputError } from '../../core/index.js';
-import { base, type AccelApiDeps, type AccelRoutes } from './plugin.js';
+import { base, type AccelApiDeps, type AccelRoutes } from './route-kit.js';
 import { arqView } from './views.js';
 import { object, onlyKeys, str, uuidParam, UUID } from './body.js';
 import type { Principal } from '../../core/index.js';

@@ -1,5 +1,5 @@
 /** /v2/attributes: operator attributes of deployables (list, show, create as a list, delete). */
-import { base, type AccelRoutes } from './plugin.js';
+import { base, type AccelRoutes } from './route-kit.js';
 import { attributeView } from './views.js';
 import { list, object, onlyKeys, str, uuidParam } from './body.js';
 import { noSuch } from '../errors.js';

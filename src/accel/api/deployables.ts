@@ -5,7 +5,7 @@
  * Strata adds GET /v2/allocations: who holds what, per deployable.
  */
 import { InvalidInputError } from '../../core/index.js';
-import { base, type AccelRoutes } from './plugin.js';
+import { base, type AccelRoutes } from './route-kit.js';
 import { deployableView } from './views.js';
 import { list, object, uuidParam } from './body.js';
 

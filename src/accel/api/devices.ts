@@ -1,6 +1,6 @@
 /** /v2/devices: list (hostname, type, vendor filters), show, and enable/disable at 2.3. */
 import { InvalidInputError } from '../../core/index.js';
-import { base, type AccelRoutes } from './plugin.js';
+import { base, type AccelRoutes } from './route-kit.js';
 import { deviceView } from './views.js';
 import { uuidParam } from './body.js';
 

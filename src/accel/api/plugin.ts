@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { AccelService } from '../service.js';
 import { cyborgErrorHandler, errorBody } from './errors.js';
 import { parseJsonBody } from './body.js';
 import { HEADER, MAX_MINOR, MIN_MINOR, negotiate, SERVICE } from './version.js';
@@ -16,23 +15,15 @@ import { deployableRoutes } from './deployables.js';
 import { profileRoutes } from './profiles.js';
 import { arqRoutes } from './arqs.js';
 import { attributeRoutes } from './attributes.js';
+import { base, type AccelApiDeps } from './route-kit.js';
+
+export type { AccelApiDeps } from './route-kit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     accelMinor: number;
   }
 }
-
-export interface AccelApiDeps {
-  service: AccelService;
-  prefix: string;
-  /** what kind of instance a uuid names (a sandbox or a node), for binds */
-  instanceKind(uuid: string): Promise<'sandbox' | 'node' | undefined>;
-}
-
-export type AccelRoutes = (app: Parameters<FastifyPluginAsync>[0], deps: AccelApiDeps) => void;
-
-export const base = (req: FastifyRequest, prefix: string) => `${req.protocol}://${req.headers.host ?? 'localhost'}${prefix}`;
 
 function versionDoc(b: string) {
   return { id: 'v2.0', links: [{ href: `${b}/v2/`, rel: 'self' }], status: 'CURRENT', min_version: `2.${MIN_MINOR}`, max_version: `2.${MAX_MINOR}` };

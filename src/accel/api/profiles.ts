@@ -1,6 +1,6 @@
 /** /v2/device_profiles: create (a list, as Cyborg takes it), list, show (by name from 2.2), delete (one or a comma list). */
 import { InvalidInputError } from '../../core/index.js';
-import { base, type AccelRoutes } from './plugin.js';
+import { base, type AccelRoutes } from './route-kit.js';
 import { profileView } from './views.js';
 import { list, UUID } from './body.js';
 

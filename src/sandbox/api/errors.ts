@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classify, StrataError } from '../../core/index.js';
-import { isSandboxError, type SandboxError, type SandboxErrorCode } from '../index.js';
+import { isSandboxError, type SandboxError, type SandboxErrorCode } from '../model/index.js';
 
 const STATUS: Record<SandboxErrorCode, number> = {
   invalid_spec: 400,

@@ -14,7 +14,15 @@
  * instead, and the host path is rewritten to it in each step's command, cwd
  * and env.
  */
-import type { CreateRequest, SandboxService } from './service.js';
+import type { CreateRequest } from './requests.js';
+import type { Sandbox } from '../manager/index.js';
+
+/** What a job session needs of the sandbox service (its own interface, so the service can delegate here without a cycle). */
+export interface JobSessionHost {
+  readonly manager: { readonly classes: { list(): ReadonlyArray<{ name: string }> } };
+  runtimeOf(spec: { runtime?: string; runtimeClass?: string }): { hostFilesystem: boolean };
+  createFor(project: string, name: string, input: CreateRequest): Promise<{ id: string; sandbox: Sandbox; remove(): Promise<void> }>;
+}
 
 export interface JobSandboxOptions {
   /** a runtime name; or */
@@ -100,7 +108,7 @@ function pathMapper(from: string, to: string): (text: string) => string {
   return (t) => t.replace(re, to);
 }
 
-export async function openJobSession(service: SandboxService, spec: JobSessionSpec): Promise<JobSession> {
+export async function openJobSession(service: JobSessionHost, spec: JobSessionSpec): Promise<JobSession> {
   const classes = new Set(service.manager.classes.list().map((c) => c.name));
   const runtimeClass = spec.runtime ? undefined : (spec.runtimeClass ?? spec.labels?.find((l) => classes.has(l)));
   const hostPaths = service.runtimeOf({ runtime: spec.runtime, runtimeClass }).hostFilesystem;
@@ -204,7 +212,7 @@ export async function openJobSession(service: SandboxService, spec: JobSessionSp
  * A build runtime for the gate: each build's session is a sandbox of the
  * class its nodeset labels name (or the class given here).
  */
-export function sandboxBuildRuntime(service: SandboxService, opts: JobSandboxOptions = {}) {
+export function sandboxBuildRuntime(service: JobSessionHost, opts: JobSandboxOptions = {}) {
   return {
     name: opts.runtime ? `sandbox:${opts.runtime}` : opts.runtimeClass ? `sandbox:${opts.runtimeClass}` : 'sandbox',
     open(spec: { buildId: string; workspace: string; env: Record<string, string>; labels: string[]; mounts?: JobSandboxOptions['mounts']; workspaceTarget?: string }): Promise<JobSession> {

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { InvalidInputError } from '../../core/index.js';
-import { BUILTIN_RUNTIME_NAMES } from '../index.js';
+import { BUILTIN_RUNTIME_NAMES } from '../runtimes/index.js';
 import { sandboxErrorHandler } from './errors.js';
 import {
   CreateBody,

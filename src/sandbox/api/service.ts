@@ -27,20 +27,11 @@ import {
   type Principal,
   type StopOptions,
 } from '../../core/index.js';
-import {
-  SandboxManager,
-  isSandboxError,
-  parseDuration,
-  parseImageRef,
-  validateSpec,
-  type Exec,
-  type LimitEnforcement,
-  type Logger,
-  type Runtime,
-  type RuntimeClass,
-  type Sandbox,
-  type SandboxSpec,
-} from '../index.js';
+import { SandboxManager, type Exec, type Sandbox } from '../manager/index.js';
+import type { RuntimeClass } from '../manager/index.js';
+import { isSandboxError, parseDuration, validateSpec } from '../model/index.js';
+import { parseImageRef } from '../images/index.js';
+import type { LimitEnforcement, Logger, Runtime } from '../runtimes/index.js';
 import { LIVE_STATES } from '../db/lifecycle.js';
 import { SandboxRecords, type SandboxRecord, type StoredSpec } from '../db/records.js';
 import { plain } from './errors.js';
@@ -69,25 +60,8 @@ export interface SandboxServiceOptions {
   faults?: FaultReporter;
 }
 
-/** What a caller may ask for when creating a sandbox (the library's spec, image as a string). */
-export type CreateRequest = Omit<SandboxSpec, 'image'> & {
-  image?: string;
-  /** device profile names (requests are made for the sandbox) or uuids of the caller's accelerator requests */
-  accelerators?: string[];
-};
-
-export interface ExecRequest {
-  command: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  /** kill the command's process group after this long ("30s", or ms) */
-  timeout?: string | number;
-  tty?: boolean | { rows: number; cols: number };
-  /** keep stdin open for …/stdin requests (default: closed at once, as </dev/null) */
-  stdin?: boolean;
-}
-
-export type RunRequest = CreateRequest & Omit<ExecRequest, 'env'>;
+export type { CreateRequest, ExecRequest, RunRequest } from './requests.js';
+import type { CreateRequest, ExecRequest, RunRequest } from './requests.js';
 
 export interface SandboxView {
   id: string;

@@ -4,27 +4,12 @@
  * of its stderr for error messages, and describes how it ended.
  */
 import { spawn } from 'node:child_process';
-import type { AgentChannel } from '../agent/agent-client.js';
 import { launchSupervised } from './supervised.js';
 import { SandboxError } from '../model/errors.js';
 import { ResourceLedger } from '../manager/resources.js';
 
-export interface Launched {
-  pid: number;
-  exited: Promise<string>;
-  stderrTail(): string;
-  /** the agent's stream: the child's stdio, or (supervised) the supervisor's relay of it */
-  channel(): Promise<AgentChannel>;
-}
-
-/** Supervised: the runtime's process is the child of a per-sandbox supervisor, not of the server. */
-export interface SuperviseOptions {
-  /** the sandbox's state directory, where the supervisor keeps its sockets and files */
-  dir: string;
-  id: string;
-  /** where the agent speaks: the child's stdio, or a unix socket the child serves */
-  agent: 'stdio' | { socket: string };
-}
+export type { Launched, SuperviseOptions } from './launched.js';
+import type { Launched, SuperviseOptions } from './launched.js';
 
 const TAIL = 8192;
 

@@ -13,7 +13,7 @@ import { processTree } from '../host/host-processes.js';
 import { spawnSupervisor, SupervisorHandle } from '../supervisor/client.js';
 import { supervisorPaths } from '../supervisor/paths.js';
 import type { Status } from '../supervisor/protocol.js';
-import type { Launched, SuperviseOptions } from './launch.js';
+import type { Launched, SuperviseOptions } from './launched.js';
 import type { RuntimeInstance } from './runtime.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
