@@ -162,11 +162,12 @@ describe('containerd with strata-runtime', () => {
     );
     const daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
       const ctr = (args: string[]) => run('ctr', ['-a', sock, ...args], { timeoutMs: 240_000 });
+      // ready when it answers, not when its socket appears
+      for (let i = 0; i < 100 && (!existsSync(sock) || (await ctr(['version'])).code !== 0); i++) await new Promise((r) => setTimeout(r, 100));
       const saved = join(work, 'saved.tar');
       assert.equal((await run('podman', [...podmanBase, 'save', '--format', 'oci-archive', '-o', saved, IMAGE])).code, 0);
-      const imp = await ctr(['images', 'import', '--index-name', IMAGE, saved]);
+      const imp = await ctr(['images', 'import', '--snapshotter', 'native', '--index-name', IMAGE, saved]);
       assert.equal(imp.code, 0, imp.stderr);
       const k = await ctr(['run', '--rm', '--snapshotter', 'native', '--runc-binary', RUNTIME, IMAGE, 'k1', 'uname', '-r']);
       assert.equal(k.code, 0, k.stderr);
