@@ -5,13 +5,13 @@
  * sandbox depends on the server's process, a later server adopts it from
  * its state directory alone (`adoptInstance`).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { SandboxError } from '../model/errors.js';
 import { ResourceLedger } from '../manager/resources.js';
 import { processTree } from '../host/host-processes.js';
 import { spawnSupervisor, SupervisorHandle } from '../supervisor/client.js';
 import { supervisorPaths } from '../supervisor/paths.js';
+import { fileTail } from '../supervisor/file-tail.js';
 import type { Status } from '../supervisor/protocol.js';
 import type { Launched, SuperviseOptions } from './launched.js';
 import type { RuntimeInstance } from './runtime.js';
@@ -74,19 +74,6 @@ export async function adoptInstance(handle: SupervisorHandle, status: Status, di
   };
 }
 
-function logTail(dir: string, id: string, max = 8192): string {
-  try {
-    const fd = openSync(supervisorPaths(dir, id).log, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const n = Math.min(size, max);
-      const buf = Buffer.alloc(n);
-      readSync(fd, buf, 0, n, size - n);
-      return buf.toString();
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
+function logTail(dir: string, id: string): string {
+  return fileTail(supervisorPaths(dir, id).log, 8192);
 }

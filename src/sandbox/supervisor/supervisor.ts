@@ -14,11 +14,12 @@ import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
 import { decodeKv } from '../agent/protocol.js';
 import { AgentRelay } from './agent-relay.js';
-import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, closeSync, readSync, fstatSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, closeSync, mkdirSync } from 'node:fs';
 
 import { lineSplitter, parseRequest, type ExecResult, type OrphanExec, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
 import { procStartTicks } from './proc-identity.js';
+import { fileTail } from './file-tail.js';
 
 const [stateDir, id] = process.argv.slice(2);
 if (!stateDir || !id) {
@@ -118,19 +119,6 @@ function persist(): void {
   renameSync(tmp, paths.status);
 }
 
-function tail(maxBytes: number): string {
-  const fd = openSync(paths.log, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const n = Math.min(size, maxBytes);
-    const buf = Buffer.alloc(n);
-    readSync(fd, buf, 0, n, size - n);
-    return buf.toString();
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function exec(r: Extract<Request, { op: 'exec' }>): Promise<ExecResult> {
   return new Promise((resolve) => {
     const argv = [...(spec.execPrefix ?? []), ...r.argv];
@@ -164,7 +152,7 @@ async function handle(r: Request): Promise<unknown> {
       if (status.state !== 'running') throw new Error(`sandbox ${id} is not running`);
       return exec(r);
     case 'logs':
-      return tail(r.maxBytes ?? 64 * 1024);
+      return fileTail(paths.log, r.maxBytes ?? 64 * 1024);
     case 'wait':
       if (status.state === 'running') await new Promise<void>((res) => waiters.push(res));
       return status;
