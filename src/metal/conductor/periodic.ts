@@ -20,7 +20,27 @@ import { nodes } from '../db/tables.js';
 import { clearReservationsOf } from '../db/nodes.js';
 import { allConductors, isAlive, touchConductor } from '../db/conductors.js';
 import type { NodeRecord } from '../db/records.js';
-import type { Conductor } from './conductor.js';
+import type { Logger, Store } from '../../core/index.js';
+import type { ComposedDriver, DriverContext } from '../drivers/index.js';
+import type { HistoryEventType } from '../db/history.js';
+import type { RingMember } from './hash-ring.js';
+import type { ConductorOptions } from './options.js';
+import type { NodeAlarms } from './alarms.js';
+
+/** What the periodic tasks use of their conductor (an interface of their own: the conductor starts them). */
+export interface PeriodicHost {
+  readonly name: string;
+  readonly opts: ConductorOptions;
+  readonly db: Store['db'];
+  readonly alarms: NodeAlarms;
+  log: Logger;
+  refreshMembers(): Promise<RingMember[]>;
+  isMine(node: Pick<NodeRecord, 'uuid' | 'conductor_group'>): boolean;
+  driverFor(node: NodeRecord, signal?: AbortSignal): { driver: ComposedDriver; dctx: DriverContext };
+  withLock<T>(node: NodeRecord, fn: (locked: NodeRecord) => Promise<{ result: T; changes?: Partial<NodeRecord> }>): Promise<T>;
+  failNode(node: NodeRecord, lastError: string, guard: { taskId?: string; unreserved?: boolean; keepTarget?: boolean }): Promise<NodeRecord | undefined>;
+  history(node: NodeRecord, event: string, eventType: HistoryEventType, severity?: 'ERROR' | 'INFO' | 'WARNING'): Promise<void>;
+}
 
 /** States Ironic never power-syncs (SYNC_EXCLUDED_STATES). */
 const SYNC_EXCLUDED: readonly ProvisionState[] = ['wait call-back', 'clean wait', 'enroll', 'adopt failed'];
@@ -34,7 +54,7 @@ export class Periodic {
   /** Consecutive power sync failures per node (Ironic keeps them in memory per conductor too). */
   readonly syncFailures = new Map<string, number>();
 
-  constructor(private readonly c: Conductor) {}
+  constructor(private readonly c: PeriodicHost) {}
 
   start(): void {
     const o = this.c.opts;
