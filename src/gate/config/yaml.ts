@@ -6,6 +6,7 @@
 
 import yaml from 'js-yaml';
 import { ConfigYamlError, type ConfigLocation } from './errors.js';
+import { constructBool, constructFloat, constructInt, isYaml11Bool, isYaml11Float, isYaml11Int, isYaml11Null } from '../../core/yaml/yaml11.js';
 
 /** An `!encrypted/pkcs1-oaep` value, kept opaque (base64 chunks, not decrypted). */
 export class EncryptedValue {
@@ -71,50 +72,10 @@ export class MarkTable {
 }
 
 // --- YAML 1.1 scalar resolution, as PyYAML's resolver.py/constructor.py ---
-
-const BOOL_RE = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const INT_RE = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const FLOAT_RE = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const NULL_RE = /^(?:~|null|Null|NULL|)$/;
-
-function sexagesimal(digits: string): number {
-  let value = 0;
-  let base = 1;
-  const parts = digits.split(':').reverse();
-  for (const p of parts) {
-    value += Number(p) * base;
-    base *= 60;
-  }
-  return value;
-}
-
-function constructInt(data: string): number {
-  let v = data.replace(/_/g, '');
-  let sign = 1;
-  if (v[0] === '-') sign = -1;
-  if (v[0] === '-' || v[0] === '+') v = v.slice(1);
-  if (v === '0') return 0;
-  if (v.startsWith('0b')) return sign * parseInt(v.slice(2), 2);
-  if (v.startsWith('0x')) return sign * parseInt(v.slice(2), 16);
-  if (v[0] === '0') return sign * parseInt(v, 8);
-  if (v.includes(':')) return sign * sexagesimal(v);
-  return sign * parseInt(v, 10);
-}
-
-function constructFloat(data: string): number {
-  let v = data.replace(/_/g, '').toLowerCase();
-  let sign = 1;
-  if (v[0] === '-') sign = -1;
-  if (v[0] === '-' || v[0] === '+') v = v.slice(1);
-  if (v === '.inf') return sign * Infinity;
-  if (v === '.nan') return NaN;
-  if (v.includes(':')) return sign * sexagesimal(v);
-  return sign * Number(v);
-}
-
+// the regular expressions and conversions are PyYAML's, shared with the site's schema
 const nullType = new yaml.Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (data: string | null) => data === null || NULL_RE.test(data),
+  resolve: (data: string | null) => data === null || isYaml11Null(data),
   construct: () => null,
   predicate: (o: unknown) => o === null,
   represent: () => 'null',
@@ -122,15 +83,15 @@ const nullType = new yaml.Type('tag:yaml.org,2002:null', {
 
 const boolType = new yaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && BOOL_RE.test(data),
-  construct: (data: string) => /^(?:yes|true|on)$/i.test(data),
+  resolve: (data: string | null) => data !== null && isYaml11Bool(data),
+  construct: constructBool,
   predicate: (o: unknown) => typeof o === 'boolean',
   represent: (o: object) => String(o),
 });
 
 const intType = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && INT_RE.test(data),
+  resolve: (data: string | null) => data !== null && isYaml11Int(data),
   construct: constructInt,
   predicate: (o: unknown) => typeof o === 'number' && Number.isInteger(o),
   represent: (o: object) => String(o),
@@ -138,7 +99,7 @@ const intType = new yaml.Type('tag:yaml.org,2002:int', {
 
 const floatType = new yaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && FLOAT_RE.test(data),
+  resolve: (data: string | null) => data !== null && isYaml11Float(data),
   construct: constructFloat,
   predicate: (o: unknown) => typeof o === 'number' && !Number.isInteger(o),
   represent: (o: object) => String(o),
