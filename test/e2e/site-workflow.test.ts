@@ -242,3 +242,38 @@ test('SIGKILL mid deploy_site: the restarted server resumes the step and complet
   assert.equal((await sandboxes(s)).filter((x) => x.state === 'running').length, 4);
   assert.deepEqual((await call(s, 'GET', `${SY}/actions/${created.id}`)).body.command_audit.map((c: any) => c.command), ['invoke', 'pause', 'unpause']);
 });
+
+test('a non-critical group below its success criteria is reported and the action goes on; a failing critical group fails it', { timeout: 240_000 }, async () => {
+  const s = await startServer({ args: [...ARGS, '--site-drift-interval', '0'] });
+  servers.push(s);
+  // Machines the BMC does not have: their nodes never verify.
+  const missing = (names: string[]) =>
+    dumpYamlStream(
+      sampleSite({ redfish: { url: bmc.url, username: 'admin', password: PASSWORD }, runtime: 'namespaces' }).map((d) =>
+        d.schema === 'drydock/BaremetalNode/v1' ? { ...d, data: { ...(d.data as object), oob: { system_id: names.includes(String(d.metadata.name)) ? `/redfish/v1/Systems/missing-${d.metadata.name}` : `/redfish/v1/Systems/${d.metadata.name}` } } } : d,
+      ),
+    );
+  assert.equal((await commit(s, missing(['node-1', 'node-2']))).status, 200);
+  const a = await runAction(s, 'deploy_site');
+  assert.equal(a.action_lifecycle, 'Complete', JSON.stringify(a.steps));
+  const workers = (await call(s, 'GET', `${SY}/actions/${a.id}/steps/deploy_nodes.workers`)).body;
+  assert.equal(workers.state, 'failed');
+  assert.equal(workers.critical, false);
+  assert.match(workers.message, /0 of 2 node\(s\) active; success criteria not met: 0% of nodes succeeded, below 50%/);
+  const log = (await call(s, 'GET', `${SY}/actions/${a.id}/steps/deploy_nodes.workers/logs`)).text;
+  assert.match(log, /node-1: cannot be managed: /);
+  assert.equal(a.steps.find((x: any) => x.id === 'armada_build.apps').state, 'success', 'software went on');
+
+  // node-0 (masters, critical) on a machine that does not exist either: the action fails there.
+  const maint = await api(s, '/baremetal/v1/nodes/node-0/maintenance', { method: 'PUT', headers: { ...IRONIC, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'moving' }) });
+  assert.equal(maint.status, 202, await maint.text());
+  const del = await api(s, '/baremetal/v1/nodes/node-0', { method: 'DELETE', headers: IRONIC });
+  assert.equal(del.status, 204, await del.text());
+  assert.equal((await commit(s, missing(['node-0', 'node-1', 'node-2']))).status, 200);
+  const b = await runAction(s, 'update_site');
+  assert.equal(b.action_lifecycle, 'Failed', JSON.stringify(b.steps));
+  const st = Object.fromEntries(b.steps.map((x: any) => [x.id, x.state]));
+  assert.equal(st['deploy_nodes.masters'], 'failed');
+  assert.equal(st['deploy_nodes.workers'], 'upstream_failed');
+  assert.equal(st['armada_build.core'], 'upstream_failed');
+});

@@ -66,6 +66,7 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
   const deadline = Date.now() + ctx.nodeTimeoutMs;
   const forcedKey = `rebuilt:${name}`;
   let deploys = 0;
+  let manages = 0;
   let last = '';
   for (;;) {
     if (Date.now() > deadline) return `${name}: not active after ${Math.round(ctx.nodeTimeoutMs / 1000)} s (provision state ${last})`;
@@ -79,6 +80,10 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
     last = seen.provisionState;
     switch (seen.provisionState) {
       case 'enroll':
+        // a failed verify (the BMC unreachable, a wrong credential) leaves the node in enroll
+        if (manages >= 2) return `${name}: cannot be managed: ${(await ctx.machines.lastError(name)) ?? 'no reason given'}`;
+        if (manages > 0) await ctx.log(`${name}: verify failed (${(await ctx.machines.lastError(name)) ?? 'no reason given'}); trying again`);
+        manages++;
         await ctx.machines.provision(name, 'manage');
         break;
       case 'manageable':
