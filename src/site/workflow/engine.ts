@@ -170,9 +170,10 @@ export class WorkflowEngine {
 
   private async finish(a: ActionRecord, steps: StepRecord[]): Promise<void> {
     const failed = a.control === 'stop' || steps.some((s) => s.critical && (s.state === 'failed' || s.state === 'upstream_failed'));
+    // Tag first (an upsert, safe to repeat): whoever sees the action ended sees its tag.
+    await this.deps.configdocs.tagAction(a.revisionId, !failed, a.id);
     const moved = await this.deps.actions.move(a.id, a.control === 'stop' ? 'stop' : failed ? 'fail' : 'finish');
     if (!moved) return;
-    await this.deps.configdocs.tagAction(a.revisionId, !failed, a.id);
     this.deps.log.info({ action: a.id, name: a.name, lifecycle: moved.lifecycle }, 'site action ended');
   }
 
@@ -191,7 +192,9 @@ export class WorkflowEngine {
     await store.move(actionId, 'start');
     // a deploy step waits on every node of its group at once, each wait listening to the signal
     setMaxListeners(0, ctx.signal);
-    const log = (line: string) => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`);
+    // one append at a time: the nodes of a group log concurrently, and an append rewrites the log
+    let logged: Promise<void> = Promise.resolve();
+    const log = (line: string) => (logged = logged.then(() => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`)));
     if (ctx.takeover) await log(`resumed: the server running this step stopped (attempt ${ctx.task.attempts})`);
     s = await store.step(actionId, stepId);
     const memo = (s.result && typeof s.result === 'object' && 'memo' in (s.result as object) ? (s.result as { memo: Record<string, unknown> }).memo : {}) ?? {};
