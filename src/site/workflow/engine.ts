@@ -194,7 +194,7 @@ export class WorkflowEngine {
     setMaxListeners(0, ctx.signal);
     // one append at a time: the nodes of a group log concurrently, and an append rewrites the log
     let logged: Promise<void> = Promise.resolve();
-    const log = (line: string) => (logged = logged.then(() => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`)));
+    const log = (line: string) => (logged = logged.catch(() => undefined).then(() => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`)));
     if (ctx.takeover) await log(`resumed: the server running this step stopped (attempt ${ctx.task.attempts})`);
     s = await store.step(actionId, stepId);
     const memo = (s.result && typeof s.result === 'object' && 'memo' in (s.result as object) ? (s.result as { memo: Record<string, unknown> }).memo : {}) ?? {};
