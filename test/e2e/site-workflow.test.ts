@@ -170,7 +170,9 @@ test('a 3-machine site: refusal, deploy_site, plan and update_site, redeploy_ser
   assert.equal(ns2[0].provision_updated_at, ns[0].provision_updated_at);
   assert.equal(ns2[1].provision_state, 'active');
 
-  // Drift: node-2 powered off at its BMC, a sandbox removed by hand.
+  // Drift: node-2 powered off at its BMC, node-0 rebuilt by hand through metal, a sandbox removed by hand.
+  const rebuild = await api(s, '/baremetal/v1/nodes/node-0/states/provision', { method: 'PUT', headers: { ...IRONIC, 'content-type': 'application/json' }, body: JSON.stringify({ target: 'rebuild' }) });
+  assert.equal(rebuild.status, 202, await rebuild.text());
   const basic = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64');
   const off = await fetch(`${bmc.url}/redfish/v1/Systems/node-2/Actions/ComputerSystem.Reset`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ ResetType: 'ForceOff' }) });
   assert.ok(off.ok, await off.text());
@@ -178,26 +180,31 @@ test('a 3-machine site: refusal, deploy_site, plan and update_site, redeploy_ser
   assert.equal((await call(s, 'DELETE', `/sandbox/api/v1/sandboxes/${victim.id}?force=true`)).status, 204);
   const t0 = Date.now();
   const drift = await until(
-    'drift of node-2 and lab-core-0',
+    'drift of node-0, node-2 and lab-core-0',
     async () => {
       const r = (await call(s, 'GET', `${SY}/drift?cached=true`)).body;
       const items = r.drift.map((d: any) => `${d.kind} ${d.name} ${d.problem}`).sort();
-      return items.includes('node node-2 powered_off') && items.includes('workload lab-core-0/0 missing') ? items : undefined;
+      return ['node node-0 changed', 'node node-2 powered_off', 'workload lab-core-0/0 missing'].every((x) => items.includes(x)) ? items : undefined;
     },
     30_000,
   );
-  assert.deepEqual(drift, ['node node-2 powered_off', 'workload lab-core-0/0 missing']);
+  assert.deepEqual(drift, ['node node-0 changed', 'node node-2 powered_off', 'workload lab-core-0/0 missing']);
   assert.ok(Date.now() - t0 < 2 * 2000 + 1000 + 3000, 'within a period (2 s) of metal noticing (1 s power sync)');
   const alarms = (await call(s, 'GET', '/fm/v1/alarms')).body;
   const ids = (alarms.alarms ?? alarms).filter((a: any) => a.alarm_id === '600.005').map((a: any) => a.entity_instance_id).sort();
-  assert.deepEqual(ids, ['site=site.node=node-2', 'site=site.workload=lab-core-0-0']);
+  assert.deepEqual(ids, ['site=site.node=node-0', 'site=site.node=node-2', 'site=site.workload=lab-core-0-0']);
   const cliDrift = await strata(['site', 'drift'], { env: s.env });
   assert.equal(cliDrift.code, 3);
   assert.match(cliDrift.stdout, /node\s+node-2\s+powered_off/);
 
-  // update_site puts both back (the plan lists them) and the alarms clear.
+  // update_site puts the power and the sandbox back (the plan lists them); redeploying node-0
+  // from the documents makes it the workflow's again; the alarms clear.
+  const planned = (await call(s, 'GET', `${SY}/plan`)).body.plan;
+  assert.deepEqual(planned.nodes.filter((n: any) => n.action !== 'none').map((n: any) => [n.name, n.action]), [['node-2', 'deploy']]);
+  assert.deepEqual(planned.workloads.filter((w: any) => w.action !== 'none').map((w: any) => [w.release, w.action]), [['lab-core-0', 'create']]);
   const repaired = await runAction(s, 'update_site');
   assert.equal(repaired.action_lifecycle, 'Complete', JSON.stringify(repaired.steps));
+  assert.equal((await runAction(s, 'redeploy_server', { target_nodes: ['node-0'] })).action_lifecycle, 'Complete');
   await until('drift cleared', async () => ((await call(s, 'GET', `${SY}/drift`)).body.drift.length === 0 ? true : undefined), 20_000);
   await until('alarms cleared', async () => {
     const a = (await call(s, 'GET', '/fm/v1/alarms')).body;

@@ -110,6 +110,7 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
           await ctx.log(`${name}: powering on`);
           await ctx.machines.power(name, 'power on');
         }
+        if (seen.provisionUpdatedAt && seen.recordedDeploy !== seen.provisionUpdatedAt) await ctx.machines.markDeployed(name, seen.provisionUpdatedAt);
         return undefined;
       }
       case 'deploy failed':
