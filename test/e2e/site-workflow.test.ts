@@ -227,7 +227,8 @@ test('SIGKILL mid deploy_site: the restarted server resumes the step and complet
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal((await call(s, 'GET', `${SY}/actions/${created.id}`)).body.steps.filter((x: any) => x.state !== null).length, startedWhilePaused, 'nothing new starts while paused');
   assert.equal((await call(s, 'POST', `${SY}/actions/${created.id}/control/pause`)).status, 409);
-  assert.equal((await call(s, 'POST', `${SY}/actions/${created.id}/control/unpause`)).status, 202);
+  const resumed = await strata(['site', 'action', 'resume', created.id], { env: s.env });
+  assert.equal(resumed.code, 0, resumed.stderr);
 
   await until('deploy_nodes.masters running', async () => {
     const a = (await call(s, 'GET', `${SY}/actions/${created.id}`)).body;
@@ -248,6 +249,15 @@ test('SIGKILL mid deploy_site: the restarted server resumes the step and complet
   assert.deepEqual((await nodes(s)).map((n) => n.provision_state), ['active', 'active', 'active']);
   assert.equal((await sandboxes(s)).filter((x) => x.state === 'running').length, 4);
   assert.deepEqual((await call(s, 'GET', `${SY}/actions/${created.id}`)).body.command_audit.map((c: any) => c.command), ['invoke', 'pause', 'unpause']);
+  const listed = await strata(['--json', 'site', 'action', 'list'], { env: s.env });
+  assert.deepEqual(JSON.parse(listed.stdout).map((a: any) => [a.id, a.action_lifecycle]), [[created.id, 'Complete']]);
+  const shown = await strata(['site', 'action', 'show', created.id], { env: s.env });
+  assert.match(shown.stdout, /deploy_nodes\.masters\s+success/);
+  const logs = await strata(['site', 'action', 'logs', created.id, 'deploy_nodes.masters'], { env: s.env });
+  assert.match(logs.stdout, /resumed: the server running this step stopped/);
+  const stopDone = await strata(['site', 'action', 'stop', created.id], { env: s.env });
+  assert.equal(stopDone.code, 1);
+  assert.match(stopDone.stderr, /is Complete: it cannot be stopped/);
 });
 
 test('a non-critical group below its success criteria is reported and the action goes on; a failing critical group fails it', { timeout: 240_000 }, async () => {
