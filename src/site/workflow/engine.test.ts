@@ -254,4 +254,27 @@ describe('site workflow engine: failures and controls', () => {
       await w.stop();
     }
   });
+
+  test('a release that never gets ready is purged, unless protected; a sequenced group stops at it', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      // core-0 has a health check (`true`); make it fail, and time out fast
+      await w.commit({ override: { 'core-0': { wait: { timeout: '200ms' } } } });
+      w.workloads.failingHealth.add('lab-core-0');
+      const a = await w.run('deploy_site');
+      assert.equal(a.action.lifecycle, 'Failed');
+      const core = a.steps.find((s) => s.id === 'armada_build.core')!;
+      assert.match(core.log, /lab-core-0: not ready after 0.2 s: health check of sb-\d+ exited 1/);
+      assert.deepEqual([...w.workloads.replicas.values()].map((r) => r.release), [], 'purged; core-1 never started');
+      assert.deepEqual(w.workloads.started, ['lab-core-0/0']);
+
+      await w.commit({ override: { 'core-0': { wait: { timeout: '200ms' }, protected: { continue_processing: false } } } });
+      const b = await w.run('update_site');
+      assert.equal(b.action.lifecycle, 'Failed');
+      assert.match(b.steps.find((s) => s.id === 'armada_build.core')!.log, /lab-core-0: protected, left as it is/);
+      assert.deepEqual([...w.workloads.replicas.values()].map((r) => r.release), ['lab-core-0']);
+    } finally {
+      await w.stop();
+    }
+  });
 });

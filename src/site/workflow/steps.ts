@@ -218,7 +218,7 @@ async function waitReady(ctx: StepContext, w: WorkloadDesign): Promise<string | 
       if (bad < 0) return undefined;
       why = `health check of ${have[bad].id} exited ${results[bad].exit}: ${results[bad].output.trim().slice(-200)}`;
     } else why = diff;
-    if (Date.now() > deadline) return `${w.release}: not ready after ${Math.round(w.waitTimeoutMs / 1000)} s: ${why}`;
+    if (Date.now() > deadline) return `${w.release}: not ready after ${w.waitTimeoutMs / 1000} s: ${why}`;
     await sleep(ctx.pollMs, ctx.signal);
   }
 }

@@ -88,6 +88,8 @@ export class FakeWorkloads implements WorkloadPort {
   readonly removed: string[] = [];
   /** releases whose tests fail */
   readonly failingTests = new Set<string>();
+  /** releases whose health checks fail */
+  readonly failingHealth = new Set<string>();
   private n = 0;
 
   async list() {
@@ -105,7 +107,8 @@ export class FakeWorkloads implements WorkloadPort {
   }
   async exec(id: string, command: string[]): Promise<ExecResult> {
     const r = this.replicas.get(id)!;
-    const fail = this.failingTests.has(r.release) && command[0] !== 'true';
+    const health = command[0] === 'true';
+    const fail = health ? this.failingHealth.has(r.release) : this.failingTests.has(r.release);
     return { exit: fail ? 1 : 0, output: fail ? 'test failed\n' : '', timedOut: false };
   }
   output() {
