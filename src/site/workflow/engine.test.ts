@@ -28,7 +28,7 @@ async function setup(store: Store) {
   const tasks = new TaskRunner(new TaskStore(store), { leaseMs: 1000, pollMs: 10, log: silentLogger() });
   const machines = new FakeMachines();
   const workloads = new FakeWorkloads();
-  const engine = new WorkflowEngine({ actions, tasks, configdocs, revisions, machines, workloads, log: silentLogger() }, { pollMs: 5, nodeTimeoutMs: 5000 });
+  const engine = new WorkflowEngine({ actions, tasks, configdocs, machines, workloads, log: silentLogger() }, { pollMs: 5, nodeTimeoutMs: 5000 });
   engine.register();
   tasks.start();
   const commit = async (o: SampleSiteOptions = {}, docs: Document[] = sampleSite(o)) => {

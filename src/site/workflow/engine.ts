@@ -9,8 +9,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger, Principal, TaskContext, TaskRunner } from '../../core/index.js';
 import { ConflictError, InvalidInputError, StrataError } from '../../core/index.js';
-import type { FaultReporter } from '../../core/faults.js';
-import type { RevisionStore } from '../revisions/index.js';
 import { ActionStore, type ActionRecord, type StepRecord } from './action-store.js';
 import { CommitRefused, type ConfigDocs } from './configdocs.js';
 import type { SiteDesign } from './design.js';
@@ -38,11 +36,9 @@ export interface EngineDeps {
   actions: ActionStore;
   tasks: TaskRunner;
   configdocs: ConfigDocs;
-  revisions: RevisionStore;
   machines: MachinePort;
   workloads: WorkloadPort;
   log: Logger;
-  faults?: FaultReporter;
 }
 
 const isAbort = (signal: AbortSignal, code: string) => signal.aborted && (signal.reason as StrataError | undefined)?.code === code;

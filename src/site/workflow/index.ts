@@ -49,7 +49,7 @@ export async function createWorkflow(ctx: ModuleContext, revisions: RevisionStor
   const workloads = new SandboxWorkloads(() => ctx.services.get<SandboxApi>('sandbox'));
   const log = ctx.log.child({ component: 'site-workflow' });
   const engine = new WorkflowEngine(
-    { actions, tasks: ctx.tasks, configdocs, revisions, machines, workloads, log, faults: faults(ctx.services, ctx.log) },
+    { actions, tasks: ctx.tasks, configdocs, machines, workloads, log },
     { nodeTimeoutMs: seconds(ctx, 'siteNodeTimeout', 1800) * 1000, pollMs: 300 },
   );
   engine.register();
