@@ -109,7 +109,7 @@ export function shipyardPlugin(deps: ShipyardDeps): FastifyPluginAsync {
         const { revision, plan } = await deps.engine.plan();
         return reply.status(200).send({ name: body.name, dryrun: true, committed_rev_id: revision, plan, table: formatPlan(plan) });
       }
-      const a = await deps.engine.create(body.name, parameters as Record<string, unknown>, req.principal);
+      const a = await deps.engine.create(body.name, parameters as Record<string, unknown>, req.principal, { allowIntermediateCommits: truthy((req.query as Query)['allow-intermediate-commits']) });
       reply.header('location', `${SHIPYARD_PREFIX}${V1}/actions/${a.id}`);
       return reply.status(201).send(actionView(a, await deps.actions.steps(a.id)));
     });

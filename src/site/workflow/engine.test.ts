@@ -277,4 +277,24 @@ describe('site workflow engine: failures and controls', () => {
       await w.stop();
     }
   });
+
+  test('one action at a time; commits no action applied are refused unless allowed', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      await w.commit();
+      const a = await w.engine.create('deploy_site', {}, admin);
+      await assert.rejects(w.engine.create('update_site', {}, admin), new RegExp(`action deploy_site ${a.id} is (Pending|Processing): wait for it to end`));
+      await w.waitEnd(a.id);
+      const r1 = await w.commit({ override: { 'core-0': { env: { V: '1' } } } });
+      assert.equal(r1.status, 'Success');
+      await w.commit({ override: { 'core-0': { env: { V: '2' } } } });
+      await assert.rejects(w.engine.create('update_site', {}, admin), /committed after the last site action and never applied: use allow-intermediate-commits=true/);
+      const ok = await w.engine.create('update_site', {}, admin, { allowIntermediateCommits: true });
+      assert.equal((await w.waitEnd(ok.id)).action.lifecycle, 'Complete');
+      await w.commit({ override: { 'core-0': { env: { V: '3' } } } });
+      assert.equal((await w.run('update_site')).action.lifecycle, 'Complete', 'one commit since the last action is fine');
+    } finally {
+      await w.stop();
+    }
+  });
 });

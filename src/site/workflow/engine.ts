@@ -21,6 +21,8 @@ import { validationStatus } from './validation.js';
 import { detectDrift, type DriftItem } from './drift.js';
 
 export const STEP_TASK = 'site.step';
+/** The actions that apply documents, to which Shipyard's intermediate-commit check applies. */
+const SITE_ACTIONS: readonly string[] = ['deploy_site', 'update_site', 'update_software'];
 
 interface StepPayload {
   actionId: string;
@@ -93,9 +95,16 @@ export class WorkflowEngine {
     return { revision, drift: detectDrift(await this.designOf(revision), await this.observe()) };
   }
 
-  async create(name: unknown, parameters: Record<string, unknown>, principal: Principal): Promise<ActionRecord> {
+  async create(name: unknown, parameters: Record<string, unknown>, principal: Principal, opts: { allowIntermediateCommits?: boolean } = {}): Promise<ActionRecord> {
     if (!isActionName(name)) throw new InvalidInputError(`action name must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(name)})`);
+    // Shipyard's dag_concurrency_check: one action at a time changes the site.
+    const busy = (await this.deps.actions.list()).find((a) => a.lifecycle === 'Pending' || a.lifecycle === 'Processing' || a.lifecycle === 'Paused');
+    if (busy) throw new ConflictError(`action ${busy.name} ${busy.id} is ${busy.lifecycle}: wait for it to end, or stop it`);
     const revision = await this.committed();
+    const intermediate = SITE_ACTIONS.includes(name) && !opts.allowIntermediateCommits ? await this.deps.configdocs.intermediateCommits() : [];
+    if (intermediate.length) {
+      throw new ConflictError(`revision${intermediate.length > 1 ? 's' : ''} ${intermediate.join(', ')} ${intermediate.length > 1 ? 'were' : 'was'} committed after the last site action and never applied: use allow-intermediate-commits=true to apply them together with revision ${revision}`);
+    }
     const design = await this.designOf(revision);
     const steps = buildSteps(name, parameters, design);
     const action = await this.deps.actions.create({ name, parameters, revisionId: revision, user: principal.name }, steps);
