@@ -297,4 +297,22 @@ describe('site workflow engine: failures and controls', () => {
       await w.stop();
     }
   });
+
+  test('sweep advances an action whose next step was never queued', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      await w.commit();
+      await w.tasks.stop();
+      const a = await w.engine.create('update_software', {}, admin);
+      // as if the process died after the first step ended, before anything advanced
+      const db = (w.actions as unknown as { db: import('kysely').Kysely<any> }).db;
+      await db.updateTable('site_action_steps').set({ state: 'success' }).where('action_id', '=', a.id).where('step_id', '=', 'preflight').execute();
+      await db.deleteFrom('tasks').execute();
+      w.tasks.start();
+      await w.engine.sweep();
+      assert.equal((await w.waitEnd(a.id)).action.lifecycle, 'Complete');
+    } finally {
+      await w.stop();
+    }
+  });
 });

@@ -136,6 +136,18 @@ export class WorkflowEngine {
     } else throw new InvalidInputError(`control must be pause, unpause or stop (got ${verb})`);
   }
 
+  /**
+   * Advances every action that has not ended: at start and now and then,
+   * so an action whose advance was lost (an error between a step's end and
+   * the next step's queueing) still goes on.
+   */
+  async sweep(): Promise<void> {
+    for (const a of await this.deps.actions.list()) {
+      if (a.lifecycle === 'Complete' || a.lifecycle === 'Failed') continue;
+      await this.advance(a.id).catch((err) => this.deps.log.warn({ err, action: a.id }, 'advancing a site action failed'));
+    }
+  }
+
   /** Queues what can run next; ends the action when every step has ended. Safe to call at any time. */
   async advance(id: string): Promise<void> {
     for (let round = 0; round < 64; round++) {

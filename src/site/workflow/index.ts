@@ -63,10 +63,16 @@ export async function createWorkflow(ctx: ModuleContext, revisions: RevisionStor
     },
     seconds(ctx, 'siteDriftInterval', 30) * 1000,
   );
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     mount: { prefix: SHIPYARD_PREFIX, plugin: shipyardPlugin({ configdocs, deckhand, engine, actions, machines, drift }) },
-    start: () => drift.start(),
+    start: () => {
+      drift.start();
+      void engine.sweep();
+      sweeper = setInterval(() => void engine.sweep(), 30_000).unref();
+    },
     async stop() {
+      clearInterval(sweeper);
       drift.stop();
       const c = client ? await client.catch(() => undefined) : undefined;
       if (c) await ctx.tokens.revoke(c.id).catch(() => undefined);
