@@ -11,7 +11,7 @@ import type { RevisionStore } from '../revisions/index.js';
 import { ActionStore } from './action-store.js';
 import { shipyardPlugin, SHIPYARD_PREFIX } from './api.js';
 import { ConfigDocs } from './configdocs.js';
-import { DriftMonitor } from './drift-monitor.js';
+import { DRIFT_ALARM, DriftMonitor } from './drift-monitor.js';
 import { WorkflowEngine } from './engine.js';
 import { MetalPort } from './metal-port.js';
 import { SandboxWorkloads, type SandboxApi } from './workload-port.js';
@@ -53,13 +53,20 @@ export async function createWorkflow(ctx: ModuleContext, revisions: RevisionStor
     { nodeTimeoutMs: seconds(ctx, 'siteNodeTimeout', 1800) * 1000, pollMs: 300 },
   );
   engine.register();
+  const site = String(ctx.config.options.siteName ?? 'site');
   const drift = new DriftMonitor(
     {
       check: async () => ((await configdocs.revisionOf('successful_site_action')) === undefined ? undefined : engine.drift()),
       actions,
       faults: faults(ctx.services, ctx.log),
       log,
-      site: String(ctx.config.options.siteName ?? 'site'),
+      site,
+      raised: async () => {
+        // the fault manager's own service, when it runs (structural: site imports no other module)
+        const fm = ctx.services.maybe<{ list?(f: { alarm_id: string; includeSuppressed: boolean }): Promise<{ entityInstanceId: string }[]> }>('fm');
+        const active = fm?.list ? await fm.list({ alarm_id: DRIFT_ALARM, includeSuppressed: true }) : [];
+        return active.map((a) => a.entityInstanceId).filter((e) => e.startsWith(`site=${site}.`));
+      },
     },
     seconds(ctx, 'siteDriftInterval', 30) * 1000,
   );
