@@ -9,7 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dumpYamlStream } from '../../src/site/documents/index.js';
 import { sampleSite } from '../../src/site/workflow/testing.js';
-import { startServer, type StrataServer } from '../helpers/strata.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, strata, type StrataServer } from '../helpers/strata.js';
 
 const SY = '/shipyard/api/v1.0';
 let s: StrataServer;
@@ -81,8 +84,22 @@ test('errors are Shipyard Status documents that say what and where', async () =>
 });
 
 test('configdocs versions, statuses, a dry run, an action validation, site statuses', async () => {
-  const put = await call('POST', `${SY}/configdocs/site?buffermode=replace`, { body: dumpYamlStream(sampleSite()), type: 'application/x-yaml' });
-  assert.equal(put.status, 201, put.text);
+  // the CLI: documents from files into the buffer
+  const dir = mkdtempSync(join(tmpdir(), 'strata-wf-cli-'));
+  const docs = sampleSite();
+  writeFileSync(join(dir, 'machines.yaml'), dumpYamlStream(docs.filter((d) => !d.schema.startsWith('armada/') && d.schema !== 'strata/Workload/v1')));
+  writeFileSync(join(dir, 'software.yaml'), dumpYamlStream(docs.filter((d) => d.schema.startsWith('armada/') || d.schema === 'strata/Workload/v1')));
+  const put = await strata(['site', 'configdocs', 'put', 'site', join(dir, 'machines.yaml'), join(dir, 'software.yaml'), '--buffer-mode', 'replace'], { env: s.env });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(put.code, 0, put.stderr);
+  assert.match(put.stdout, /collection site added to the buffer/);
+  const missing = await strata(['site', 'configdocs', 'put', 'site', '/nonexistent.yaml'], { env: s.env });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read \/nonexistent.yaml: ENOENT/);
+  const cliStatus = await strata(['site', 'configdocs', 'status'], { env: s.env });
+  assert.match(cliStatus.stdout, /site\s+0\s+\d+\s+created/);
+  const cliDry = await strata(['site', 'commit', '--dryrun'], { env: s.env });
+  assert.equal(cliDry.code, 0, cliDry.stderr);
   const status = (await call('GET', `${SY}/configdocs`)).body;
   assert.deepEqual(status.map((c: any) => [c.collection_name, c.new_version, c.new_status]), [['site', 'buffer', 'created']]);
   const buffer = await call('GET', `${SY}/configdocs/site?version=buffer`);
