@@ -170,7 +170,9 @@ test('a 3-machine site: refusal, deploy_site, plan and update_site, redeploy_ser
   assert.equal(ns2[0].provision_updated_at, ns[0].provision_updated_at);
   assert.equal(ns2[1].provision_state, 'active');
 
-  // Drift: node-2 powered off at its BMC, a sandbox removed by hand.
+  // Drift: node-2 powered off at its BMC, node-0 rebuilt by hand through metal, a sandbox removed by hand.
+  const rebuild = await api(s, '/baremetal/v1/nodes/node-0/states/provision', { method: 'PUT', headers: { ...IRONIC, 'content-type': 'application/json' }, body: JSON.stringify({ target: 'rebuild' }) });
+  assert.equal(rebuild.status, 202, await rebuild.text());
   const basic = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64');
   const off = await fetch(`${bmc.url}/redfish/v1/Systems/node-2/Actions/ComputerSystem.Reset`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ ResetType: 'ForceOff' }) });
   assert.ok(off.ok, await off.text());
@@ -178,26 +180,31 @@ test('a 3-machine site: refusal, deploy_site, plan and update_site, redeploy_ser
   assert.equal((await call(s, 'DELETE', `/sandbox/api/v1/sandboxes/${victim.id}?force=true`)).status, 204);
   const t0 = Date.now();
   const drift = await until(
-    'drift of node-2 and lab-core-0',
+    'drift of node-0, node-2 and lab-core-0',
     async () => {
       const r = (await call(s, 'GET', `${SY}/drift?cached=true`)).body;
       const items = r.drift.map((d: any) => `${d.kind} ${d.name} ${d.problem}`).sort();
-      return items.includes('node node-2 powered_off') && items.includes('workload lab-core-0/0 missing') ? items : undefined;
+      return ['node node-0 changed', 'node node-2 powered_off', 'workload lab-core-0/0 missing'].every((x) => items.includes(x)) ? items : undefined;
     },
     30_000,
   );
-  assert.deepEqual(drift, ['node node-2 powered_off', 'workload lab-core-0/0 missing']);
+  assert.deepEqual(drift, ['node node-0 changed', 'node node-2 powered_off', 'workload lab-core-0/0 missing']);
   assert.ok(Date.now() - t0 < 2 * 2000 + 1000 + 3000, 'within a period (2 s) of metal noticing (1 s power sync)');
   const alarms = (await call(s, 'GET', '/fm/v1/alarms')).body;
   const ids = (alarms.alarms ?? alarms).filter((a: any) => a.alarm_id === '600.005').map((a: any) => a.entity_instance_id).sort();
-  assert.deepEqual(ids, ['site=site.node=node-2', 'site=site.workload=lab-core-0-0']);
+  assert.deepEqual(ids, ['site=site.node=node-0', 'site=site.node=node-2', 'site=site.workload=lab-core-0-0']);
   const cliDrift = await strata(['site', 'drift'], { env: s.env });
   assert.equal(cliDrift.code, 3);
   assert.match(cliDrift.stdout, /node\s+node-2\s+powered_off/);
 
-  // update_site puts both back (the plan lists them) and the alarms clear.
+  // update_site puts the power and the sandbox back (the plan lists them); redeploying node-0
+  // from the documents makes it the workflow's again; the alarms clear.
+  const planned = (await call(s, 'GET', `${SY}/plan`)).body.plan;
+  assert.deepEqual(planned.nodes.filter((n: any) => n.action !== 'none').map((n: any) => [n.name, n.action]), [['node-2', 'deploy']]);
+  assert.deepEqual(planned.workloads.filter((w: any) => w.action !== 'none').map((w: any) => [w.release, w.action]), [['lab-core-0', 'create']]);
   const repaired = await runAction(s, 'update_site');
   assert.equal(repaired.action_lifecycle, 'Complete', JSON.stringify(repaired.steps));
+  assert.equal((await runAction(s, 'redeploy_server', { target_nodes: ['node-0'] })).action_lifecycle, 'Complete');
   await until('drift cleared', async () => ((await call(s, 'GET', `${SY}/drift`)).body.drift.length === 0 ? true : undefined), 20_000);
   await until('alarms cleared', async () => {
     const a = (await call(s, 'GET', '/fm/v1/alarms')).body;
@@ -220,7 +227,8 @@ test('SIGKILL mid deploy_site: the restarted server resumes the step and complet
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal((await call(s, 'GET', `${SY}/actions/${created.id}`)).body.steps.filter((x: any) => x.state !== null).length, startedWhilePaused, 'nothing new starts while paused');
   assert.equal((await call(s, 'POST', `${SY}/actions/${created.id}/control/pause`)).status, 409);
-  assert.equal((await call(s, 'POST', `${SY}/actions/${created.id}/control/unpause`)).status, 202);
+  const resumed = await strata(['site', 'action', 'resume', created.id], { env: s.env });
+  assert.equal(resumed.code, 0, resumed.stderr);
 
   await until('deploy_nodes.masters running', async () => {
     const a = (await call(s, 'GET', `${SY}/actions/${created.id}`)).body;
@@ -241,4 +249,48 @@ test('SIGKILL mid deploy_site: the restarted server resumes the step and complet
   assert.deepEqual((await nodes(s)).map((n) => n.provision_state), ['active', 'active', 'active']);
   assert.equal((await sandboxes(s)).filter((x) => x.state === 'running').length, 4);
   assert.deepEqual((await call(s, 'GET', `${SY}/actions/${created.id}`)).body.command_audit.map((c: any) => c.command), ['invoke', 'pause', 'unpause']);
+  const listed = await strata(['--json', 'site', 'action', 'list'], { env: s.env });
+  assert.deepEqual(JSON.parse(listed.stdout).map((a: any) => [a.id, a.action_lifecycle]), [[created.id, 'Complete']]);
+  const shown = await strata(['site', 'action', 'show', created.id], { env: s.env });
+  assert.match(shown.stdout, /deploy_nodes\.masters\s+success/);
+  const logs = await strata(['site', 'action', 'logs', created.id, 'deploy_nodes.masters'], { env: s.env });
+  assert.match(logs.stdout, /resumed: the server running this step stopped/);
+  const stopDone = await strata(['site', 'action', 'stop', created.id], { env: s.env });
+  assert.equal(stopDone.code, 1);
+  assert.match(stopDone.stderr, /is Complete: it cannot be stopped/);
+});
+
+test('a non-critical group below its success criteria is reported and the action goes on; a failing critical group fails it', { timeout: 240_000 }, async () => {
+  const s = await startServer({ args: [...ARGS, '--site-drift-interval', '0'] });
+  servers.push(s);
+  // Machines the BMC does not have: their nodes never verify.
+  const missing = (names: string[]) =>
+    dumpYamlStream(
+      sampleSite({ redfish: { url: bmc.url, username: 'admin', password: PASSWORD }, runtime: 'namespaces' }).map((d) =>
+        d.schema === 'drydock/BaremetalNode/v1' ? { ...d, data: { ...(d.data as object), oob: { system_id: names.includes(String(d.metadata.name)) ? `/redfish/v1/Systems/missing-${d.metadata.name}` : `/redfish/v1/Systems/${d.metadata.name}` } } } : d,
+      ),
+    );
+  assert.equal((await commit(s, missing(['node-1', 'node-2']))).status, 200);
+  const a = await runAction(s, 'deploy_site');
+  assert.equal(a.action_lifecycle, 'Complete', JSON.stringify(a.steps));
+  const workers = (await call(s, 'GET', `${SY}/actions/${a.id}/steps/deploy_nodes.workers`)).body;
+  assert.equal(workers.state, 'failed');
+  assert.equal(workers.critical, false);
+  assert.match(workers.message, /0 of 2 node\(s\) active; success criteria not met: 0% of nodes succeeded, below 50%/);
+  const log = (await call(s, 'GET', `${SY}/actions/${a.id}/steps/deploy_nodes.workers/logs`)).text;
+  assert.match(log, /node-1: cannot be managed: /);
+  assert.equal(a.steps.find((x: any) => x.id === 'armada_build.apps').state, 'success', 'software went on');
+
+  // node-0 (masters, critical) on a machine that does not exist either: the action fails there.
+  const maint = await api(s, '/baremetal/v1/nodes/node-0/maintenance', { method: 'PUT', headers: { ...IRONIC, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'moving' }) });
+  assert.equal(maint.status, 202, await maint.text());
+  const del = await api(s, '/baremetal/v1/nodes/node-0', { method: 'DELETE', headers: IRONIC });
+  assert.equal(del.status, 204, await del.text());
+  assert.equal((await commit(s, missing(['node-0', 'node-1', 'node-2']))).status, 200);
+  const b = await runAction(s, 'update_site');
+  assert.equal(b.action_lifecycle, 'Failed', JSON.stringify(b.steps));
+  const st = Object.fromEntries(b.steps.map((x: any) => [x.id, x.state]));
+  assert.equal(st['deploy_nodes.masters'], 'failed');
+  assert.equal(st['deploy_nodes.workers'], 'upstream_failed');
+  assert.equal(st['armada_build.core'], 'upstream_failed');
 });

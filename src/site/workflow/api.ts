@@ -6,13 +6,14 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { classify, InvalidInputError } from '../../core/index.js';
+import { classify, InvalidInputError, NotFoundError } from '../../core/index.js';
 import { deckhandYamlDump } from '../api/index.js';
 import type { DeckhandService } from '../api/index.js';
 import type { ActionStore } from './action-store.js';
 import { CommitRefused, type BufferMode, type ConfigDocs, type Version } from './configdocs.js';
 import type { WorkflowEngine } from './engine.js';
 import { formatPlan } from './plan.js';
+import { validationStatus } from './validation.js';
 import { actionView, stepView } from './views.js';
 import type { MachinePort } from './ports.js';
 import type { DriftMonitor } from './drift-monitor.js';
@@ -85,7 +86,7 @@ export function shipyardPlugin(deps: ShipyardDeps): FastifyPluginAsync {
       const q = req.query as Query;
       const version = (q.version ?? 'buffer') as Version;
       const rev = await deps.configdocs.revisionOf(version);
-      if (rev === undefined) throw Object.assign(new InvalidInputError(`no ${version} version of the configdocs exists`), { status: 404 });
+      if (rev === undefined) throw new NotFoundError(`no ${version} version of the configdocs exists`);
       return yaml(reply, 200, await deps.deckhand.renderedDocuments(rev, truthy(q['cleartext-secrets']) ? { 'cleartext-secrets': ['true'] } : {}, req.principal));
     });
     app.post(`${V1}/commitconfigdocs`, async (req) => {
@@ -108,7 +109,7 @@ export function shipyardPlugin(deps: ShipyardDeps): FastifyPluginAsync {
         const { revision, plan } = await deps.engine.plan();
         return reply.status(200).send({ name: body.name, dryrun: true, committed_rev_id: revision, plan, table: formatPlan(plan) });
       }
-      const a = await deps.engine.create(body.name, parameters as Record<string, unknown>, req.principal);
+      const a = await deps.engine.create(body.name, parameters as Record<string, unknown>, req.principal, { allowIntermediateCommits: truthy((req.query as Query)['allow-intermediate-commits']) });
       reply.header('location', `${SHIPYARD_PREFIX}${V1}/actions/${a.id}`);
       return reply.status(201).send(actionView(a, await deps.actions.steps(a.id)));
     });
@@ -134,10 +135,8 @@ export function shipyardPlugin(deps: ShipyardDeps): FastifyPluginAsync {
     const validation = async (req: FastifyRequest) => {
       const p = req.params as Params;
       const a = await deps.actions.get(p.id);
-      if (p.validation !== 'site-design') throw Object.assign(new InvalidInputError(`action ${a.id} has no validation ${p.validation} (it has site-design)`), { status: 404 });
-      const report = await deps.configdocs.validateRevision(a.revisionId);
-      const { validationStatus } = await import('./validation.js');
-      return validationStatus(report, `revision ${a.revisionId}`);
+      if (p.validation !== 'site-design') throw new NotFoundError(`action ${a.id} has no validation ${p.validation} (it has site-design)`);
+      return validationStatus(await deps.configdocs.validateRevision(a.revisionId), `revision ${a.revisionId}`);
     };
     app.get(`${V1}/actions/:id/validations/:validation`, validation);
     app.get(`${V1}/actions/:id/validationdetails/:validation`, validation);

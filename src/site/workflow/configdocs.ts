@@ -135,6 +135,18 @@ export class ConfigDocs {
     }));
   }
 
+  /**
+   * Committed revisions after the last site action's and before the
+   * committed one: changes no action has applied, which a site action
+   * would apply together unless the caller allows it (Shipyard's check).
+   */
+  async intermediateCommits(): Promise<number[]> {
+    const last = await this.revisionOf('last_site_action');
+    const committed = await this.committedRevision();
+    if (last === undefined || committed === undefined) return [];
+    return (await this.store.listRevisions()).filter((r) => r.id > last && r.id < committed && r.tags.some((t) => t.tag === COMMITTED)).map((r) => r.id);
+  }
+
   async validateRevision(rev: number): Promise<ValidationReport> {
     return validateDesign(await revisionDocuments(this.store, rev));
   }

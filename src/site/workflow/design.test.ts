@@ -107,3 +107,17 @@ test('durations', () => {
   assert.equal(parseDuration(undefined, 7), 7);
   assert.throws(() => parseDuration('soon', 0), /not a duration/);
 });
+
+test('a workload takes env values from a substituted secret', () => {
+  const docs = sampleSite();
+  docs.push({
+    schema: 'deckhand/Passphrase/v1',
+    metadata: { schema: 'metadata/Document/v1', name: 'db-password', layeringDefinition: { abstract: false, layer: 'site' }, storagePolicy: 'encrypted' },
+    data: 'hunter2-db',
+  });
+  const core0 = docs.find((d) => d.metadata.name === 'core-0')!;
+  core0.metadata.substitutions = [{ src: { schema: 'deckhand/Passphrase/v1', name: 'db-password', path: '.' }, dest: { path: '.env.DB_PASSWORD' } }];
+  const w = readDesign(rendered(docs)).workloads[0];
+  assert.equal(w.env.DB_PASSWORD, 'hunter2-db');
+  assert.equal(replicaSpecs(w, [])[0].sandbox.env.DB_PASSWORD, 'hunter2-db');
+});

@@ -8,7 +8,6 @@
  */
 import type { FaultReporter } from '../../core/faults.js';
 import type { Logger } from '../../core/index.js';
-import type { ActionStore } from './action-store.js';
 import type { DriftItem } from './drift.js';
 
 export const DRIFT_ALARM = '600.005';
@@ -30,14 +29,16 @@ export function driftEntity(site: string, item: DriftItem): string {
 export class DriftMonitor {
   private timer: NodeJS.Timeout | undefined;
   private last: DriftReport = { checked_at: null, revision: null, drift: [], note: 'not checked yet' };
-  private raised = new Set<string>();
+  private raised: Set<string> | undefined;
   private running: Promise<DriftReport> | undefined;
 
   constructor(
     private readonly deps: {
       check(): Promise<{ revision: number; drift: DriftItem[] } | undefined>;
-      actions: ActionStore;
+      actions: { list(): Promise<{ lifecycle: string }[]> };
       faults: FaultReporter;
+      /** the drift alarms already raised (by an earlier process), so they clear when their cause is gone */
+      raised?(): Promise<string[]>;
       log: Logger;
       site: string;
     },
@@ -83,6 +84,7 @@ export class DriftMonitor {
         this.last.note = 'an action is running: no alarms raised';
         return this.last;
       }
+      this.raised ??= new Set((await this.deps.raised?.().catch(() => [])) ?? []);
       const now_ = new Set<string>();
       for (const item of out.drift) {
         const entity = driftEntity(this.deps.site, item);

@@ -24,6 +24,9 @@ export function detectDrift(design: SiteDesign, observed: Observed): DriftItem[]
     else if (seen.provisionState !== 'active') out.push({ kind: 'node', name: n.name, problem: 'not_active', detail: `provision state is ${seen.provisionState}` });
     else if (seen.powerState !== 'power on') out.push({ kind: 'node', name: n.name, problem: 'powered_off', detail: `power state is ${seen.powerState ?? 'unknown'}` });
     else if (seen.hash !== n.hash) out.push({ kind: 'node', name: n.name, problem: 'changed', detail: 'deployed from other documents than the committed ones' });
+    else if (seen.recordedDeploy && seen.provisionUpdatedAt && seen.recordedDeploy !== seen.provisionUpdatedAt) {
+      out.push({ kind: 'node', name: n.name, problem: 'changed', detail: `provisioned outside the site workflow at ${seen.provisionUpdatedAt} (its deploy ended at ${seen.recordedDeploy})` });
+    }
   }
   for (const w of design.workloads) {
     const have = observed.replicas.filter((r) => r.release === w.release);

@@ -36,6 +36,8 @@ export interface NodeRequests {
 
 /** Where the design hash lives on the node, so a plan can tell whether its deploy is current. */
 export const HASH_KEY = 'strata_site_hash';
+/** Where the workflow records the provision time its deploy ended at: metal moving it later means a provision by hand. */
+export const DEPLOYED_KEY = 'strata_site_deployed';
 
 function driverFor(n: NodeDesign): { driver: string; driver_info: Record<string, unknown> } {
   const o = n.oob;

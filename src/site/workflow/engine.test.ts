@@ -28,7 +28,7 @@ async function setup(store: Store) {
   const tasks = new TaskRunner(new TaskStore(store), { leaseMs: 1000, pollMs: 10, log: silentLogger() });
   const machines = new FakeMachines();
   const workloads = new FakeWorkloads();
-  const engine = new WorkflowEngine({ actions, tasks, configdocs, revisions, machines, workloads, log: silentLogger() }, { pollMs: 5, nodeTimeoutMs: 5000 });
+  const engine = new WorkflowEngine({ actions, tasks, configdocs, machines, workloads, log: silentLogger() }, { pollMs: 5, nodeTimeoutMs: 5000 });
   engine.register();
   tasks.start();
   const commit = async (o: SampleSiteOptions = {}, docs: Document[] = sampleSite(o)) => {
@@ -250,6 +250,67 @@ describe('site workflow engine: failures and controls', () => {
       assert.equal(r.action.lifecycle, 'Complete');
       assert.equal(w.machines.calls.length, calls, 'no provision call');
       assert.deepEqual(w.machines.nodes.get('node-1')!.extra.site_tags, ['workers', 'gpu']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a release that never gets ready is purged, unless protected; a sequenced group stops at it', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      // core-0 has a health check (`true`); make it fail, and time out fast
+      await w.commit({ override: { 'core-0': { wait: { timeout: '200ms' } } } });
+      w.workloads.failingHealth.add('lab-core-0');
+      const a = await w.run('deploy_site');
+      assert.equal(a.action.lifecycle, 'Failed');
+      const core = a.steps.find((s) => s.id === 'armada_build.core')!;
+      assert.match(core.log, /lab-core-0: not ready after 0.2 s: health check of sb-\d+ exited 1/);
+      assert.deepEqual([...w.workloads.replicas.values()].map((r) => r.release), [], 'purged; core-1 never started');
+      assert.deepEqual(w.workloads.started, ['lab-core-0/0']);
+
+      await w.commit({ override: { 'core-0': { wait: { timeout: '200ms' }, protected: { continue_processing: false } } } });
+      const b = await w.run('update_site');
+      assert.equal(b.action.lifecycle, 'Failed');
+      assert.match(b.steps.find((s) => s.id === 'armada_build.core')!.log, /lab-core-0: protected, left as it is/);
+      assert.deepEqual([...w.workloads.replicas.values()].map((r) => r.release), ['lab-core-0']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('one action at a time; commits no action applied are refused unless allowed', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      await w.commit();
+      const a = await w.engine.create('deploy_site', {}, admin);
+      await assert.rejects(w.engine.create('update_site', {}, admin), new RegExp(`action deploy_site ${a.id} is (Pending|Processing): wait for it to end`));
+      await w.waitEnd(a.id);
+      const r1 = await w.commit({ override: { 'core-0': { env: { V: '1' } } } });
+      assert.equal(r1.status, 'Success');
+      await w.commit({ override: { 'core-0': { env: { V: '2' } } } });
+      await assert.rejects(w.engine.create('update_site', {}, admin), /committed after the last site action and never applied: use allow-intermediate-commits=true/);
+      const ok = await w.engine.create('update_site', {}, admin, { allowIntermediateCommits: true });
+      assert.equal((await w.waitEnd(ok.id)).action.lifecycle, 'Complete');
+      await w.commit({ override: { 'core-0': { env: { V: '3' } } } });
+      assert.equal((await w.run('update_site')).action.lifecycle, 'Complete', 'one commit since the last action is fine');
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('sweep advances an action whose next step was never queued', async () => {
+    const w = await setup(await stores.sqlite());
+    try {
+      await w.commit();
+      await w.tasks.stop();
+      const a = await w.engine.create('update_software', {}, admin);
+      // as if the process died after the first step ended, before anything advanced
+      const db = (w.actions as unknown as { db: import('kysely').Kysely<any> }).db;
+      await db.updateTable('site_action_steps').set({ state: 'success' }).where('action_id', '=', a.id).where('step_id', '=', 'preflight').execute();
+      await db.deleteFrom('tasks').execute();
+      w.tasks.start();
+      await w.engine.sweep();
+      assert.equal((await w.waitEnd(a.id)).action.lifecycle, 'Complete');
     } finally {
       await w.stop();
     }

@@ -9,8 +9,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger, Principal, TaskContext, TaskRunner } from '../../core/index.js';
 import { ConflictError, InvalidInputError, StrataError } from '../../core/index.js';
-import type { FaultReporter } from '../../core/faults.js';
-import type { RevisionStore } from '../revisions/index.js';
 import { ActionStore, type ActionRecord, type StepRecord } from './action-store.js';
 import { CommitRefused, type ConfigDocs } from './configdocs.js';
 import type { SiteDesign } from './design.js';
@@ -23,6 +21,8 @@ import { validationStatus } from './validation.js';
 import { detectDrift, type DriftItem } from './drift.js';
 
 export const STEP_TASK = 'site.step';
+/** The actions that apply documents, to which Shipyard's intermediate-commit check applies. */
+const SITE_ACTIONS: readonly string[] = ['deploy_site', 'update_site', 'update_software'];
 
 interface StepPayload {
   actionId: string;
@@ -38,11 +38,9 @@ export interface EngineDeps {
   actions: ActionStore;
   tasks: TaskRunner;
   configdocs: ConfigDocs;
-  revisions: RevisionStore;
   machines: MachinePort;
   workloads: WorkloadPort;
   log: Logger;
-  faults?: FaultReporter;
 }
 
 const isAbort = (signal: AbortSignal, code: string) => signal.aborted && (signal.reason as StrataError | undefined)?.code === code;
@@ -97,9 +95,16 @@ export class WorkflowEngine {
     return { revision, drift: detectDrift(await this.designOf(revision), await this.observe()) };
   }
 
-  async create(name: unknown, parameters: Record<string, unknown>, principal: Principal): Promise<ActionRecord> {
+  async create(name: unknown, parameters: Record<string, unknown>, principal: Principal, opts: { allowIntermediateCommits?: boolean } = {}): Promise<ActionRecord> {
     if (!isActionName(name)) throw new InvalidInputError(`action name must be one of ${ACTIONS.join(', ')} (got ${JSON.stringify(name)})`);
+    // Shipyard's dag_concurrency_check: one action at a time changes the site.
+    const busy = (await this.deps.actions.list()).find((a) => a.lifecycle === 'Pending' || a.lifecycle === 'Processing' || a.lifecycle === 'Paused');
+    if (busy) throw new ConflictError(`action ${busy.name} ${busy.id} is ${busy.lifecycle}: wait for it to end, or stop it`);
     const revision = await this.committed();
+    const intermediate = SITE_ACTIONS.includes(name) && !opts.allowIntermediateCommits ? await this.deps.configdocs.intermediateCommits() : [];
+    if (intermediate.length) {
+      throw new ConflictError(`revision${intermediate.length > 1 ? 's' : ''} ${intermediate.join(', ')} ${intermediate.length > 1 ? 'were' : 'was'} committed after the last site action and never applied: use allow-intermediate-commits=true to apply them together with revision ${revision}`);
+    }
     const design = await this.designOf(revision);
     const steps = buildSteps(name, parameters, design);
     const action = await this.deps.actions.create({ name, parameters, revisionId: revision, user: principal.name }, steps);
@@ -129,6 +134,18 @@ export class WorkflowEngine {
       }
       await this.advance(id);
     } else throw new InvalidInputError(`control must be pause, unpause or stop (got ${verb})`);
+  }
+
+  /**
+   * Advances every action that has not ended: at start and now and then,
+   * so an action whose advance was lost (an error between a step's end and
+   * the next step's queueing) still goes on.
+   */
+  async sweep(): Promise<void> {
+    for (const a of await this.deps.actions.list()) {
+      if (a.lifecycle === 'Complete' || a.lifecycle === 'Failed') continue;
+      await this.advance(a.id).catch((err) => this.deps.log.warn({ err, action: a.id }, 'advancing a site action failed'));
+    }
   }
 
   /** Queues what can run next; ends the action when every step has ended. Safe to call at any time. */
@@ -170,9 +187,10 @@ export class WorkflowEngine {
 
   private async finish(a: ActionRecord, steps: StepRecord[]): Promise<void> {
     const failed = a.control === 'stop' || steps.some((s) => s.critical && (s.state === 'failed' || s.state === 'upstream_failed'));
+    // Tag first (an upsert, safe to repeat): whoever sees the action ended sees its tag.
+    await this.deps.configdocs.tagAction(a.revisionId, !failed, a.id);
     const moved = await this.deps.actions.move(a.id, a.control === 'stop' ? 'stop' : failed ? 'fail' : 'finish');
     if (!moved) return;
-    await this.deps.configdocs.tagAction(a.revisionId, !failed, a.id);
     this.deps.log.info({ action: a.id, name: a.name, lifecycle: moved.lifecycle }, 'site action ended');
   }
 
@@ -191,7 +209,9 @@ export class WorkflowEngine {
     await store.move(actionId, 'start');
     // a deploy step waits on every node of its group at once, each wait listening to the signal
     setMaxListeners(0, ctx.signal);
-    const log = (line: string) => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`);
+    // one append at a time: the nodes of a group log concurrently, and an append rewrites the log
+    let logged: Promise<void> = Promise.resolve();
+    const log = (line: string) => (logged = logged.catch(() => undefined).then(() => store.appendLog(actionId, stepId, `${new Date().toISOString()} ${line}\n`)));
     if (ctx.takeover) await log(`resumed: the server running this step stopped (attempt ${ctx.task.attempts})`);
     s = await store.step(actionId, stepId);
     const memo = (s.result && typeof s.result === 'object' && 'memo' in (s.result as object) ? (s.result as { memo: Record<string, unknown> }).memo : {}) ?? {};

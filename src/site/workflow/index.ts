@@ -11,7 +11,7 @@ import type { RevisionStore } from '../revisions/index.js';
 import { ActionStore } from './action-store.js';
 import { shipyardPlugin, SHIPYARD_PREFIX } from './api.js';
 import { ConfigDocs } from './configdocs.js';
-import { DriftMonitor } from './drift-monitor.js';
+import { DRIFT_ALARM, DriftMonitor } from './drift-monitor.js';
 import { WorkflowEngine } from './engine.js';
 import { MetalPort } from './metal-port.js';
 import { SandboxWorkloads, type SandboxApi } from './workload-port.js';
@@ -49,24 +49,37 @@ export async function createWorkflow(ctx: ModuleContext, revisions: RevisionStor
   const workloads = new SandboxWorkloads(() => ctx.services.get<SandboxApi>('sandbox'));
   const log = ctx.log.child({ component: 'site-workflow' });
   const engine = new WorkflowEngine(
-    { actions, tasks: ctx.tasks, configdocs, revisions, machines, workloads, log, faults: faults(ctx.services, ctx.log) },
+    { actions, tasks: ctx.tasks, configdocs, machines, workloads, log },
     { nodeTimeoutMs: seconds(ctx, 'siteNodeTimeout', 1800) * 1000, pollMs: 300 },
   );
   engine.register();
+  const site = String(ctx.config.options.siteName ?? 'site');
   const drift = new DriftMonitor(
     {
       check: async () => ((await configdocs.revisionOf('successful_site_action')) === undefined ? undefined : engine.drift()),
       actions,
       faults: faults(ctx.services, ctx.log),
       log,
-      site: String(ctx.config.options.siteName ?? 'site'),
+      site,
+      raised: async () => {
+        // the fault manager's own service, when it runs (structural: site imports no other module)
+        const fm = ctx.services.maybe<{ list?(f: { alarm_id: string; includeSuppressed: boolean }): Promise<{ entityInstanceId: string }[]> }>('fm');
+        const active = fm?.list ? await fm.list({ alarm_id: DRIFT_ALARM, includeSuppressed: true }) : [];
+        return active.map((a) => a.entityInstanceId).filter((e) => e.startsWith(`site=${site}.`));
+      },
     },
     seconds(ctx, 'siteDriftInterval', 30) * 1000,
   );
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     mount: { prefix: SHIPYARD_PREFIX, plugin: shipyardPlugin({ configdocs, deckhand, engine, actions, machines, drift }) },
-    start: () => drift.start(),
+    start: () => {
+      drift.start();
+      void engine.sweep();
+      sweeper = setInterval(() => void engine.sweep(), 30_000).unref();
+    },
     async stop() {
+      clearInterval(sweeper);
       drift.stop();
       const c = client ? await client.catch(() => undefined) : undefined;
       if (c) await ctx.tokens.revoke(c.id).catch(() => undefined);

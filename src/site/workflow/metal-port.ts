@@ -5,12 +5,12 @@
  */
 import { ApiClient } from '../../core/cli/index.js';
 import type { NodeRequests } from './drydock-mapping.js';
-import { HASH_KEY } from './drydock-mapping.js';
+import { DEPLOYED_KEY, HASH_KEY } from './drydock-mapping.js';
 import type { MachinePort } from './ports.js';
 import type { ObservedNode } from './plan.js';
 
 const HEADERS = { 'x-openstack-ironic-api-version': '1.78' };
-const FIELDS = 'uuid,name,provision_state,power_state,extra,last_error';
+const FIELDS = 'uuid,name,provision_state,power_state,extra,last_error,provision_updated_at';
 
 interface IronicNode {
   uuid: string;
@@ -19,11 +19,21 @@ interface IronicNode {
   power_state: string | null;
   extra?: Record<string, unknown>;
   last_error?: string | null;
+  provision_updated_at?: string | null;
 }
 
 function observed(n: IronicNode): ObservedNode {
   const hash = n.extra?.[HASH_KEY];
-  return { name: n.name ?? n.uuid, uuid: n.uuid, provisionState: n.provision_state, powerState: n.power_state, ...(typeof hash === 'string' ? { hash } : {}) };
+  const recorded = n.extra?.[DEPLOYED_KEY];
+  return {
+    name: n.name ?? n.uuid,
+    uuid: n.uuid,
+    provisionState: n.provision_state,
+    powerState: n.power_state,
+    provisionUpdatedAt: n.provision_updated_at ?? null,
+    ...(typeof hash === 'string' ? { hash } : {}),
+    ...(typeof recorded === 'string' ? { recordedDeploy: recorded } : {}),
+  };
 }
 
 export class MetalPort implements MachinePort {
@@ -81,8 +91,12 @@ export class MetalPort implements MachinePort {
 
   async relabel(name: string, req: NodeRequests): Promise<void> {
     const n = await this.call<IronicNode>('GET', `/nodes/${encodeURIComponent(name)}?fields=extra`);
-    const keep = n.extra?.[HASH_KEY];
-    await this.call('PATCH', `/nodes/${encodeURIComponent(name)}`, [{ op: 'add', path: '/extra', value: { ...req.create.extra, ...(keep !== undefined ? { [HASH_KEY]: keep } : {}) } }]);
+    const keep = Object.fromEntries([HASH_KEY, DEPLOYED_KEY].filter((k) => n.extra?.[k] !== undefined).map((k) => [k, n.extra![k]]));
+    await this.call('PATCH', `/nodes/${encodeURIComponent(name)}`, [{ op: 'add', path: '/extra', value: { ...req.create.extra, ...keep } }]);
+  }
+
+  async markDeployed(name: string, at: string): Promise<void> {
+    await this.call('PATCH', `/nodes/${encodeURIComponent(name)}`, [{ op: 'add', path: `/extra/${DEPLOYED_KEY}`, value: at }]);
   }
 
   async lastError(name: string): Promise<string | null> {

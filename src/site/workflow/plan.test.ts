@@ -57,9 +57,11 @@ test('drift: a powered-off node and a stopped sandbox', () => {
   seen.nodes[0] = { ...seen.nodes[0], powerState: 'power off' };
   seen.replicas[1] = { ...seen.replicas[1], state: 'stopped' };
   seen.replicas.splice(3, 1);
+  // node-2 was rebuilt by hand after the workflow's deploy of it ended
+  seen.nodes[2] = { ...seen.nodes[2], recordedDeploy: '2026-12-07T10:00:00Z', provisionUpdatedAt: '2026-12-07T11:00:00Z' };
   assert.deepEqual(
     detectDrift(d, seen).map((x) => `${x.kind} ${x.name} ${x.problem}`),
-    ['node node-0 powered_off', 'workload lab-core-1/0 stopped', 'workload lab-app-0/1 missing'],
+    ['node node-0 powered_off', 'node node-2 changed', 'workload lab-core-1/0 stopped', 'workload lab-app-0/1 missing'],
   );
   // and the plan repairs both workloads
   assert.deepEqual(computePlan(d, seen).workloads.filter((w) => w.action !== 'none').map((w) => w.release), ['lab-core-1', 'lab-app-0']);

@@ -14,8 +14,10 @@ export interface ObservedNode {
   powerState: string | null;
   /** the design hash the last deploy wrote (extra.strata_site_hash) */
   hash?: string;
-  /** the hash of the instance_info metal holds, when recorded at deploy: a change by hand shows here */
-  deployedAt?: string | null;
+  /** when metal last moved its provision state */
+  provisionUpdatedAt?: string | null;
+  /** that time as the workflow recorded it when its deploy ended (extra.strata_site_deployed): a difference is a provision by hand */
+  recordedDeploy?: string;
 }
 
 export interface ObservedReplica {

@@ -18,6 +18,8 @@ export interface MachinePort {
   /** Writes labels onto the node (relabel_nodes). */
   relabel(name: string, req: NodeRequests): Promise<void>;
   lastError(name: string): Promise<string | null>;
+  /** Records the provision time a deploy of the workflow ended at. */
+  markDeployed(name: string, at: string): Promise<void>;
 }
 
 export interface ExecResult {

@@ -66,6 +66,7 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
   const deadline = Date.now() + ctx.nodeTimeoutMs;
   const forcedKey = `rebuilt:${name}`;
   let deploys = 0;
+  let manages = 0;
   let last = '';
   for (;;) {
     if (Date.now() > deadline) return `${name}: not active after ${Math.round(ctx.nodeTimeoutMs / 1000)} s (provision state ${last})`;
@@ -79,6 +80,10 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
     last = seen.provisionState;
     switch (seen.provisionState) {
       case 'enroll':
+        // a failed verify (the BMC unreachable, a wrong credential) leaves the node in enroll
+        if (manages >= 2) return `${name}: cannot be managed: ${(await ctx.machines.lastError(name)) ?? 'no reason given'}`;
+        if (manages > 0) await ctx.log(`${name}: verify failed (${(await ctx.machines.lastError(name)) ?? 'no reason given'}); trying again`);
+        manages++;
         await ctx.machines.provision(name, 'manage');
         break;
       case 'manageable':
@@ -105,6 +110,7 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
           await ctx.log(`${name}: powering on`);
           await ctx.machines.power(name, 'power on');
         }
+        if (seen.provisionUpdatedAt && seen.recordedDeploy !== seen.provisionUpdatedAt) await ctx.machines.markDeployed(name, seen.provisionUpdatedAt);
         return undefined;
       }
       case 'deploy failed':
@@ -212,7 +218,7 @@ async function waitReady(ctx: StepContext, w: WorkloadDesign): Promise<string | 
       if (bad < 0) return undefined;
       why = `health check of ${have[bad].id} exited ${results[bad].exit}: ${results[bad].output.trim().slice(-200)}`;
     } else why = diff;
-    if (Date.now() > deadline) return `${w.release}: not ready after ${Math.round(w.waitTimeoutMs / 1000)} s: ${why}`;
+    if (Date.now() > deadline) return `${w.release}: not ready after ${w.waitTimeoutMs / 1000} s: ${why}`;
     await sleep(ctx.pollMs, ctx.signal);
   }
 }

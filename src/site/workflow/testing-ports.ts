@@ -4,7 +4,7 @@
  * nodes fail their deploys, replicas are records. Not used outside tests.
  */
 import type { NodeRequests } from './drydock-mapping.js';
-import { HASH_KEY } from './drydock-mapping.js';
+import { DEPLOYED_KEY, HASH_KEY } from './drydock-mapping.js';
 import type { ReplicaSpec } from './armada-mapping.js';
 import type { ExecResult, MachinePort, WorkloadPort } from './ports.js';
 import type { ObservedNode, ObservedReplica } from './plan.js';
@@ -14,6 +14,8 @@ export class FakeMachines implements MachinePort {
   readonly failing = new Set<string>();
   readonly calls: string[] = [];
 
+  private clock = 0;
+
   constructor(private readonly deployMs = 30) {}
 
   async list() {
@@ -21,7 +23,16 @@ export class FakeMachines implements MachinePort {
   }
   private view(n: ObservedNode & { extra: Record<string, unknown> }): ObservedNode {
     const hash = n.extra[HASH_KEY];
-    return { name: n.name, uuid: n.uuid, provisionState: n.provisionState, powerState: n.powerState, ...(typeof hash === 'string' ? { hash } : {}) };
+    const recorded = n.extra[DEPLOYED_KEY];
+    return {
+      name: n.name,
+      uuid: n.uuid,
+      provisionState: n.provisionState,
+      powerState: n.powerState,
+      provisionUpdatedAt: n.provisionUpdatedAt ?? null,
+      ...(typeof hash === 'string' ? { hash } : {}),
+      ...(typeof recorded === 'string' ? { recordedDeploy: recorded } : {}),
+    };
   }
   async get(name: string) {
     const n = this.nodes.get(name);
@@ -40,6 +51,7 @@ export class FakeMachines implements MachinePort {
     const later = (state: string, power?: string) =>
       setTimeout(() => {
         n.provisionState = state;
+        n.provisionUpdatedAt = `t${++this.clock}`;
         if (power) n.powerState = power;
       }, this.deployMs).unref();
     if (target === 'manage') n.provisionState = 'manageable';
@@ -59,10 +71,14 @@ export class FakeMachines implements MachinePort {
   }
   async relabel(name: string, req: NodeRequests) {
     const n = this.nodes.get(name)!;
-    n.extra = { ...req.create.extra, [HASH_KEY]: n.extra[HASH_KEY] };
+    n.extra = { ...req.create.extra, [HASH_KEY]: n.extra[HASH_KEY], [DEPLOYED_KEY]: n.extra[DEPLOYED_KEY] };
   }
   async lastError(name: string) {
     return this.nodes.get(name)?.lastError ?? null;
+  }
+  async markDeployed(name: string, at: string) {
+    const n = this.nodes.get(name)!;
+    n.extra = { ...n.extra, [DEPLOYED_KEY]: at };
   }
 }
 
@@ -72,6 +88,8 @@ export class FakeWorkloads implements WorkloadPort {
   readonly removed: string[] = [];
   /** releases whose tests fail */
   readonly failingTests = new Set<string>();
+  /** releases whose health checks fail */
+  readonly failingHealth = new Set<string>();
   private n = 0;
 
   async list() {
@@ -89,7 +107,8 @@ export class FakeWorkloads implements WorkloadPort {
   }
   async exec(id: string, command: string[]): Promise<ExecResult> {
     const r = this.replicas.get(id)!;
-    const fail = this.failingTests.has(r.release) && command[0] !== 'true';
+    const health = command[0] === 'true';
+    const fail = health ? this.failingHealth.has(r.release) : this.failingTests.has(r.release);
     return { exit: fail ? 1 : 0, output: fail ? 'test failed\n' : '', timedOut: false };
   }
   output() {

@@ -52,12 +52,12 @@ async function drain(stream: Readable, onOutput: (text: string) => void): Promis
 }
 
 /**
- * How long one listing of the site's sandboxes is reused. Listing makes the
+ * How long one listing of the site's sandboxes is reused (2 s). Listing makes the
  * sandbox service reconcile every sandbox against /proc, which is what a
  * deploy of many workloads would otherwise spend its CPU on; what this
  * port itself starts and removes is applied to the reused list at once.
  */
-const LIST_TTL_MS = 500;
+const LIST_TTL_MS = 2000;
 
 export class SandboxWorkloads implements WorkloadPort {
   private readonly outputs = new Map<string, string>();
