@@ -12,12 +12,13 @@ import { gateRoutes } from './api/routes.js';
 import { zuulApi } from './api/zuul-api.js';
 import { gateMigrations } from './db/migrations.js';
 import { buildMachine, buildSetMachine } from './machines.js';
+import { nodeMachine, nodeRequestMachine } from './nodepool/states.js';
 import { GateService, gateOptions } from './service.js';
 
 export const gateModule: StrataModule = {
   name: 'gate',
   migrations: gateMigrations,
-  machines: [buildSetMachine.spec, buildMachine.spec],
+  machines: [buildSetMachine.spec, buildMachine.spec, nodeRequestMachine.spec, nodeMachine.spec],
   async create(ctx) {
     const options = gateOptions(ctx);
     const service = new GateService(ctx, options);

@@ -210,6 +210,19 @@ export function zuulApi(gate: GateService): FastifyPluginAsync {
       error: e.message, short_error: e.reason, severity: e.severity, name: e.code,
     })));
 
+    // Zuul's /nodes: what nodepool holds (Strata's nodepool: metal machines and quota slots), with the requests.
+    app.get<{ Params: { tenant: string } }>('/tenant/:tenant/nodes', async (req) => {
+      gate.scheduler(req.params.tenant);
+      const { nodes, requests } = gate.nodepool?.list() ?? { nodes: [], requests: [] };
+      return {
+        nodes: nodes.map((n) => ({
+          id: n.id, label: [n.label], connection_type: 'strata_agent', external_id: n.metal?.uuid ?? null, provider: n.metal ? 'strata-metal' : 'strata-sandbox',
+          state: n.state, state_time: n.stateTime / 1000, comment: n.error ?? null, build: n.build ?? null, hostname: n.metal?.name ?? null,
+        })),
+        requests: requests.map((r) => ({ id: r.id, build: r.build, labels: r.labels, state: r.state, nodes: r.nodes, created_time: r.createdAt / 1000, error: r.error ?? null })),
+      };
+    });
+
     // ---------------------------------------------------------- keys
     // zuul-client encrypt reads the project's public key here (a PEM document).
     app.get<{ Params: { tenant: string; '*': string } }>('/tenant/:tenant/key/*', async (req, reply) => {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Logger } from '../../core/index.js';
 import { isPlaybook, stepLabel, type AnsibleJob, type AnsibleSecret, type BuildResult, type FrozenJob, type JobStep } from '../model.js';
 import { AnsibleBuild } from './ansible/ansible-build.js';
+import type { NodePool } from '../nodepool/nodepool.js';
 import { ansibleVersion } from './ansible/playbook-runner.js';
 import type { ZuulItem } from './ansible/zuul-vars.js';
 import type { HoldCandidate } from '../api/autoholds.js';
@@ -87,6 +88,8 @@ export interface ExecutorOptions {
   runtimes: Record<string, BuildRuntime>;
   log: Logger;
   listener: ExecutorListener;
+  /** Nodepool: label quotas and metal machines for Ansible jobs' nodes. */
+  nodepool?: NodePool;
   /** Autohold: asked whether a failed build's nodes are kept. */
   hold?: NodeHolder;
   /** Decrypts secrets for the playbooks allowed them; without it a job with secrets is an ERROR. */
@@ -359,8 +362,10 @@ export class Executor {
             checkouts: projects.filter((p) => ws!.dirs[p.project]).map((p) => ({ ...p, commit: req.commits[p.project]?.[p.branch] ?? '', dir: ws!.dirs[p.project]! })),
             runtimes: this.opts.runtimes, userland: this.opts.nodeUserland ?? [], nodeEnv: { ...env, HOME: ws.root },
             ansibleVersion: await this.ansibleVersion(), secretValues: secrets.values, secrets: secrets.byAlias,
+            nodepool: this.opts.nodepool, signal,
           });
         } catch (err) {
+          if (signal.aborted) return { kind: 'done', result: 'ABORTED', message: signal.reason === CANCELLED ? 'cancelled' : 'executor stopped' };
           return { kind: 'retry', message: `the job's nodes failed to start: ${(err as Error).message}` };
         }
       }
