@@ -35,7 +35,7 @@ const post = (path: string, body: unknown, tok?: string) => fetch(`${f.server.ur
 });
 
 test('a queue of three: the status validates against what Zuul\'s web UI reads; promote reorders it and the merge order', async () => {
-  const changes = [];
+  const changes: Array<{ number: number }> = [];
   for (const n of [1, 2, 3]) changes.push(await f.change('org/a', { [`f${n}`]: `${n}\n` }, `Change ${n}`, { slow: { unit: 4 } }));
   for (const c of changes) await f.approve(c.number);
   await f.waitRunning(changes[2]!.number);
