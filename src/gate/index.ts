@@ -34,7 +34,7 @@ export const gateModule: StrataModule = {
     }
     ctx.services.provide('gate', service);
     return {
-      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }, { prefix: '/api', plugin: zuulApi(service) }],
+      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }, { prefix: '/api', plugin: zuulApi(service, { verify: (t) => ctx.tokens.verify(t), noauth: ctx.config.noauth }) }],
       start: () => service.start(),
       stop: () => service.stop(),
     };
