@@ -86,6 +86,22 @@ const A_FILES: Record<string, string> = {
     - command: id
       delegate_to: localhost
 `,
+  'playbooks/steal.yaml': `
+- hosts: all
+  tasks:
+    - copy:
+        src: /etc/hostname
+        dest: stolen
+`,
+  'playbooks/files/greeting.txt': 'from the repository\n',
+  'playbooks/own-files.yaml': `
+- hosts: all
+  tasks:
+    - copy:
+        src: greeting.txt
+        dest: copied.txt
+    - command: grep -q 'from the repository' copied.txt
+`,
   'playbooks/plugins/p.yaml': '- hosts: all\n  tasks: []\n',
   'playbooks/plugins/action_plugins/evil.py': '# runs on the executor\n',
 };
@@ -192,6 +208,11 @@ test('untrusted playbooks cannot run code on the executor; trusted ones can', as
   assert.match(log('u1'), /Executing local code is prohibited/);
   const trusted = await run('u2', { run: [pb('org/config', 'playbooks/local.yaml')] });
   assert.equal(trusted.result, 'SUCCESS', log('u2'));
+  const steal = await run('u4', { run: [pb('org/a', 'playbooks/steal.yaml')] });
+  assert.equal(steal.result, 'FAILURE');
+  assert.match(log('u4'), /Accessing files from outside the working dir .* is prohibited/);
+  const own = await run('u5', { run: [pb('org/a', 'playbooks/own-files.yaml')] });
+  assert.equal(own.result, 'SUCCESS', log('u5'));
   const plugins = await run('u3', { run: [pb('org/a', 'playbooks/plugins/p.yaml')] });
   assert.equal(plugins.result, 'ERROR');
   assert.match(log('u3'), /action_plugins found adjacent to playbook playbooks\/plugins\/p.yaml in untrusted project org\/a/);
