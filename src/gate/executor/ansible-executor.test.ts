@@ -93,6 +93,15 @@ const A_FILES: Record<string, string> = {
         src: /etc/hostname
         dest: stolen
 `,
+  'playbooks/drop.yaml': `
+- hosts: all
+  tasks:
+    - shell: echo planted > planted.txt
+    - fetch:
+        src: planted.txt
+        dest: /tmp/strata-planted-by-untrusted.txt
+        flat: true
+`,
   'playbooks/files/greeting.txt': 'from the repository\n',
   'playbooks/own-files.yaml': `
 - hosts: all
@@ -211,6 +220,10 @@ test('untrusted playbooks cannot run code on the executor; trusted ones can', as
   const steal = await run('u4', { run: [pb('org/a', 'playbooks/steal.yaml')] });
   assert.equal(steal.result, 'FAILURE');
   assert.match(log('u4'), /Accessing files from outside the working dir .* is prohibited/);
+  const drop = await run('u6', { run: [pb('org/a', 'playbooks/drop.yaml')] });
+  assert.equal(drop.result, 'FAILURE');
+  assert.match(log('u6'), /Writing files outside the working dir .* is prohibited/);
+  assert.equal(existsSync('/tmp/strata-planted-by-untrusted.txt'), false);
   const own = await run('u5', { run: [pb('org/a', 'playbooks/own-files.yaml')] });
   assert.equal(own.result, 'SUCCESS', log('u5'));
   const plugins = await run('u3', { run: [pb('org/a', 'playbooks/plugins/p.yaml')] });
