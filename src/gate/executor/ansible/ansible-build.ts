@@ -45,6 +45,8 @@ export interface AnsibleBuildSpec {
   nodepool?: NodePool;
   /** Cancels a wait for nodes. */
   signal: AbortSignal;
+  /** Checkouts at the branch tip of config projects the item changes: where their trusted playbooks come from. */
+  trustedDirs?: Record<string, string>;
 }
 
 export interface PlaybookRunSpec {
@@ -158,7 +160,7 @@ export class AnsibleBuild {
 
   async runPlaybook(r: PlaybookRunSpec): Promise<PlaybookOutcome> {
     const { step } = r;
-    const dir = this.checkoutOf(step.project);
+    const dir = (step.trusted ? this.spec.trustedDirs?.[step.project] : undefined) ?? this.checkoutOf(step.project);
     const file = dir ? path.join(dir, step.playbook) : undefined;
     if (!file || !existsSync(file)) {
       return { status: 'error', rc: null, results: null, error: `playbook ${step.playbook} not found in ${step.project}` };
