@@ -9,6 +9,7 @@ export const serverOptions: ServerOption[] = [
   { flags: '--gate-tenant-config <file>', description: "the gate's tenant configuration (Zuul's main.yaml); without it nothing is gated" },
   { flags: '--gate-git-root <dir>', description: 'where the local connection\'s repositories are: project org/a is DIR/org/a (default: DATA/gate/git)' },
   { flags: '--gate-executor-concurrency <n>', description: 'builds the executor runs at once (default 4)' },
+  { flags: '--gate-labels <file>', description: 'nodepool labels (YAML): quotas, metal pools deployed for jobs, min-ready (default: labels are sandbox classes without quota)' },
   { flags: '--gate-node-userland <dir>', description: "the /usr an Ansible node sandbox gets read-only for Python (default: the host's /usr; '' for none)" },
   { flags: '--gate-untrusted-runtime <class>', description: "the sandbox runtime class untrusted projects' jobs run in unless their nodeset label names another isolating one (default: default)" },
 ];

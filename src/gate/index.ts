@@ -12,12 +12,13 @@ import { gateRoutes } from './api/routes.js';
 import { zuulApi } from './api/zuul-api.js';
 import { gateMigrations } from './db/migrations.js';
 import { buildMachine, buildSetMachine } from './machines.js';
+import { nodeMachine, nodeRequestMachine } from './nodepool/states.js';
 import { GateService, gateOptions } from './service.js';
 
 export const gateModule: StrataModule = {
   name: 'gate',
   migrations: gateMigrations,
-  machines: [buildSetMachine.spec, buildMachine.spec],
+  machines: [buildSetMachine.spec, buildMachine.spec, nodeRequestMachine.spec, nodeMachine.spec],
   async create(ctx) {
     const options = gateOptions(ctx);
     const service = new GateService(ctx, options);
@@ -33,7 +34,7 @@ export const gateModule: StrataModule = {
     }
     ctx.services.provide('gate', service);
     return {
-      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }, { prefix: '/api', plugin: zuulApi(service) }],
+      mounts: [{ prefix: '/gate', plugin: gateRoutes(service) }, { prefix: '/api', plugin: zuulApi(service, { verify: (t) => ctx.tokens.verify(t), noauth: ctx.config.noauth }) }],
       start: () => service.start(),
       stop: () => service.stop(),
     };

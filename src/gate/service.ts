@@ -15,6 +15,12 @@ import type { DecryptedSecrets } from './executor/executor.js';
 import { decryptData } from './secrets/decrypt.js';
 import { ProjectKeys } from './secrets/project-keys.js';
 import { Autoholds } from './api/autoholds.js';
+import { parseLabels, type LabelSpec } from './nodepool/labels.js';
+import { NodePool } from './nodepool/nodepool.js';
+import type { MetalPools } from '../metal/index.js';
+
+/** metal's POOLS_SERVICE (named here so the gate loads none of metal's code). */
+const METAL_POOLS = 'metal.pools';
 import type { GateEvent } from './db/events.js';
 import { Merger, RepoCache } from './merger/index.js';
 import type { AnsibleSecret, Build } from './model.js';
@@ -33,6 +39,8 @@ export interface GateOptions {
   untrustedRuntime: string;
   /** The host's /usr (and /lib, /lib64 from it) an Ansible node sandbox gets read-only, for Python; null: none. */
   nodeUserland: string | null;
+  /** Nodepool labels (quotas, metal pools, min-ready); absent: labels are sandbox classes without quota. */
+  labels: LabelSpec[];
 }
 
 /** A Debian (merged-/usr) userland as an Ansible node's read-only mounts. */
@@ -55,7 +63,22 @@ export function gateOptions(ctx: ModuleContext): GateOptions {
     executorConcurrency: concurrency,
     untrustedRuntime: typeof o.gateUntrustedRuntime === 'string' ? o.gateUntrustedRuntime : 'default',
     nodeUserland: o.gateNodeUserland === '' ? null : path.resolve(typeof o.gateNodeUserland === 'string' ? o.gateNodeUserland : '/usr'),
+    labels: typeof o.gateLabels === 'string' ? readLabels(path.resolve(o.gateLabels)) : [],
   };
+}
+
+function readLabels(file: string): LabelSpec[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read the gate's labels ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseLabels(text, file);
+  } catch (err) {
+    throw new InvalidInputError(`invalid gate labels: ${(err as Error).message}`);
+  }
 }
 
 export function readTenantFile(file: string): TenantConfigFile {
@@ -98,12 +121,15 @@ export class GateService {
 
   readonly keys: ProjectKeys;
   readonly autoholds: Autoholds;
+  readonly nodepool?: NodePool;
   private tenantFile: TenantConfigFile | null = null;
 
   constructor(private readonly ctx: ModuleContext, readonly options: GateOptions) {
     this.log = ctx.log;
     this.keys = new ProjectKeys(ctx.store.db, ctx.secrets);
     this.autoholds = new Autoholds(ctx.store.db);
+    // The metal module (when it runs) provides the pools; asked for when a metal label is requested.
+    if (options.labels.length) this.nodepool = new NodePool(options.labels, () => ctx.services.maybe<MetalPools>(METAL_POOLS), ctx.log.child({ component: 'nodepool' }));
     const gateDir = path.join(ctx.config.dataDir, 'gate');
     this.events = new EventLog(ctx.store.db);
     this.repos = new RepoCache(options.gitRoot, path.join(gateDir, 'cache'));
@@ -121,6 +147,7 @@ export class GateService {
       nodeUserland: userlandMounts(options.nodeUserland),
       decryptSecrets: (secrets) => this.decryptSecrets(secrets),
       hold: (c, release) => this.autoholds.hold(c, release),
+      ...(this.nodepool ? { nodepool: this.nodepool } : {}),
       log: ctx.log.child({ component: 'executor' }),
       listener: {
         started: (id, time) => this.buildOwners.get(id)?.onBuildStarted(id, time),
@@ -221,12 +248,15 @@ export class GateService {
     const killed = this.executor.recover();
     if (killed.length) this.log.warn({ pids: killed }, 'killed build processes left by a previous run');
     for (const s of this.schedulers.values()) await s.start();
+    // min-ready machines deploy in the background.
+    void this.nodepool?.refill().catch((err) => this.log.warn({ err }, 'nodepool refill failed'));
   }
 
   async stop(): Promise<void> {
     for (const s of this.schedulers.values()) await s.stop();
     await this.executor.stop();
     await this.autoholds.releaseAll();
+    await this.nodepool?.stop();
   }
 
   /** The tenant file's authorization rules (admin-rules of a tenant name them). */

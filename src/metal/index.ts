@@ -15,10 +15,13 @@ import { DEFAULT_CONDUCTOR_OPTIONS } from './conductor/options.js';
 import { createDriverRegistry } from './drivers/index.js';
 import { baremetalApi, type Routes } from './api/index.js';
 import { createProvisioning } from './deploy/index.js';
+import { MetalPools } from './pools.js';
 
 export const METAL_API_PREFIX = '/baremetal';
 /** The name other modules (and later metal components) get the conductor by: `ctx.services.get<Conductor>(CONDUCTOR_SERVICE)`. */
 export const CONDUCTOR_SERVICE = 'metal.conductor';
+/** Pools of nodes by resource class, for other modules (the gate's metal labels): `ctx.services.maybe<MetalPools>(POOLS_SERVICE)`. */
+export const POOLS_SERVICE = 'metal.pools';
 
 /** What metal tells the accel module, when it runs (structural: metal imports no other module). */
 interface AccelHooks {
@@ -59,6 +62,7 @@ export const metal: StrataModule = {
     conductor = c;
     await c.init();
     ctx.services.provide(CONDUCTOR_SERVICE, c);
+    ctx.services.provide(POOLS_SERVICE, new MetalPools(c, ctx.store.db));
     return {
       mounts: [{ prefix: METAL_API_PREFIX, plugin: baremetalApi({ conductor: c, drivers, db: ctx.store.db, dialect: ctx.store.dialect, maxLimit: settings.maxLimit, prefix: METAL_API_PREFIX, onNodeDeleted: async (uuid, name) => void (await accel()?.retireHost(name ?? uuid)) }, extensions) }],
       async start() {
@@ -72,5 +76,6 @@ export const metal: StrataModule = {
 };
 
 export { Conductor } from './conductor/conductor.js';
+export { MetalPools, type ClaimedNode } from './pools.js';
 export type { ConductorOptions } from './conductor/options.js';
 export type { Routes as MetalApiRoutes, ApiDeps as MetalApiDeps } from './api/index.js';

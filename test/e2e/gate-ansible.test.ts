@@ -264,9 +264,26 @@ test('three changes gated with Ansible on sandbox nodes: a role of another proje
   }
 });
 
-test('POST_FAILURE, RETRY_LIMIT after attempts, TIMED_OUT', async () => {
+test('POST_FAILURE, RETRY_LIMIT after attempts, TIMED_OUT; an autohold keeps the failed build\'s nodes until deleted', async () => {
+  const hold = await f.json(['gate', 'autohold', '--project', 'org/a', '--job', 'post-broken', '--reason', 'look at the node']);
   const d = await f.change('org/a', { 'failures/x': 'x\n' }, 'Failures');
   await f.wait(600);
+  const [req] = await f.json(['gate', 'autohold-list']);
+  assert.equal(req.id, hold.id);
+  assert.equal(req.current_count, 1);
+  const held = req.nodes[0].nodes.map((n: any) => n.id);
+  assert.equal(held.length, 2, 'both nodes of the nodeset are held');
+  const alive = async () => {
+    const r = await (await api(f.server, '/sandbox/api/v1/sandboxes')).json() as any;
+    const list: any[] = Array.isArray(r) ? r : r.sandboxes ?? r.items ?? [];
+    return held.filter((id: string) => list.some((s) => s.id === id && s.state !== 'destroyed'));
+  };
+  assert.deepEqual(await alive(), held, 'the held sandboxes are still there after the build');
+  const other = await f.builds(['--change', String(d.number), '--pipeline', 'check']);
+  assert.match(await log(other.find((b: any) => b.job === 'post-broken').uuid), /nodes held by an autohold request/);
+  await f.cli(['gate', 'autohold-delete', hold.id]);
+  assert.deepEqual(await alive(), [], 'deleting the request releases them');
+
   const builds = await f.builds(['--change', String(d.number), '--pipeline', 'check']);
   const result = Object.fromEntries(builds.map((b: any) => [b.job, b.result]));
   assert.deepEqual(result, { 'post-broken': 'POST_FAILURE', 'pre-broken': 'RETRY_LIMIT', 'too-slow': 'TIMED_OUT' });

@@ -8,7 +8,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { api } from '../helpers/strata.js';
+import { readFrames } from '../../src/gate/api/console-stream.js';
 import { checkZuulStatus } from '../../src/gate/testing/zuul-web-shape.js';
 import { GateFixture } from './gate-helpers.js';
 
@@ -35,7 +38,7 @@ const post = (path: string, body: unknown, tok?: string) => fetch(`${f.server.ur
 });
 
 test('a queue of three: the status validates against what Zuul\'s web UI reads; promote reorders it and the merge order', async () => {
-  const changes = [];
+  const changes: Array<{ number: number }> = [];
   for (const n of [1, 2, 3]) changes.push(await f.change('org/a', { [`f${n}`]: `${n}\n` }, `Change ${n}`, { slow: { unit: 4 } }));
   for (const c of changes) await f.approve(c.number);
   await f.waitRunning(changes[2]!.number);
@@ -141,4 +144,50 @@ test('read endpoints: tenants, builds, build, buildsets, jobs, job, projects, pr
   assert.deepEqual((await get('/api/tenant/example/pipelines')).map((p: any) => p.name), ['check', 'gate', 'post']);
   assert.deepEqual(await get('/api/tenant/example/config-errors'), []);
   assert.equal((await fetch(`${f.server.url}/api/tenants`)).status, 401, 'a token is needed');
+});
+
+/** A minimal WebSocket client (Node 20 has none built in): masked text frames out, frames in until close. */
+function consoleStream(uuid: string, tok = f.server.token): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL('/api/tenant/example/console-stream', f.server.url);
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: {
+      connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), authorization: `Bearer ${tok}`,
+    } });
+    req.on('response', (res) => resolve({ status: res.statusCode ?? 0, text: '' }));
+    req.on('error', reject);
+    req.on('upgrade', (res, socket) => {
+      const body = Buffer.from(JSON.stringify({ uuid, logfile: 'console.log' }));
+      const mask = randomBytes(4);
+      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | body.length]), mask, Buffer.from(body.map((b, i) => b ^ mask[i % 4]!))]));
+      let buf: Buffer = Buffer.alloc(0);
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        const { frames, rest } = readFrames(buf);
+        buf = rest;
+        for (const fr of frames) {
+          if (fr.opcode === 1) text += fr.payload.toString();
+          if (fr.opcode === 8) {
+            socket.destroy();
+            resolve({ status: res.statusCode ?? 0, text: text + (fr.payload.length > 2 ? `[close: ${fr.payload.subarray(2)}]` : '') });
+          }
+        }
+      });
+    });
+    req.end();
+  });
+}
+
+test('console-stream: a running build\'s console over a WebSocket, live until it ends; a token is needed', async () => {
+  const c = await f.change('org/a', { w: 'w\n' }, 'Streamed', { slow: { unit: 2 } });
+  await f.approve(c.number);
+  const running = await f.waitRunning(c.number);
+  const streamed = await consoleStream(running.uuid);
+  assert.equal(streamed.status, 101);
+  assert.match(streamed.text, /unit of \d+,1 on/);
+  assert.match(streamed.text, /Result: SUCCESS\n$/);
+  const gone = await consoleStream('nope');
+  assert.match(gone.text, /\[close: build nope not found\]/);
+  assert.equal((await consoleStream(running.uuid, 'not-a-token')).status, 401);
+  await f.wait(120);
 });

@@ -6,13 +6,12 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { canSeeProject, coreErrorHandler, InvalidInputError, NotFoundError, type Principal } from '../../core/index.js';
 import { checkConfig, type CheckResult } from '../config/index.js';
 import type { BuildRecord } from '../db/state-store.js';
 import type { Account } from '../model.js';
 import type { GateService } from '../service.js';
+import { openLogStream } from './log-stream.js';
 
 const Params = Type.Object({ number: Type.String({ pattern: '^[0-9]{1,9}$' }) });
 const BuildParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$' }) });
@@ -214,40 +213,10 @@ export function checkView(r: CheckResult, from?: string, to?: string) {
 
 /** The log file; while the build runs, what it writes next too, until it ends. */
 function streamLog(gate: GateService, b: BuildRecord, req: FastifyRequest, reply: FastifyReply, follow: boolean) {
-  const file = gate.executor.logPath(b.id);
-  const active = gate.executor.isActive(b.id);
-  if (!existsSync(file) && !active) throw new NotFoundError(`build ${b.id} has no log${b.start_time === null ? ' (it never started)' : ''}`);
+  const opened = openLogStream(gate, b.id, follow);
+  if (!opened) throw new NotFoundError(`build ${b.id} has no log${b.start_time === null ? ' (it never started)' : ''}`);
   reply.header('content-type', 'text/plain; charset=utf-8');
-  if (!follow || !active) return reply.send(existsSync(file) ? createReadStream(file) : '');
-  const out = new PassThrough();
-  // Subscribe, then note the file's size in the same tick: the executor writes
-  // each chunk to the file before handing it to followers, so the file up to
-  // that size plus every chunk from now on is the whole log, exactly once.
-  const live: Buffer[] = [];
-  let replaying = true;
-  let ended = false;
-  const unsubscribe = gate.executor.follow(b.id, (chunk) => {
-    if (chunk === null) ended = true;
-    else if (replaying) live.push(chunk);
-    else out.write(chunk);
-    if (ended && !replaying) out.end();
-  });
-  if (!unsubscribe) return reply.send(createReadStream(file));
-  const size = existsSync(file) ? statSync(file).size : 0;
-  req.raw.on('close', () => unsubscribe());
-  const finish = () => {
-    for (const c of live) out.write(c);
-    live.length = 0;
-    replaying = false;
-    if (ended) out.end();
-  };
-  if (size === 0) finish();
-  else {
-    const head = createReadStream(file, { start: 0, end: size - 1 });
-    head.on('data', (d) => out.write(d));
-    head.on('error', () => finish());
-    head.on('end', finish);
-  }
-  return reply.send(out);
+  req.raw.on('close', () => opened.stop());
+  return reply.send(opened.stream);
 }
 

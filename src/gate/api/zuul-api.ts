@@ -8,7 +8,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { coreErrorHandler, InvalidInputError, NotFoundError } from '../../core/index.js';
+import { coreErrorHandler, InvalidInputError, NotFoundError, type Principal } from '../../core/index.js';
+import { attachConsoleStream } from './console-stream.js';
 import type { JobVariant } from '../config/index.js';
 import type { BuildRecord } from '../db/state-store.js';
 import type { GateService } from '../service.js';
@@ -108,9 +109,10 @@ function jobVariant(v: JobVariant) {
   };
 }
 
-export function zuulApi(gate: GateService): FastifyPluginAsync {
+export function zuulApi(gate: GateService, auth: { verify(token: string): Promise<Principal | null>; noauth: boolean }): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.setErrorHandler(coreErrorHandler);
+    attachConsoleStream(app.server, gate, (t) => auth.verify(t), auth.noauth);
 
     const layoutOf = (tenant: string) => {
       const layout = gate.scheduler(tenant).currentLayout;
@@ -125,6 +127,10 @@ export function zuulApi(gate: GateService): FastifyPluginAsync {
     const visible = (req: FastifyRequest, project: string) => canSeeGateProject(req.principal, project);
 
     app.get('/info', async () => ({ info: { capabilities: { job_history: true, auth: { realms: {}, default_realm: null } }, websocket_url: null, stats: { url: null } } }));
+    // Zuul's web UI asks for the stream at this path; a plain GET gets told to upgrade.
+    app.get('/tenant/:tenant/console-stream', async () => {
+      throw new InvalidInputError('console-stream is a WebSocket: upgrade, then send {"uuid": BUILD, "logfile": "console.log"}');
+    });
 
     app.get('/tenants', async () => [...gate.schedulers.entries()].map(([name, s]) => ({
       name, projects: s.currentLayout?.tenant.projects.length ?? 0, queue: s.itemCount(),
@@ -209,6 +215,19 @@ export function zuulApi(gate: GateService): FastifyPluginAsync {
       source_context: e.location?.project ? { project: e.location.project, branch: e.location.branch, path: e.location.path } : null,
       error: e.message, short_error: e.reason, severity: e.severity, name: e.code,
     })));
+
+    // Zuul's /nodes: what nodepool holds (Strata's nodepool: metal machines and quota slots), with the requests.
+    app.get<{ Params: { tenant: string } }>('/tenant/:tenant/nodes', async (req) => {
+      gate.scheduler(req.params.tenant);
+      const { nodes, requests } = gate.nodepool?.list() ?? { nodes: [], requests: [] };
+      return {
+        nodes: nodes.map((n) => ({
+          id: n.id, label: [n.label], connection_type: 'strata_agent', external_id: n.metal?.uuid ?? null, provider: n.metal ? 'strata-metal' : 'strata-sandbox',
+          state: n.state, state_time: n.stateTime / 1000, comment: n.error ?? null, build: n.build ?? null, hostname: n.metal?.name ?? null,
+        })),
+        requests: requests.map((r) => ({ id: r.id, build: r.build, labels: r.labels, state: r.state, nodes: r.nodes, created_time: r.createdAt / 1000, error: r.error ?? null })),
+      };
+    });
 
     // ---------------------------------------------------------- keys
     // zuul-client encrypt reads the project's public key here (a PEM document).

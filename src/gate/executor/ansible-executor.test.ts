@@ -12,7 +12,7 @@ import { silentLogger } from '../../core/index.js';
 import { requireCommand } from '../../../test/helpers/strata.js';
 import { TestRepos } from '../testing/repos.js';
 import { makeJob } from '../scheduler/simulation.js';
-import { RepoCache, type Commits } from '../merger/index.js';
+import { git, RepoCache, type Commits } from '../merger/index.js';
 import { Executor, type BuildOutcome } from './executor.js';
 import { ProcessRuntime } from './process-runtime.js';
 import type { AnsibleJob, FrozenJob, PlaybookStep } from '../model.js';
@@ -85,6 +85,31 @@ const A_FILES: Record<string, string> = {
   tasks:
     - command: id
       delegate_to: localhost
+`,
+  'playbooks/steal.yaml': `
+- hosts: all
+  tasks:
+    - copy:
+        src: /etc/hostname
+        dest: stolen
+`,
+  'playbooks/drop.yaml': `
+- hosts: all
+  tasks:
+    - shell: echo planted > planted.txt
+    - fetch:
+        src: planted.txt
+        dest: /tmp/strata-planted-by-untrusted.txt
+        flat: true
+`,
+  'playbooks/files/greeting.txt': 'from the repository\n',
+  'playbooks/own-files.yaml': `
+- hosts: all
+  tasks:
+    - copy:
+        src: greeting.txt
+        dest: copied.txt
+    - command: grep -q 'from the repository' copied.txt
 `,
   'playbooks/plugins/p.yaml': '- hosts: all\n  tasks: []\n',
   'playbooks/plugins/action_plugins/evil.py': '# runs on the executor\n',
@@ -192,6 +217,15 @@ test('untrusted playbooks cannot run code on the executor; trusted ones can', as
   assert.match(log('u1'), /Executing local code is prohibited/);
   const trusted = await run('u2', { run: [pb('org/config', 'playbooks/local.yaml')] });
   assert.equal(trusted.result, 'SUCCESS', log('u2'));
+  const steal = await run('u4', { run: [pb('org/a', 'playbooks/steal.yaml')] });
+  assert.equal(steal.result, 'FAILURE');
+  assert.match(log('u4'), /Accessing files from outside the working dir .* is prohibited/);
+  const drop = await run('u6', { run: [pb('org/a', 'playbooks/drop.yaml')] });
+  assert.equal(drop.result, 'FAILURE');
+  assert.match(log('u6'), /Writing files outside the working dir .* is prohibited/);
+  assert.equal(existsSync('/tmp/strata-planted-by-untrusted.txt'), false);
+  const own = await run('u5', { run: [pb('org/a', 'playbooks/own-files.yaml')] });
+  assert.equal(own.result, 'SUCCESS', log('u5'));
   const plugins = await run('u3', { run: [pb('org/a', 'playbooks/plugins/p.yaml')] });
   assert.equal(plugins.result, 'ERROR');
   assert.match(log('u3'), /action_plugins found adjacent to playbook playbooks\/plugins\/p.yaml in untrusted project org\/a/);
@@ -202,4 +236,25 @@ test('a missing playbook is an ERROR naming it; nothing is left in the work root
   assert.equal(out.result, 'ERROR');
   assert.match(out.message ?? '', /playbook playbooks\/nope.yaml not found in org\/a/);
   assert.equal(existsSync(path.join(executor.buildLogDir('m1'), 'job-output.txt')), true);
+});
+
+test('a trusted playbook runs from its branch tip, never from the item\'s speculative change to it; an untrusted one from the change', async () => {
+  const spec = await repos.commit('org/config', { 'playbooks/pre.yaml': '- hosts: all\n  tasks:\n    - debug: {msg: "speculative trusted edit"}\n' }, 'edit a trusted playbook');
+  const specA = await repos.commit('org/a', { 'playbooks/local.yaml': '- hosts: all\n  tasks:\n    - debug: {msg: "speculative untrusted edit"}\n' }, 'edit an untrusted playbook');
+  for (const [p, sha] of [['org/config', spec], ['org/a', specA]] as const) await git(['-C', repos.dir(p), 'update-ref', 'refs/heads/side', sha]);
+  await executor['opts'].repos.update('org/config');
+  await executor['opts'].repos.update('org/a');
+  const saved = commits;
+  commits = { ...saved, 'org/config': { main: spec }, 'org/a': { main: specA } };
+  try {
+    const out = await run('tr1', { preRun: [pb('org/config', 'playbooks/pre.yaml')], run: [pb('org/a', 'playbooks/local.yaml')] });
+    const text = log('tr1');
+    assert.equal(out.result, 'SUCCESS', text);
+    assert.doesNotMatch(text, /speculative trusted edit/);
+    assert.match(text, /write a log on the node/, 'the tip\'s version of the trusted playbook ran');
+    assert.match(text, /speculative untrusted edit/);
+    assert.match(text, /trusted playbooks of org\/config run from the branch tip/);
+  } finally {
+    commits = saved;
+  }
 });

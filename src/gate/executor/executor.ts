@@ -14,10 +14,11 @@ import path from 'node:path';
 import type { Logger } from '../../core/index.js';
 import { isPlaybook, stepLabel, type AnsibleJob, type AnsibleSecret, type BuildResult, type FrozenJob, type JobStep } from '../model.js';
 import { AnsibleBuild } from './ansible/ansible-build.js';
+import type { NodePool } from '../nodepool/nodepool.js';
 import { ansibleVersion } from './ansible/playbook-runner.js';
 import type { ZuulItem } from './ansible/zuul-vars.js';
 import type { HoldCandidate } from '../api/autoholds.js';
-import type { Commits, RepoCache } from '../merger/index.js';
+import { resolveCommit, type Commits, type RepoCache } from '../merger/index.js';
 import { killOrphans, MARKER_VAR } from './orphans.js';
 import { Semaphores } from './semaphores.js';
 import type { BuildRuntime, RuntimeSession, StepResult } from './runtime.js';
@@ -87,6 +88,8 @@ export interface ExecutorOptions {
   runtimes: Record<string, BuildRuntime>;
   log: Logger;
   listener: ExecutorListener;
+  /** Nodepool: label quotas and metal machines for Ansible jobs' nodes. */
+  nodepool?: NodePool;
   /** Autohold: asked whether a failed build's nodes are kept. */
   hold?: NodeHolder;
   /** Decrypts secrets for the playbooks allowed them; without it a job with secrets is an ERROR. */
@@ -317,6 +320,7 @@ export class Executor {
     const root = path.join(this.opts.workRoot, req.buildId);
     const ansible = job.ansible;
     let ws: Workspace | undefined;
+    let trusted: Workspace | undefined;
     let session: RuntimeSession | undefined;
     let nodes: AnsibleBuild | undefined;
     const signal = run.abort.signal;
@@ -341,6 +345,27 @@ export class Executor {
           return { kind: 'retry', message: `runtime ${runtime.name} failed to start: ${(err as Error).message}` };
         }
       }
+      // Trusted playbooks never run speculatively (as Zuul): a config project
+      // the item changes is checked out again at its branch tip for them.
+      const trustedDirs: Record<string, string> = {};
+      if (ansible) {
+        try {
+          const tips: Commits = {};
+          const steps = [...job.preRun, ...job.run, ...job.postRun, ...job.cleanupRun].filter(isPlaybook).filter((x) => x.trusted);
+          for (const st of steps) {
+            const tip = await resolveCommit(this.opts.repos.cachePath(st.project), `refs/remotes/origin/${st.branch}`);
+            if (tip && tip !== req.commits[st.project]?.[st.branch]) (tips[st.project] ??= {})[st.branch] = tip;
+          }
+          const list = Object.entries(tips).flatMap(([project, bs]) => Object.keys(bs).map((branch) => ({ project, branch })));
+          if (list.length) {
+            trusted = await prepareWorkspace(this.opts.repos, path.join(root, 'trusted'), list, tips, (p) => path.join('src', ansible.canonicalNames[p] ?? p));
+            Object.assign(trustedDirs, trusted.dirs);
+            note(`trusted playbooks of ${Object.keys(trustedDirs).join(', ')} run from the branch tip, not the item's change`);
+          }
+        } catch (err) {
+          return { kind: 'retry', message: `preparing the trusted checkouts failed: ${(err as Error).message}` };
+        }
+      }
       if (ansible) {
         let secrets: DecryptedSecrets = { byAlias: {}, values: [] };
         if (ansible.secrets.length) {
@@ -359,8 +384,10 @@ export class Executor {
             checkouts: projects.filter((p) => ws!.dirs[p.project]).map((p) => ({ ...p, commit: req.commits[p.project]?.[p.branch] ?? '', dir: ws!.dirs[p.project]! })),
             runtimes: this.opts.runtimes, userland: this.opts.nodeUserland ?? [], nodeEnv: { ...env, HOME: ws.root },
             ansibleVersion: await this.ansibleVersion(), secretValues: secrets.values, secrets: secrets.byAlias,
+            nodepool: this.opts.nodepool, signal, trustedDirs,
           });
         } catch (err) {
+          if (signal.aborted) return { kind: 'done', result: 'ABORTED', message: signal.reason === CANCELLED ? 'cancelled' : 'executor stopped' };
           return { kind: 'retry', message: `the job's nodes failed to start: ${(err as Error).message}` };
         }
       }
@@ -462,6 +489,7 @@ export class Executor {
       await session?.close().catch(() => undefined);
       const cleanup = async () => {
         if (ws) await removeWorkspace(this.opts.repos, ws).catch((err) => this.opts.log.warn({ err }, 'removing a workspace failed'));
+        if (trusted) await removeWorkspace(this.opts.repos, trusted).catch(() => undefined);
         rmSync(root, { recursive: true, force: true });
       };
       if (nodes) {

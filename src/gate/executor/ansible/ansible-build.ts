@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AnsibleJob, FrozenJob, PlaybookStep, RequiredProject } from '../../model.js';
 import type { BuildRuntime, RuntimeSession } from '../runtime.js';
+import type { Grant, NodePool } from '../../nodepool/nodepool.js';
 import { NodeBridge, type BridgeNode } from './node-bridge.js';
 import { runPlaybook, type PlaybookOutcome } from './playbook-runner.js';
 import { findExecutorPlugins, roleDirs } from './restrictions.js';
@@ -40,6 +41,12 @@ export interface AnsibleBuildSpec {
   secretValues: string[];
   /** Decrypted secrets by alias, for the playbooks allowed them. */
   secrets: Record<string, { project: string; data: unknown }>;
+  /** Nodepool: quotas and metal machines per label; without it every label is a runtime class without quota. */
+  nodepool?: NodePool;
+  /** Cancels a wait for nodes. */
+  signal: AbortSignal;
+  /** Checkouts at the branch tip of config projects the item changes: where their trusted playbooks come from. */
+  trustedDirs?: Record<string, string>;
 }
 
 export interface PlaybookRunSpec {
@@ -65,6 +72,7 @@ export class AnsibleBuild {
     readonly logRoot: string,
     private readonly inventory: string,
     private readonly extraVars: string,
+    private readonly grant?: Grant,
   ) {}
 
   /** Each node: its first name and its session's id (the sandbox id where it is one). */
@@ -88,10 +96,20 @@ export class AnsibleBuild {
     // Sockets have a short path limit: the bridge lives in a private temporary directory.
     const bridgeDir = mkdtempSync(path.join(tmpdir(), 'strata-nb-'));
     let bridge: NodeBridge | undefined;
+    let grant: Grant | undefined;
+    const extra: Record<string, Record<string, unknown>> = {};
     try {
-      for (const node of spec.job.ansible.nodes) {
-        const runtime = spec.runtimes[node.runtime];
-        if (!runtime) throw new Error(`node ${node.name.join(',')}: no runtime "${node.runtime}" (known: ${Object.keys(spec.runtimes).join(', ')})`);
+      if (spec.nodepool && spec.job.ansible.nodes.length) {
+        grant = await spec.nodepool.request(spec.buildId, spec.job.ansible.nodes.map((n) => n.label), spec.signal);
+      }
+      for (const [i, node] of spec.job.ansible.nodes.entries()) {
+        const label = spec.nodepool?.spec(node.label);
+        const granted = grant?.nodes[i];
+        // A metal node: the job runs in a sandbox of the label's class on the machine deployed for it.
+        const runtimeName = label?.metalPool ? label.runtime : node.runtime;
+        if (granted?.metal) for (const n of node.name) extra[n] = { provider: 'strata-metal', external_id: granted.metal.uuid, host_id: granted.metal.name, metal_pool: label!.metalPool };
+        const runtime = spec.runtimes[runtimeName];
+        if (!runtime) throw new Error(`node ${node.name.join(',')}: no runtime "${runtimeName}" (known: ${Object.keys(spec.runtimes).join(', ')})`);
         const session = await runtime.open({ buildId: `${spec.buildId}-${node.name[0]}`, workspace: home, env: spec.nodeEnv, labels: [node.label], mounts: spec.userland,
           // The home of the node's user (root), so that ansible_user_dir/src_dir is the checkout, as after Zuul's prepare-workspace.
           workspaceTarget: '/root' });
@@ -105,6 +123,7 @@ export class AnsibleBuild {
       bridge = await NodeBridge.listen(path.join(bridgeDir, 'bridge.sock'), nodes);
     } catch (err) {
       for (const s of sessions.values()) await s.close().catch(() => undefined);
+      if (grant) await spec.nodepool!.release(grant).catch(() => undefined);
       rmSync(bridgeDir, { recursive: true, force: true });
       throw err;
     }
@@ -114,10 +133,10 @@ export class AnsibleBuild {
       items: spec.items, checkouts: spec.checkouts, attempt: spec.attempt,
       workRoot: work, srcRoot: path.join(home, 'src'), logRoot, inventoryFile: inventory, ansibleVersion: spec.ansibleVersion,
     };
-    writeFileSync(inventory, JSON.stringify(buildInventory(ctx, nodeIds), null, 2));
+    writeFileSync(inventory, JSON.stringify(buildInventory(ctx, nodeIds, extra), null, 2));
     const extraVars = path.join(work, 'extra-vars.json');
     writeFileSync(extraVars, JSON.stringify(spec.job.ansible.extraVars));
-    return new AnsibleBuild(spec, sessions, bridge, bridgeDir, work, logRoot, inventory, extraVars);
+    return new AnsibleBuild(spec, sessions, bridge, bridgeDir, work, logRoot, inventory, extraVars, grant);
   }
 
   private redactions?: string[];
@@ -141,7 +160,7 @@ export class AnsibleBuild {
 
   async runPlaybook(r: PlaybookRunSpec): Promise<PlaybookOutcome> {
     const { step } = r;
-    const dir = this.checkoutOf(step.project);
+    const dir = (step.trusted ? this.spec.trustedDirs?.[step.project] : undefined) ?? this.checkoutOf(step.project);
     const file = dir ? path.join(dir, step.playbook) : undefined;
     if (!file || !existsSync(file)) {
       return { status: 'error', rc: null, results: null, error: `playbook ${step.playbook} not found in ${step.project}` };
@@ -184,5 +203,6 @@ export class AnsibleBuild {
     await this.bridge.close().catch(() => undefined);
     rmSync(this.bridgeDir, { recursive: true, force: true });
     for (const s of this.sessions.values()) await s.close().catch(() => undefined);
+    if (this.grant) await this.spec.nodepool!.release(this.grant).catch(() => undefined);
   }
 }

@@ -87,6 +87,7 @@ export function runPlaybook(spec: PlaybookSpec): Promise<PlaybookOutcome> {
     STRATA_NODE_BRIDGE: spec.bridgeSocket,
     STRATA_JOB_OUTPUT_JSON: jsonOut,
     STRATA_WORK_ROOT: spec.workRoot,
+    ...(spec.trusted ? {} : { STRATA_RESTRICT_TO: spec.workRoot }),
   };
   const results = (): Record<string, unknown> | null => {
     try {

@@ -128,7 +128,7 @@ export function nodepoolVars(node: { label: string; runtime: string }, id: strin
  * hosts, group-vars on the nodeset's groups. Zuul reserves `zuul` and
  * `nodepool`; the configuration already refuses them as job variables.
  */
-export function buildInventory(ctx: VarsContext, nodeIds: Record<string, string>): Record<string, unknown> {
+export function buildInventory(ctx: VarsContext, nodeIds: Record<string, string>, nodepoolExtra: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
   const { ansible } = ctx.job;
   const hosts: Record<string, Record<string, unknown>> = {};
   for (const node of ansible.nodes) {
@@ -138,7 +138,7 @@ export function buildInventory(ctx: VarsContext, nodeIds: Record<string, string>
         ansible_host: name,
         ansible_connection: 'strata_agent',
         ansible_python_interpreter: '/usr/bin/python3',
-        nodepool: nodepoolVars(node, nodeIds[name] ?? name),
+        nodepool: { ...nodepoolVars(node, nodeIds[name] ?? name), ...(nodepoolExtra[name] ?? {}) },
       };
     }
   }

@@ -26,6 +26,7 @@ options:
 
 import base64
 import json
+import os
 import shlex
 import socket
 
@@ -89,6 +90,10 @@ class Connection(ConnectionBase):
 
     def fetch_file(self, in_path, out_path):
         super(Connection, self).fetch_file(in_path, out_path)
+        # An untrusted playbook writes on the executor only inside the build's directory.
+        work = os.environ.get('STRATA_RESTRICT_TO')
+        if work and not (os.path.realpath(out_path) + '/').startswith(os.path.realpath(work) + '/'):
+            raise AnsibleError('Writing files outside the working dir %s is prohibited' % work)
         rc, out, err = self._exec('cat %s' % shlex.quote(in_path))
         if rc != 0:
             raise AnsibleError('failed to fetch %s: %s' % (in_path, err.decode(errors='replace')))

@@ -63,6 +63,17 @@ def _patch():
         return plugin
     loader.lookup_loader.get = lookup_get
 
+    # copy, template, script, unarchive, include_vars… find their local files through _find_needle.
+    from ansible.plugins.action import ActionBase
+    find = ActionBase._find_needle
+
+    def find_needle(self, dirname, needle):
+        path = find(self, dirname, needle)
+        if not (os.path.realpath(path) + '/').startswith(work + '/'):
+            raise AnsibleError('Accessing files from outside the working dir %s is prohibited' % work)
+        return path
+    ActionBase._find_needle = find_needle
+
     cget = loader.connection_loader.get
 
     def connection_get(name, *args, **kwargs):
