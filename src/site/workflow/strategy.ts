@@ -11,7 +11,7 @@
  * - A node already handled by an earlier group is not deployed again, but
  *   still counts for the later group's criteria, as in Shipyard.
  */
-import type { GroupDesign, GroupSelector, NodeDesign } from './design.js';
+import type { GroupDesign, GroupSelector, NodeDesign } from './design-types.js';
 
 export function selectorMatches(s: GroupSelector, n: NodeDesign): boolean {
   if (s.nodeNames.length && !s.nodeNames.includes(n.name)) return false;
