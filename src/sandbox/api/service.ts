@@ -388,7 +388,7 @@ export class SandboxService {
 
   private view(rec: SandboxRecord, caller: Principal): SandboxView {
     const live = this.live.get(rec.id);
-    const info = live && !live.destroying && live.sandbox.state !== 'stopped' ? live.sandbox.info() : undefined;
+    const info = live && !live.destroying && live.sandbox.state !== 'stopped' ? live.sandbox.info({ hostPids: caller.role === 'admin' }) : undefined;
     return {
       id: rec.id,
       project: rec.project,

@@ -144,8 +144,9 @@ export class Sandbox {
       });
   }
 
-  info(): SandboxInfo {
-    const live = this.stateValue === 'running' || this.stateValue === 'failed';
+  /** What the sandbox is; `hostPids: false` skips the walk of /proc the pids cost (a listing does not need them). */
+  info(opts: { hostPids?: boolean } = {}): SandboxInfo {
+    const live = (this.stateValue === 'running' || this.stateValue === 'failed') && opts.hostPids !== false;
     return {
       id: this.id,
       runtime: this.parts.runtime.name,
