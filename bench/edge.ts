@@ -1,7 +1,7 @@
 /**
  * What a fleet costs:
  *
- *   node --import tsx bench/edge.ts [--subclouds 1000] [--interval 5] [--cycles 4] [--idle-seconds 300] [--json]
+ *   node --import tsx bench/edge.ts [--subclouds 1000] [--interval 5] [--cycles 4] [--idle-seconds 300] [--only audit|idle] [--json]
  *
  *  - audit: one system controller (`strata server --edge-role controller`,
  *    every module, its own process) auditing N simulated subclouds. The
@@ -36,6 +36,7 @@ const INTERVAL = Number(opt('--interval', '5'));
 const CYCLES = Number(opt('--cycles', '4'));
 const IDLE_S = Number(opt('--idle-seconds', '300'));
 const JSON_OUT = args.includes('--json');
+const ONLY = opt('--only', '');
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,8 +141,8 @@ async function idleBench() {
   return { seconds: wall, cpuPercentOfCore: (100 * cpu) / wall, rssMiB: mem.rss, peakMiB: mem.peak };
 }
 
-const audit = await auditBench();
-const idle = await idleBench();
+const audit = ONLY === 'idle' ? undefined : await auditBench();
+const idle = ONLY === 'audit' ? undefined : await idleBench();
 if (JSON_OUT) {
   process.stdout.write(JSON.stringify({ audit, idle }, null, 2) + '\n');
 } else {
@@ -150,14 +151,22 @@ if (JSON_OUT) {
     table(
       ['measure', 'value', 'target'],
       [
-        [`audit cycle, ${audit.subclouds} subclouds (median)`, `${f(audit.cycleMedianS)} s`, '< 30 s'],
-        ['audit cycle (slowest)', `${f(audit.cycleMaxS)} s`, ''],
-        ['subclouds online', `${audit.online}/${audit.subclouds}`, 'all'],
-        ['controller CPU per cycle', `${f(audit.cpuPerCycleS)} s`, ''],
-        ['controller CPU at a 30 s period', `${f(100 * audit.coreShareAt30s, 1)} % of a core`, '< 50 %'],
-        ['controller RSS (peak)', `${f(audit.rssMiB, 0)} MiB (${f(audit.peakMiB, 0)})`, ''],
-        [`idle subcloud CPU (${f(idle.seconds, 0)} s)`, `${f(idle.cpuPercentOfCore, 3)} % of a core`, '< 0.5 %'],
-        ['idle subcloud RSS (peak)', `${f(idle.rssMiB, 0)} MiB (${f(idle.peakMiB, 0)})`, '< 100 MiB'],
+        ...(audit
+          ? [
+              [`audit cycle, ${audit.subclouds} subclouds (median)`, `${f(audit.cycleMedianS)} s`, '< 30 s'],
+              ['audit cycle (slowest)', `${f(audit.cycleMaxS)} s`, ''],
+              ['subclouds online', `${audit.online}/${audit.subclouds}`, 'all'],
+              ['controller CPU per cycle', `${f(audit.cpuPerCycleS)} s`, ''],
+              ['controller CPU at a 30 s period', `${f(100 * audit.coreShareAt30s, 1)} % of a core`, '< 50 %'],
+              ['controller RSS (peak)', `${f(audit.rssMiB, 0)} MiB (${f(audit.peakMiB, 0)})`, ''],
+            ]
+          : []),
+        ...(idle
+          ? [
+              [`idle subcloud CPU (${f(idle.seconds, 0)} s)`, `${f(idle.cpuPercentOfCore, 3)} % of a core`, '< 0.5 %'],
+              ['idle subcloud RSS (peak)', `${f(idle.rssMiB, 0)} MiB (${f(idle.peakMiB, 0)})`, '< 100 MiB'],
+            ]
+          : []),
       ],
     ) + '\n',
   );
