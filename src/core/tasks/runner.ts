@@ -70,7 +70,7 @@ export class TaskRunner {
     this.concurrency = opts.concurrency ?? 32;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 250;
-    this.idlePollMs = Math.max(this.pollMs, opts.idlePollMs ?? 5000);
+    this.idlePollMs = Math.max(this.pollMs, opts.idlePollMs ?? 2000);
     this.log = opts.log.child({ component: 'tasks' });
   }
 

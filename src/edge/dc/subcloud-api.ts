@@ -41,7 +41,8 @@ const Hashed = Type.Object(
 );
 const SiteRevision = Type.Object(
   {
-    controller_revision: Type.Integer({ minimum: 1 }),
+    // 0: the controller has no fleet revision (the bucket is emptied).
+    controller_revision: Type.Integer({ minimum: 0 }),
     mode: Type.Union([Type.Literal('apply'), Type.Literal('store')]),
     documents: Type.Array(
       Type.Object({ schema: Type.String({ minLength: 1, maxLength: 255 }), metadata: Type.Object({}, { additionalProperties: true }), data: Type.Unknown() }, { additionalProperties: false }),

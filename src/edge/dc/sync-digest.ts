@@ -2,12 +2,14 @@
  * What "in sync" means for each endpoint type: the same digest on both
  * sides. For `identity`, the controller's tokens (their stored hashes,
  * roles, projects, expiry and revocation) against the copies the subcloud
- * holds from it; its own local tokens are not part of it.
+ * holds from it; its own local tokens are not part of it. For `platform`,
+ * the documents of the controller's newest revision tagged `fleet` against
+ * the subcloud's `fleet` bucket (fleet-site.ts).
  */
 import { createHash } from 'node:crypto';
 import type { HashedToken } from '../../core/index.js';
 
-export const ENDPOINT_TYPES = ['identity'] as const;
+export const ENDPOINT_TYPES = ['identity', 'platform'] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 export type SyncStatus = 'in-sync' | 'out-of-sync' | 'unknown';
 
