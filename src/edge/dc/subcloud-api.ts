@@ -11,10 +11,11 @@ import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { coreErrorHandler, FM_SERVICE, type HashedToken, type Services, type TokenService } from '../../core/index.js';
+import { coreErrorHandler, FM_SERVICE, InvalidInputError, type HashedToken, type Services, type TokenService } from '../../core/index.js';
 import { identityDigest } from './sync-digest.js';
 import { localFleetDigest, storeFleetDocuments } from './fleet-site.js';
 import type { SiteRevisionBody } from './peer.js';
+import { copyIn, decodeMeta, heldDigest, pruneCopies } from './fleet-images.js';
 import type { AlarmCounts } from './audit-step.js';
 
 export const EDGE_API_PREFIX = '/edge/v1';
@@ -51,6 +52,8 @@ const SiteRevision = Type.Object(
   },
   { additionalProperties: false },
 );
+const KeepBody = Type.Object({ keep: Type.Array(Type.String({ pattern: '^[0-9a-f-]{36}$' }), { maxItems: 100_000 }) }, { additionalProperties: false });
+const UuidParam = Type.Object({ uuid: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 const IdentityBody = Type.Object({ tokens: Type.Array(Hashed, { maxItems: 100_000 }) }, { additionalProperties: false });
 
 /** The controller's tokens this server holds (those it was sent), as stored. */
@@ -68,7 +71,24 @@ export function subcloudApi(deps: { db: Kysely<any>; tokens: TokenService; servi
       const fm = deps.services.maybe<{ summary(): Promise<AlarmCounts> }>(FM_SERVICE);
       const held = await syncedTokens(deps.db, deps.tokens);
       const platform = await localFleetDigest(deps.services);
-      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests: { identity: identityDigest(held), ...(platform === undefined ? {} : { platform }) } };
+      const images = await heldDigest(deps.db, deps.services);
+      const digests = { identity: identityDigest(held), ...(platform === undefined ? {} : { platform }), ...(images === undefined ? {} : { images }) };
+      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests };
+    });
+
+    // Images: the set to keep (others the controller sent are dropped), then each copy's bytes.
+    app.put<{ Body: { keep: string[] } }>('/sync/images', { schema: { body: KeepBody }, config: { role: 'admin' } }, async (req) => {
+      const held = await pruneCopies(deps.db, deps.services, req.body.keep);
+      const images = await heldDigest(deps.db, deps.services);
+      return { held, digests: images === undefined ? {} : { images } };
+    });
+    app.register(async (raw) => {
+      raw.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+      raw.put<{ Params: { uuid: string } }>('/sync/images/:uuid', { schema: { params: UuidParam }, bodyLimit: 8 * 1024 * 1024 * 1024, config: { role: 'admin' } }, async (req) => {
+        const m = decodeMeta(req.headers['x-strata-image']);
+        if (m.uuid !== req.params.uuid) throw new InvalidInputError(`x-strata-image names image ${m.uuid}, the path ${req.params.uuid}`);
+        return copyIn(deps.db, deps.services, m, req.body as NodeJS.ReadableStream);
+      });
     });
 
     // The controller's fleet revision: stored in the `fleet` bucket (platform sync) or applied (a strategy step).
