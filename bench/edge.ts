@@ -1,7 +1,7 @@
 /**
  * What a fleet costs:
  *
- *   node --import tsx bench/edge.ts [--subclouds 1000] [--interval 5] [--cycles 4] [--idle-seconds 300] [--only audit|idle] [--json]
+ *   node --import tsx bench/edge.ts [--subclouds 1000] [--interval 5] [--cycles 4] [--idle-seconds 300] [--only audit|idle] [--warmup 30] [--json]
  *
  *  - audit: one system controller (`strata server --edge-role controller`,
  *    every module, its own process) auditing N simulated subclouds. The
@@ -37,6 +37,7 @@ const CYCLES = Number(opt('--cycles', '4'));
 const IDLE_S = Number(opt('--idle-seconds', '300'));
 const JSON_OUT = args.includes('--json');
 const ONLY = opt('--only', '');
+const WARMUP_S = Number(opt('--warmup', '30'));
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,7 +131,8 @@ async function auditBench() {
 async function idleBench() {
   const s = await server([]);
   log(`one idle subcloud (every module) for ${IDLE_S} s…`);
-  await sleep(5000); // start-up work (migrations, first periodic runs) is not idling
+  // Start-up is not idling: migrations, first periodic runs, and V8 collecting start-up's garbage some 20-30 s in.
+  await sleep(WARMUP_S * 1000);
   const cpu0 = cpuSeconds(s.proc.pid!);
   const t0 = performance.now();
   await sleep(IDLE_S * 1000);
