@@ -39,7 +39,8 @@ export interface RunningServer {
   tasks: TaskRunner;
   /** Set on the first start of a data directory: where the admin token was written. */
   adminTokenFile?: string;
-  close(): Promise<void>;
+  /** Stops; with `drainMs`, stops listening first and lets running tasks finish (a handover to another release). */
+  close(opts?: { drainMs?: number }): Promise<void>;
 }
 
 export const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -114,7 +115,13 @@ export async function startServer(
       services,
       tasks: runner,
       adminTokenFile,
-      async close() {
+      async close(opts: { drainMs?: number } = {}) {
+        if (opts.drainMs !== undefined) {
+          // No new connections (the successor binds the address once this process is gone); idle keep-alives closed.
+          started.app.server.close();
+          started.app.server.closeIdleConnections();
+          await started.runner.drain(opts.drainMs);
+        }
         await started.runner.stop();
         for (const i of [...instances].reverse()) await i.stop?.().catch((err) => log.error({ err }, 'module stop failed'));
         await started.app.close();

@@ -104,6 +104,21 @@ export class TaskRunner {
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
+  /**
+   * Stops claiming and lets the running handlers finish (up to `timeoutMs`),
+   * then stops: what is still running goes back to pending at once, for the
+   * next runner to claim without waiting for a lease (a handover).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const deadline = Date.now() + timeoutMs;
+    while (this.settled.size > 0 && Date.now() < deadline) await Promise.race([Promise.all([...this.settled]), new Promise((r) => setTimeout(r, 100).unref())]);
+    for (const ctl of this.running.values()) ctl.abort(new StrataError('runner stopping', { code: 'shutdown' }));
+    await Promise.race([Promise.all([...this.settled]), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
   async enqueue<P>(t: NewTask<P>, trx?: Transaction<any>): Promise<Task<P>> {
     const task = await this.tasks.enqueue(t, trx);
     if (!trx) this.wake();

@@ -9,6 +9,8 @@ import type { EndpointType } from './sync-digest.js';
 
 export interface AuditReply {
   version: string;
+  /** The directory of the release the subcloud runs (docs/edge-updates.md). */
+  release?: string;
   alarms: AlarmCounts | null;
   digests: Partial<Record<EndpointType, string>>;
 }
@@ -57,6 +59,8 @@ export const peer = {
   audit: (endpoint: string, token: string, timeoutMs: number) => call<AuditReply>(endpoint, token, 'GET', '/audit', undefined, timeoutMs),
   syncIdentity: (endpoint: string, token: string, tokens: HashedToken[], timeoutMs: number) =>
     call<{ digests: Partial<Record<EndpointType, string>> }>(endpoint, token, 'PUT', '/sync/identity', { tokens }, timeoutMs),
+  startRelease: (endpoint: string, token: string, release: string, timeoutMs: number) =>
+    call<{ from: string; to: string; unchanged?: boolean }>(endpoint, token, 'POST', '/release', { release }, timeoutMs),
   syncImages: (endpoint: string, token: string, keep: string[], timeoutMs: number) =>
     call<{ held: Record<string, string | null>; digests: Partial<Record<EndpointType, string>> }>(endpoint, token, 'PUT', '/sync/images', { keep }, timeoutMs),
   putImage: (endpoint: string, token: string, uuid: string, meta: string, stream: ReadableStream<Uint8Array>, timeoutMs: number) =>

@@ -8,10 +8,11 @@
  * each subcloud's Keystone and sysinv instead.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { coreErrorHandler, FM_SERVICE, InvalidInputError, type HashedToken, type Services, type TokenService } from '../../core/index.js';
+import { ConflictError, coreErrorHandler, FM_SERVICE, InvalidInputError, type HashedToken, type Services, type TokenService } from '../../core/index.js';
 import { identityDigest } from './sync-digest.js';
 import { localFleetDigest, storeFleetDocuments } from './fleet-site.js';
 import type { SiteRevisionBody } from './peer.js';
@@ -19,6 +20,9 @@ import { copyIn, decodeMeta, heldDigest, pruneCopies } from './fleet-images.js';
 import type { AlarmCounts } from './audit-step.js';
 
 export const EDGE_API_PREFIX = '/edge/v1';
+/** The release this server runs: the directory its code was installed in (docs/edge-updates.md). */
+export const RELEASE = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/+$/, '');
+export const HANDOVER_SERVICE = 'server.handover';
 export const VERSION = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version as string;
 
 interface SyncedTable {
@@ -52,6 +56,7 @@ const SiteRevision = Type.Object(
   },
   { additionalProperties: false },
 );
+const ReleaseBody = Type.Object({ release: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 const KeepBody = Type.Object({ keep: Type.Array(Type.String({ pattern: '^[0-9a-f-]{36}$' }), { maxItems: 100_000 }) }, { additionalProperties: false });
 const UuidParam = Type.Object({ uuid: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 const IdentityBody = Type.Object({ tokens: Type.Array(Hashed, { maxItems: 100_000 }) }, { additionalProperties: false });
@@ -73,7 +78,17 @@ export function subcloudApi(deps: { db: Kysely<any>; tokens: TokenService; servi
       const platform = await localFleetDigest(deps.services);
       const images = await heldDigest(deps.db, deps.services);
       const digests = { identity: identityDigest(held), ...(platform === undefined ? {} : { platform }), ...(images === undefined ? {} : { images }) };
-      return { version: VERSION, role: deps.role, alarms: fm ? await fm.summary() : null, digests };
+      return { version: VERSION, release: RELEASE, role: deps.role, alarms: fm ? await fm.summary() : null, digests };
+    });
+
+    // A release handover (a `release` strategy step): only a server run by `strata server` offers it.
+    app.post<{ Body: { release: string } }>('/release', { schema: { body: ReleaseBody }, config: { role: 'admin' } }, async (req, reply) => {
+      const target = req.body.release.replace(/\/+$/, '');
+      if (target === RELEASE) return { from: RELEASE, to: RELEASE, unchanged: true };
+      const handover = deps.services.maybe<(release: string) => Promise<{ from: string; to: string }>>(HANDOVER_SERVICE);
+      if (!handover) throw new ConflictError('this server cannot hand over to another release (it was not started by `strata server`)');
+      const out = await handover(target);
+      return reply.status(202).send(out);
     });
 
     // Images: the set to keep (others the controller sent are dropped), then each copy's bytes.
