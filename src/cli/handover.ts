@@ -4,11 +4,14 @@
  * another release's directory. It stops listening, lets its running tasks
  * finish (they are otherwise handed over at once, not after a lease), stops
  * its modules and store, starts the successor detached (its output in
- * `<data>/handover.log`) and exits. The edge module offers it to the
- * controller as `POST /edge/v1/release`.
+ * `<data>/handover.log`) and waits, holding nothing, until the successor
+ * listens (its pid in endpoint.json); then it exits. A successor that dies
+ * first is replaced by this release started again, so a broken release
+ * never leaves the subcloud without a server. The edge module offers the
+ * handover to the controller as `POST /edge/v1/release`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ConflictError, InvalidInputError } from '../core/errors.js';
 
@@ -31,10 +34,29 @@ export function releaseHandover(opts: { root: string; dataDir: string; port: num
       opts.info(`handing over to release ${release}`);
       await opts.close({ drainMs: 30_000 }).catch(() => undefined);
       const out = openSync(join(opts.dataDir, 'handover.log'), 'a', 0o600);
-      const child = spawn(process.execPath, [main, ...process.argv.slice(2)], { cwd: release, detached: true, stdio: ['ignore', out, out], env: process.env });
+      const launch = (entry: string, cwd: string) => spawn(process.execPath, [entry, ...process.argv.slice(2)], { cwd, detached: true, stdio: ['ignore', out, out], env: process.env });
+      const child = launch(main, release);
+      const listening = await new Promise<boolean>((resolve) => {
+        child.once('exit', () => resolve(false));
+        const poll = setInterval(() => {
+          if (listeningPid(opts.dataDir) === child.pid) (clearInterval(poll), resolve(true));
+        }, 100);
+      });
+      if (!listening) {
+        opts.info(`release ${release} did not start (see ${join(opts.dataDir, 'handover.log')}): starting ${opts.root} again`);
+        launch(process.argv[1]!, process.cwd()).unref();
+      }
       child.unref();
       process.exit(0);
     }, 100).unref();
     return { from: opts.root, to: release };
   };
+}
+
+function listeningPid(dataDir: string): number | undefined {
+  try {
+    return Number(JSON.parse(readFileSync(join(dataDir, 'endpoint.json'), 'utf8')).pid);
+  } catch {
+    return undefined;
+  }
 }

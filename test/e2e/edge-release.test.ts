@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO, startServer, strata, type StrataServer } from '../helpers/strata.js';
@@ -127,6 +127,32 @@ test('a release strategy hands the subcloud over from build A to build B; a node
   });
   assert.equal(n.provision_state, 'active', `the deploy in flight completed (last error: ${n.last_error})`);
   await until('online on B', async () => (await cli(['subcloud', 'show', 'edge1']))['availability-status'] === 'online');
+});
+
+test('a release that does not start: the subcloud comes back on the release it ran', async () => {
+  const broken = mkdtempSync(join(tmpdir(), 'strata-release-broken-'));
+  try {
+    mkdirSync(join(broken, 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(broken, 'dist', 'cli', 'main.js'), 'process.exit(3);\n');
+    cpSync(join(REPO, 'package.json'), join(broken, 'package.json'));
+    symlinkSync(join(REPO, 'node_modules'), join(broken, 'node_modules'));
+    const pid = subPid();
+    const h = { authorization: `Bearer ${sub!.token}`, 'content-type': 'application/json' };
+    const r = await fetch(`${sub!.url}/edge/v1/release`, { method: 'POST', headers: h, body: JSON.stringify({ release: broken }) });
+    assert.equal(r.status, 202, await r.clone().text());
+    const back = await until('answering again', async () => {
+      if (subPid() === pid) return undefined;
+      return (await (await fetch(`${sub!.url}/edge/v1/audit`, { headers: h })).json()) as any;
+    });
+    assert.equal(back.release, releaseB, 'still release B');
+    assert.match(readFileSync(join(sub!.dir, 'handover.log'), 'utf8'), /did not start/);
+    // Bad input is refused before anything stops.
+    const bad = await fetch(`${sub!.url}/edge/v1/release`, { method: 'POST', headers: h, body: JSON.stringify({ release: '/nonexistent' }) });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /not an installed release/);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });
 
 test('a sandbox loop never stops across the update', { todo: 'needs the sandbox supervisors wired into the sandbox service (issue 9): server A still destroys its sandboxes when it stops' }, async () => {
