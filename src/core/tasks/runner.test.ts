@@ -85,6 +85,42 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await runner.stop();
     });
 
+    test('drain lets a running task finish, claims nothing new, and hands a task that outlasts it straight back', async () => {
+      const store = await stores[kind]();
+      const runner = runnerOn(store, 60_000);
+      const started: string[] = [];
+      runner.register<{ ms: number }>('work', {
+        run: async ({ task, signal }) => {
+          started.push(task.id);
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, task.payload.ms);
+            signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+          });
+          return 'done';
+        },
+      });
+      runner.start();
+      const quick = await runner.enqueue({ kind: 'work', payload: { ms: 200 } });
+      const slow = await runner.enqueue({ kind: 'work', payload: { ms: 10_000 } });
+      while (started.length < 2) await new Promise((r) => setTimeout(r, 10));
+      const t0 = Date.now();
+      await runner.drain(600);
+      assert.ok(Date.now() - t0 < 3000);
+      const late = await new TaskStore(store).enqueue({ kind: 'work', payload: { ms: 1 } });
+      assert.equal((await runner.tasks.get(quick.id)).state, 'succeeded', 'the running task finished');
+      const back = await runner.tasks.get(slow.id);
+      assert.equal(back.state, 'pending', 'the one that outlasted the drain is pending again, no lease to wait for');
+      assert.equal(back.owner, null);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await runner.tasks.get(late.id)).state, 'pending', 'nothing new claimed');
+      // The successor takes it at once, not after the 60 s lease.
+      const next = runnerOn(store, 60_000);
+      next.register('work', { run: async () => 'resumed' });
+      next.start();
+      assert.equal((await next.wait(slow.id, 3000)).state, 'succeeded');
+      await next.stop();
+    });
+
     test('two runners on one store never run the same task twice', async () => {
       const store = await stores[kind]();
       const seen: string[] = [];
