@@ -45,9 +45,10 @@ export interface RunningServer {
   /**
    * Stops the server. With `handover`, work that can outlive it is left
    * running for the next server on this data directory to take over
-   * (supervised sandboxes; in-flight deploys resume through takeover).
+   * (supervised sandboxes; in-flight deploys resume through takeover); with
+   * `drainMs`, it stops listening first and lets running tasks finish.
    */
-  close(opts?: StopOptions): Promise<void>;
+  close(opts?: StopOptions & { drainMs?: number }): Promise<void>;
 }
 
 export const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -124,7 +125,13 @@ export async function startServer(
       services,
       tasks: runner,
       adminTokenFile,
-      async close(opts: StopOptions = {}) {
+      async close(opts: StopOptions & { drainMs?: number } = {}) {
+        if (opts.drainMs !== undefined) {
+          // No new connections (the successor binds the address once this process is gone); idle keep-alives closed.
+          started.app.server.close();
+          started.app.server.closeIdleConnections();
+          await started.runner.drain(opts.drainMs);
+        }
         await started.runner.stop();
         for (const i of [...instances].reverse()) await i.stop?.(opts).catch((err) => log.error({ err }, 'module stop failed'));
         await started.app.close();

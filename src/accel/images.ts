@@ -133,6 +133,32 @@ export class ImageStore {
     }
   }
 
+  /**
+   * A copy of another server's image under the same uuid and metadata (the
+   * edge `images` sync): an existing copy with the same checksum is kept,
+   * a different one replaced; the bytes must hash to `sha256`.
+   */
+  async copyIn(meta: Pick<Image, 'uuid' | 'name' | 'sha256' | 'bitstreamId' | 'functionId' | 'vendor' | 'project'>, body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): Promise<{ image: Image; written: boolean }> {
+    if (!meta.sha256 || !SHA256.test(meta.sha256)) throw new InvalidInputError('an image copy needs its sha256 (64 lower-case hex digits)');
+    const cur = await this.get(meta.uuid).catch(() => undefined);
+    if (cur?.status === 'active' && cur.sha256 === meta.sha256) {
+      for await (const _ of body as AsyncIterable<Uint8Array>) void _; // drain: the bytes are already here
+      return { image: cur, written: false };
+    }
+    if (cur) await this.remove(meta.uuid);
+    const now = Date.now();
+    await this.db
+      .insertInto('accel_images')
+      .values({ uuid: meta.uuid, name: meta.name, status: 'queued', size: null, sha256: null, expected_sha256: meta.sha256, bitstream_id: meta.bitstreamId, function_id: meta.functionId, vendor: meta.vendor, project: meta.project, created_at: now, updated_at: now })
+      .execute();
+    try {
+      return { image: await this.upload(meta.uuid, body), written: true };
+    } catch (err) {
+      await this.db.deleteFrom('accel_images').where('uuid', '=', meta.uuid).where('status', '=', 'queued').execute();
+      throw err;
+    }
+  }
+
   /** The path of an active image whose bytes still hash to what was stored; throws saying why not. */
   async verified(uuid: string): Promise<{ image: Image; path: string }> {
     const image = await this.get(uuid);

@@ -37,6 +37,9 @@ export function registerServerCommand(program: Command, moduleOptions: ServerOpt
           .filter(Boolean)
           .join('\n'),
       );
+      const { releaseHandover, HANDOVER_SERVICE } = await import('./handover.js');
+      const { PACKAGE_ROOT } = await import('../core/cli/index.js');
+      server.services.provide(HANDOVER_SERVICE, releaseHandover({ root: PACKAGE_ROOT, dataDir: config.dataDir, port: config.listen.port, close: (o) => server.close(o), info: (m) => ctx.info(m) }));
       let closing = false;
       const shutdown = async (signal: string, handover = false) => {
         if (closing) return;

@@ -48,7 +48,7 @@ export const edgeModule: StrataModule = {
     const subclouds = new Subclouds(ctx.store.db, ctx.secrets);
     // An audit call waits at most half a period (and 10 s): a slow subcloud must not stretch the cycle.
     const auditor = new Auditor(
-      { subclouds, tokens: ctx.tokens, tasks: ctx.tasks, faults: fm, log: ctx.log.child({ component: 'audit' }) },
+      { subclouds, tokens: ctx.tokens, tasks: ctx.tasks, faults: fm, log: ctx.log.child({ component: 'audit' }), services: ctx.services },
       { intervalMs: o.auditIntervalMs, concurrency: o.auditConcurrency, timeoutMs: Math.min(10_000, Math.max(200, o.auditIntervalMs / 2)) },
     );
     ctx.services.provide('edge.subclouds', subclouds);

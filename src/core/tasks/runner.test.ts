@@ -54,6 +54,73 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(failures, ['BMC unreachable']);
     });
 
+    test('idle, the runner waits for what is due instead of polling: a retry runs at its time, a foreign enqueue within the idle bound', async () => {
+      const store = await stores[kind]();
+      const tasks = new TaskStore(store);
+      let claims = 0;
+      const claim = tasks.claim.bind(tasks);
+      tasks.claim = (...a) => (claims++, claim(...a));
+      const runner = new TaskRunner(tasks, { leaseMs: 5000, pollMs: 20, idlePollMs: 400, log: silentLogger() });
+      const runs: number[] = [];
+      runner.register('later', {
+        run: async ({ task }) => {
+          runs.push(Date.now());
+          if (task.attempts === 1) throw new RetryTaskError('not yet', 250);
+          return 'ok';
+        },
+      });
+      runner.start();
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.ok(claims <= 5, `${claims} claims in 1 s of idling (a 20 ms poll would make 50)`);
+      const t = await runner.enqueue({ kind: 'later', payload: {} });
+      const done = await runner.wait(t.id, 5000);
+      assert.equal(done.state, 'succeeded');
+      const gap = runs[1]! - runs[0]!;
+      assert.ok(gap >= 250 && gap < 380, `the retry ran ${gap} ms after the failure (due at 250 ms)`);
+      // Enqueued behind this runner's back (another process): seen within the idle bound.
+      const other = await new TaskStore(store).enqueue({ kind: 'later', payload: {}, maxAttempts: 1 });
+      const t0 = Date.now();
+      await runner.wait(other.id, 5000);
+      assert.ok(Date.now() - t0 < 1000, `a foreign enqueue was seen after ${Date.now() - t0} ms`);
+      await runner.stop();
+    });
+
+    test('drain lets a running task finish, claims nothing new, and hands a task that outlasts it straight back', async () => {
+      const store = await stores[kind]();
+      const runner = runnerOn(store, 60_000);
+      const started: string[] = [];
+      runner.register<{ ms: number }>('work', {
+        run: async ({ task, signal }) => {
+          started.push(task.id);
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, task.payload.ms);
+            signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+          });
+          return 'done';
+        },
+      });
+      runner.start();
+      const quick = await runner.enqueue({ kind: 'work', payload: { ms: 200 } });
+      const slow = await runner.enqueue({ kind: 'work', payload: { ms: 10_000 } });
+      while (started.length < 2) await new Promise((r) => setTimeout(r, 10));
+      const t0 = Date.now();
+      await runner.drain(600);
+      assert.ok(Date.now() - t0 < 3000);
+      const late = await new TaskStore(store).enqueue({ kind: 'work', payload: { ms: 1 } });
+      assert.equal((await runner.tasks.get(quick.id)).state, 'succeeded', 'the running task finished');
+      const back = await runner.tasks.get(slow.id);
+      assert.equal(back.state, 'pending', 'the one that outlasted the drain is pending again, no lease to wait for');
+      assert.equal(back.owner, null);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await runner.tasks.get(late.id)).state, 'pending', 'nothing new claimed');
+      // The successor takes it at once, not after the 60 s lease.
+      const next = runnerOn(store, 60_000);
+      next.register('work', { run: async () => 'resumed' });
+      next.start();
+      assert.equal((await next.wait(slow.id, 3000)).state, 'succeeded');
+      await next.stop();
+    });
+
     test('two runners on one store never run the same task twice', async () => {
       const store = await stores[kind]();
       const seen: string[] = [];

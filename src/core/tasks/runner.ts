@@ -27,7 +27,15 @@ export interface RunnerOptions {
   owner?: string;
   concurrency?: number;
   leaseMs?: number;
+  /** Between polls while there is work about. */
   pollMs?: number;
+  /**
+   * The longest wait between polls when nothing is runnable: local enqueues
+   * and finished tasks wake the runner at once, and a retry's or a lease's
+   * due time is waited for exactly, so this only bounds how late a task
+   * enqueued by another process on the same store is seen.
+   */
+  idlePollMs?: number;
   log: Logger;
 }
 
@@ -47,9 +55,11 @@ export class TaskRunner {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly idlePollMs: number;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private wokenWhilePolling = false;
   private stopped = true;
   private readonly failedListeners: ((task: Task, error: string) => void)[] = [];
   private readonly succeededListeners: ((task: Task) => void)[] = [];
@@ -60,6 +70,7 @@ export class TaskRunner {
     this.concurrency = opts.concurrency ?? 32;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 250;
+    this.idlePollMs = Math.max(this.pollMs, opts.idlePollMs ?? 2000);
     this.log = opts.log.child({ component: 'tasks' });
   }
 
@@ -93,6 +104,21 @@ export class TaskRunner {
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
+  /**
+   * Stops claiming and lets the running handlers finish (up to `timeoutMs`),
+   * then stops: what is still running goes back to pending at once, for the
+   * next runner to claim without waiting for a lease (a handover).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const deadline = Date.now() + timeoutMs;
+    while (this.settled.size > 0 && Date.now() < deadline) await Promise.race([Promise.all([...this.settled]), new Promise((r) => setTimeout(r, 100).unref())]);
+    for (const ctl of this.running.values()) ctl.abort(new StrataError('runner stopping', { code: 'shutdown' }));
+    await Promise.race([Promise.all([...this.settled]), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
   async enqueue<P>(t: NewTask<P>, trx?: Transaction<any>): Promise<Task<P>> {
     const task = await this.tasks.enqueue(t, trx);
     if (!trx) this.wake();
@@ -101,7 +127,9 @@ export class TaskRunner {
 
   /** Polls now rather than at the next tick (after a local enqueue or commit). */
   wake(): void {
-    if (!this.stopped) this.schedule(0);
+    if (this.stopped) return;
+    if (this.polling) this.wokenWhilePolling = true;
+    else this.schedule(0);
   }
 
   /** Resolves with the task once it has finished (any final state). */
@@ -124,15 +152,23 @@ export class TaskRunner {
   private async poll(): Promise<void> {
     if (this.stopped || this.polling) return;
     this.polling = true;
+    this.wokenWhilePolling = false;
+    let delay = this.pollMs;
     try {
       const free = this.concurrency - this.running.size;
-      const claimed = await this.tasks.claim(this.owner, [...this.handlers.keys()], free, this.leaseMs);
+      const kinds = [...this.handlers.keys()];
+      const claimed = await this.tasks.claim(this.owner, kinds, free, this.leaseMs);
       for (const { task, takeover } of claimed) this.launch(task, takeover);
+      // Fewer than asked for: nothing else is runnable now, so sleep until the next retry or lease is due (idle: no polling to speak of).
+      if (claimed.length < free) {
+        const due = await this.tasks.nextDue(kinds);
+        delay = due === undefined ? this.idlePollMs : Math.min(this.idlePollMs, Math.max(this.pollMs, due - Date.now() + 5));
+      }
     } catch (err) {
       this.log.error({ err }, 'claiming tasks failed');
     } finally {
       this.polling = false;
-      if (!this.stopped) this.schedule(this.pollMs);
+      if (!this.stopped) this.schedule(this.wokenWhilePolling ? 0 : delay);
     }
   }
 

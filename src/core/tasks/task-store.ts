@@ -103,6 +103,22 @@ export class TaskStore {
     return claimed;
   }
 
+  /** When the earliest task of these kinds becomes claimable (a retry's time, a lease running out); undefined when none will. */
+  async nextDue(kinds: string[]): Promise<number | undefined> {
+    if (kinds.length === 0) return undefined;
+    const row = await this.db
+      .selectFrom('tasks')
+      .select((eb: any) => [
+        eb.fn.min(eb.case().when('state', 'in', m.sources('claim')).then(eb.ref('run_after')).end()).as('pending'),
+        eb.fn.min(eb.case().when('state', 'in', m.sources('takeover')).then(eb.ref('lease_expires_at')).end()).as('lease'),
+      ])
+      .where('kind', 'in', kinds)
+      .where('state', 'in', [...new Set([...m.sources('claim'), ...m.sources('takeover')])])
+      .executeTakeFirst();
+    const times = [row?.pending, row?.lease].filter((t) => t !== null && t !== undefined).map(Number);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
   /** Extends the lease; false when the task is no longer ours (taken over, finished elsewhere). */
   async renew(id: string, owner: string, leaseMs: number): Promise<{ ours: boolean; cancelRequested: boolean }> {
     const now = Date.now();

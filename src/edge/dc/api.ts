@@ -22,7 +22,7 @@ export const DCMANAGER_PREFIX = '/dcmanager';
 const pyTime = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace('T', ' ').replace('Z', '000'));
 
 export function subcloudView(s: Subcloud) {
-  const endpoint_sync_status = ENDPOINT_TYPES.map((t) => ({ sync_status: (s.endpointSync[t] ?? 'unknown') as SyncStatus, endpoint_type: t }));
+  const endpoint_sync_status = ENDPOINT_TYPES.filter((t) => t in s.endpointSync).map((t) => ({ sync_status: (s.endpointSync[t] ?? 'unknown') as SyncStatus, endpoint_type: t }));
   return {
     id: s.id,
     name: s.name,

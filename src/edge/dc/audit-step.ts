@@ -47,7 +47,8 @@ export interface AuditOutcome {
 export const offlineEntity = (name: string) => `subcloud=${name}`;
 export const syncEntity = (name: string, type: EndpointType) => `subcloud=${name}.resource=${type}`;
 
-export function auditStep(cur: AuditedState, answer: AuditAnswer, controller: Record<EndpointType, string>): AuditOutcome {
+/** `controller` holds the controller's digest per endpoint type it serves (no `platform` without its site module). */
+export function auditStep(cur: AuditedState, answer: AuditAnswer, controller: Partial<Record<EndpointType, string>>): AuditOutcome {
   let next: AuditedState;
   const sync: EndpointType[] = [];
   if (!answer.ok) {
@@ -65,7 +66,10 @@ export function auditStep(cur: AuditedState, answer: AuditAnswer, controller: Re
     const endpointSync: Partial<Record<EndpointType, SyncStatus>> = {};
     for (const t of ENDPOINT_TYPES) {
       const theirs = answer.digests[t];
-      endpointSync[t] = theirs === undefined ? 'unknown' : theirs === controller[t] ? 'in-sync' : 'out-of-sync';
+      const ours = controller[t];
+      // A type this controller does not serve (no site module: no platform) is not part of the subcloud's status.
+      if (ours === undefined) continue;
+      endpointSync[t] = theirs === undefined ? 'unknown' : theirs === ours ? 'in-sync' : 'out-of-sync';
       // Unmanaged subclouds are never written to: they stay out of sync, and say so.
       if (endpointSync[t] === 'out-of-sync' && cur.management === 'managed') sync.push(t);
     }

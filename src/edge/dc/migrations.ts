@@ -79,4 +79,10 @@ export const edgeMigrations: Migrations = {
       await db.schema.createIndex('edge_strategy_steps_strategy').on('edge_strategy_steps').columns(['strategy_id', 'id']).execute();
     },
   },
+  // On every server: which of its accel images came from a controller (images sync).
+  '003-synced-images': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('edge_synced_images').addColumn('uuid', 'text', (c) => c.primaryKey()).execute();
+    },
+  },
 };

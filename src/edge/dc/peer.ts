@@ -9,6 +9,8 @@ import type { EndpointType } from './sync-digest.js';
 
 export interface AuditReply {
   version: string;
+  /** The directory of the release the subcloud runs (docs/edge-updates.md). */
+  release?: string;
   alarms: AlarmCounts | null;
   digests: Partial<Record<EndpointType, string>>;
 }
@@ -25,15 +27,16 @@ export class PeerError extends Error {
   }
 }
 
-async function call<T>(endpoint: string, token: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
+async function call<T>(endpoint: string, token: string, method: string, path: string, body: unknown, timeoutMs: number, raw?: { stream: ReadableStream<Uint8Array>; headers: Record<string, string> }): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${endpoint}/edge/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(raw ? { 'content-type': 'application/octet-stream', ...raw.headers } : body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: raw ? raw.stream : body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
-    });
+      ...(raw ? { duplex: 'half' } : {}),
+    } as RequestInit);
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const why = e.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
@@ -56,6 +59,12 @@ export const peer = {
   audit: (endpoint: string, token: string, timeoutMs: number) => call<AuditReply>(endpoint, token, 'GET', '/audit', undefined, timeoutMs),
   syncIdentity: (endpoint: string, token: string, tokens: HashedToken[], timeoutMs: number) =>
     call<{ digests: Partial<Record<EndpointType, string>> }>(endpoint, token, 'PUT', '/sync/identity', { tokens }, timeoutMs),
+  startRelease: (endpoint: string, token: string, release: string, timeoutMs: number) =>
+    call<{ from: string; to: string; unchanged?: boolean }>(endpoint, token, 'POST', '/release', { release }, timeoutMs),
+  syncImages: (endpoint: string, token: string, keep: string[], timeoutMs: number) =>
+    call<{ held: Record<string, string | null>; digests: Partial<Record<EndpointType, string>> }>(endpoint, token, 'PUT', '/sync/images', { keep }, timeoutMs),
+  putImage: (endpoint: string, token: string, uuid: string, meta: string, stream: ReadableStream<Uint8Array>, timeoutMs: number) =>
+    call<{ written: boolean }>(endpoint, token, 'PUT', `/sync/images/${uuid}`, undefined, timeoutMs, { stream, headers: { 'x-strata-image': meta } }),
   applySiteRevision: (endpoint: string, token: string, body: SiteRevisionBody, timeoutMs: number) =>
     call<SiteRevisionReply>(endpoint, token, 'PUT', '/site/revision', body, timeoutMs),
 };

@@ -6,7 +6,8 @@
  */
 import { InvalidInputError, type Services } from '../../core/index.js';
 import { fleetRevision } from './fleet-site.js';
-import { peer } from './peer.js';
+import { isAbsolute } from 'node:path';
+import { peer, PeerError } from './peer.js';
 import type { StrategyType } from './strategies.js';
 
 export interface StepTarget {
@@ -41,6 +42,38 @@ export function siteRevisionKind(services: Services, timeoutMs: number): StepKin
   };
 }
 
+/**
+ * A release (a build of this repository installed on the subcloud at
+ * extra-args.release): the subcloud hands its server over to it, and the
+ * step ends when the subcloud answers from that release. Idempotent: a
+ * subcloud already on it is done at once.
+ */
+export function releaseKind(timeoutMs: number, handoverMs = 180_000): StepKind {
+  return {
+    async prepare(args) {
+      const unknown = Object.keys(args).filter((k) => k !== 'release');
+      if (unknown.length) throw new InvalidInputError(`extra-args of a release strategy take only "release" (got ${unknown.join(', ')})`);
+      if (typeof args.release !== 'string' || !isAbsolute(args.release)) throw new InvalidInputError('extra-args.release must be the absolute directory of the release on the subcloud');
+      return { release: args.release.replace(/\/+$/, '') };
+    },
+    async apply(target, args, signal) {
+      const release = String(args.release);
+      const now = await peer.audit(target.endpoint, target.token, timeoutMs);
+      if (now.release === release) return `${target.name} runs release ${release}`;
+      await peer.startRelease(target.endpoint, target.token, release, timeoutMs);
+      // The subcloud does not answer while one server gives way to the other: wait for the new one.
+      const deadline = Date.now() + handoverMs;
+      for (;;) {
+        if (signal.aborted) throw new PeerError(`${target.name}: the step was stopped during the handover`);
+        await new Promise((r) => setTimeout(r, 500));
+        const r = await peer.audit(target.endpoint, target.token, Math.min(timeoutMs, 5000)).catch(() => undefined);
+        if (r?.release === release) return `${target.name} handed over from ${now.release ?? 'its release'} to ${release}`;
+        if (Date.now() > deadline) throw new PeerError(`${target.name} does not answer from release ${release} ${handoverMs / 1000} s after the handover began`);
+      }
+    },
+  };
+}
+
 export function stepKinds(services: Services, timeoutMs: number): Partial<Record<StrategyType, StepKind>> {
-  return { 'site-revision': siteRevisionKind(services, timeoutMs) };
+  return { 'site-revision': siteRevisionKind(services, timeoutMs), release: releaseKind(timeoutMs) };
 }

@@ -178,4 +178,20 @@ describe('sw-update-strategy (site revision)', () => {
     assert.match(steps[1].details, /stop-on-failure/);
     for (const s of subs.slice(1)) assert.equal((await appliedOn(s)).count, 1, 'still only the first revision');
   });
+
+  test('release: bad extra-args refused; a subcloud that cannot hand over fails its step at once', async () => {
+    await call(ctl, 'DELETE', S);
+    const rel = await call(ctl, 'POST', S, { type: 'release', 'extra-args': { release: 'relative/dir' } });
+    assert.equal(rel.status, 400);
+    assert.match(rel.body.error_message, /absolute directory/);
+    assert.equal((await call(ctl, 'POST', S, { type: 'release' })).status, 400);
+    // In process there is no `strata server` to hand over: the subcloud refuses (409), no retries.
+    const created = await call(ctl, 'POST', S, { type: 'release', cloud_name: 'sc2', 'extra-args': { release: '/opt/strata/releases/b' } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    await call(ctl, 'POST', `${S}/actions`, { action: 'apply' });
+    await until('failed', async () => (await call(ctl, 'GET', S)).body.state === 'failed');
+    const step = (await call(ctl, 'GET', `${S}/steps/sc2`)).body;
+    assert.equal(step.state, 'failed');
+    assert.match(step.details, /409 this server cannot hand over/);
+  });
 });
