@@ -31,7 +31,13 @@ after(async () => {
 const node = (): DriverNode => ({ uuid: 'vm-1', driver: 'redfish', driver_info: { redfish_address: bmc.url, redfish_system_id: '/redfish/v1/Systems/node-0' } });
 const record = async () => (await new DirMachineStore(state).get('node-0'))!;
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false; // gone, even between a check and the read
+  }
+};
 
 test('a qcow2 disk is created per system', () => {
   assert.ok(existsSync(join(state, 'systems', 'node-0', 'disk0.qcow2')));
