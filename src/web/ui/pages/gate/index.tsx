@@ -1,7 +1,8 @@
 // The gate's status page, as Zuul's: pipelines, their queues, the items in
 // each (heads are chains tested one on another), each item's speculative
 // state, its jobs with progress and an ETA from recent durations, and links
-// to the logs (streamed live while the build runs).
+// to the logs (streamed live while the build runs). Tenant admins also get
+// Zuul's admin actions (actions.tsx) and the autoholds page (autoholds.tsx).
 import { useEffect, useState } from 'preact/hooks';
 import type { PageDef, PageProps } from '../registry.ts';
 import { useLive } from '../../shell/live.ts';
