@@ -131,7 +131,7 @@ test('the gate page shows real changes moving through the gate queue, the second
   await second.filter({ hasText: `behind ${c.number},1` }).waitFor({ timeout: 30_000 });
   await item.waitFor({ timeout: 30_000 });
   // The project filter hides what does not match and brings it back when cleared.
-  const filter = page.getByLabel('Project');
+  const filter = page.getByRole('searchbox', { name: 'Project' });
   await filter.fill('org/nothing-here');
   await item.waitFor({ state: 'detached' });
   await filter.fill('org/a');
@@ -167,6 +167,136 @@ test('the gate page shows real changes moving through the gate queue, the second
   await page.goto(`${f.server.url}/ui/gate/builds/${build.uuid}`);
   await page.getByTestId('build-log').filter({ hasText: `unit of ${c.number},1` }).waitFor();
   await shot(page, 'build-log');
+  await page.close();
+});
+
+test('a tenant admin promotes, dequeues and enqueues from the gate page and keeps an autohold; a reader sees no such button and a forged promote gets 403', { timeout: 150_000 }, async () => {
+  const page = await browser.context.newPage();
+  await login(page, f.server.url, f.server.token, '/ui/gate');
+  await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
+  // Three real changes whose unit job runs long enough for the actions to happen while they are queued.
+  const cs = [];
+  for (const n of [1, 2, 3]) cs.push(await f.change('org/a', { [`admin${n}.txt`]: `${n}\n` }, `Admin change ${n}`, { slow: { unit: 90 } }));
+  for (const c of cs) await f.approve(c.number);
+  const ids = cs.map((c) => `${c.number},1`);
+  const order = () => page.locator('[data-testid="pipeline-gate"] [data-testid="gate-item"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  const waitOrder = async (want: string[], what: string) => {
+    const deadline = Date.now() + 30_000;
+    for (let got = await order(); JSON.stringify(got) !== JSON.stringify(want); got = await order()) {
+      assert.ok(Date.now() < deadline, `${what}: the page shows ${got.join(' ')}, not ${want.join(' ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitOrder(ids, 'queued in order');
+  const item = (id: string) => page.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${id}"]`);
+  const act = async (id: string, verb: string, question: RegExp) => {
+    await item(id).getByRole('button', { name: verb, exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Confirm ${verb}` });
+    await dialog.getByText(question).waitFor();
+    await dialog.getByRole('button', { name: `Confirm ${verb}` }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  };
+
+  // Cancel asks and does nothing.
+  await item(ids[1]!).getByRole('button', { name: 'promote', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Confirm promote' }).getByRole('button', { name: 'Cancel' }).click();
+  // Promote the second to the head: the page shows the new order, the old head now behind it.
+  await act(ids[1]!, 'promote', new RegExp(`Move ${ids[1]} \\(org/a\\) to the head`));
+  await waitOrder([ids[1]!, ids[0]!, ids[2]!], 'after promote');
+  await item(ids[0]!).filter({ hasText: `behind ${ids[1]}` }).waitFor();
+  await shot(page, 'gate-admin');
+
+  // A reader (and a member the tenant's admin-rules do not name) sees the queue without one action; a forged promote and dequeue get 403.
+  // Tokens of project org see org/a; the tenant has no admin-rules, so only a Strata admin is its admin.
+  const reader = await newToken('reader', 'org');
+  const member = await newToken('member', 'org');
+  assert.equal(((await (await fetch(`${f.server.url}/api/tenant/example/authorizations`, { headers: { authorization: `Bearer ${member}` } })).json()) as any).zuul.admin, false);
+  assert.equal(((await (await api(f.server, '/api/tenant/example/authorizations')).json()) as any).zuul.admin, true);
+  const rpage = await browser.context.newPage();
+  await login(rpage, f.server.url, reader, '/ui/gate');
+  await rpage.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${ids[2]}"]`).waitFor();
+  await rpage.getByTestId('link').filter({ hasText: 'live' }).waitFor();
+  assert.deepEqual(await buttons(rpage), ['Log out']);
+  assert.equal(await rpage.getByTestId('enqueue').count(), 0);
+  // One request per evaluate, with no named helper inside it (the test runner's transpiler would name it, breaking the page's copy).
+  const forge = (path: string, body: unknown, as = reader) => rpage.evaluate(async ([p, token, b]) => {
+    const r = await fetch(p, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b });
+    return `${r.status} ${await r.text()}`;
+  }, [path, as, JSON.stringify(body)]);
+  const forged = [
+    await forge('/api/tenant/example/promote', { pipeline: 'gate', changes: [ids[2]] }),
+    await forge('/api/tenant/example/project/org/a/dequeue', { pipeline: 'gate', change: ids[2] }),
+  ];
+  for (const r of forged) assert.match(r, /^403 .*role reader may not POST/);
+  // A member passes the role check and meets the tenant's: it is no admin of it.
+  assert.match(await forge('/api/tenant/example/promote', { pipeline: 'gate', changes: [ids[2]] }, member), /^403 .*not an admin of tenant example/);
+  await waitOrder([ids[1]!, ids[0]!, ids[2]!], 'the forged requests changed nothing');
+
+  // Dequeue removes the last item; enqueue brings it back (a refused one says why).
+  await act(ids[2]!, 'dequeue', new RegExp(`Remove ${ids[2]} \\(org/a\\) from gate`));
+  await waitOrder([ids[1]!, ids[0]!], 'after dequeue');
+  const form = page.getByTestId('enqueue');
+  await form.getByRole('combobox', { name: 'Project' }).selectOption('org/a');
+  await form.getByRole('combobox', { name: 'Pipeline' }).selectOption('gate');
+  const target = form.getByRole('textbox', { name: 'Change or ref' });
+  await target.fill('999,1');
+  await form.getByRole('button', { name: 'enqueue', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Confirm enqueue' }).getByRole('button', { name: 'Confirm enqueue' }).click();
+  await form.getByRole('alert').filter({ hasText: 'change 999,1 not found' }).waitFor();
+  await target.fill(ids[2]!);
+  await form.getByRole('button', { name: 'enqueue', exact: true }).click();
+  const confirm = page.getByRole('dialog', { name: 'Confirm enqueue' });
+  await confirm.getByText(`Enqueue ${ids[2]} of org/a into gate`).waitFor();
+  await confirm.getByRole('button', { name: 'Confirm enqueue' }).click();
+  await waitOrder([ids[1]!, ids[0]!, ids[2]!], 'after enqueue');
+  assert.equal(await form.getByRole('alert').count(), 0, 'the earlier refusal is gone once an enqueue succeeds');
+
+  // Autoholds: one refused (an unknown job, the server's reason shown), one created; the reader sees it without a button; deleted from the page.
+  await page.getByRole('link', { name: 'autoholds', exact: true }).click();
+  await page.getByTestId('no-autoholds').waitFor();
+  const hold = page.getByTestId('autohold-form');
+  await hold.getByRole('combobox', { name: 'Project' }).selectOption('org/a');
+  await hold.getByRole('combobox', { name: 'Job' }).fill('no-such-job');
+  await hold.getByRole('textbox', { name: 'Reason' }).fill('debug the flaky unit job');
+  await hold.getByRole('button', { name: 'create autohold' }).click();
+  await page.getByRole('dialog', { name: 'Confirm create autohold' }).getByRole('button', { name: 'Confirm create autohold' }).click();
+  await hold.getByRole('alert').filter({ hasText: 'job no-such-job is not defined in tenant example' }).waitFor();
+  await hold.getByRole('combobox', { name: 'Job' }).fill('unit');
+  await hold.getByRole('textbox', { name: 'Change' }).fill(String(cs[0]!.number));
+  await hold.getByRole('button', { name: 'create autohold' }).click();
+  const hdialog = page.getByRole('dialog', { name: 'Confirm create autohold' });
+  await hdialog.waitFor();
+  assert.ok((await hdialog.innerText()).includes(`Hold the nodes of the next 1 failed build(s) of unit in org/a for change ${cs[0]!.number}?`), await hdialog.innerText());
+  await hdialog.getByRole('button', { name: 'Confirm create autohold' }).click();
+  const row = page.getByTestId('autoholds').getByRole('row', { name: /unit.*debug the flaky unit job/ });
+  await row.waitFor();
+  const [held] = ((await (await api(f.server, '/api/tenant/example/autohold')).json()) as any[]);
+  assert.equal(held.job, 'unit');
+  assert.equal(held.ref_filter, `refs/changes/.*/${cs[0]!.number}/.*`);
+  await shot(page, 'autoholds');
+  await rpage.goto(`${f.server.url}/ui/gate/autoholds`);
+  await rpage.getByTestId('autoholds').getByRole('row', { name: /debug the flaky unit job/ }).waitFor();
+  assert.deepEqual(await buttons(rpage), ['Log out']);
+  assert.equal(await rpage.getByTestId('autohold-form').count(), 0);
+  const forgedDelete = await rpage.evaluate(async ([token, id]) => (await fetch(`/api/tenant/example/autohold/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status, [reader, held.id]);
+  assert.equal(forgedDelete, 403);
+  await rpage.close();
+  await row.getByRole('button', { name: 'delete' }).click();
+  const ddialog = page.getByRole('dialog', { name: 'Confirm delete' });
+  await ddialog.getByText(`Delete autohold ${held.id} (unit of org/a)`).waitFor();
+  await ddialog.getByRole('button', { name: 'Confirm delete' }).click();
+  await page.getByTestId('no-autoholds').waitFor();
+  assert.deepEqual(await (await api(f.server, '/api/tenant/example/autohold')).json(), []);
+
+  // Empty the queue from the page, so the tests after this one start from an idle gate.
+  await page.getByRole('link', { name: 'status', exact: true }).click();
+  for (const id of [ids[2]!, ids[0]!, ids[1]!]) {
+    await act(id, 'dequeue', new RegExp(`Remove ${id} `));
+    await item(id).waitFor({ state: 'detached', timeout: 30_000 });
+  }
+  await f.wait();
+  const merged = (await f.gitIn('org/a', ['log', '--format=%s', 'main'])).split('\n').filter((l) => /Admin change/.test(l));
+  assert.deepEqual(merged, [], 'dequeued changes do not merge');
   await page.close();
 });
 

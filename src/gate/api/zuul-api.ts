@@ -14,7 +14,7 @@ import type { JobVariant } from '../config/index.js';
 import type { BuildRecord } from '../db/state-store.js';
 import type { GateService } from '../service.js';
 import { canSeeGateProject } from './routes.js';
-import { requireTenantAdmin } from './zuul-admin.js';
+import { isTenantAdmin, requireTenantAdmin } from './zuul-admin.js';
 
 const CHANGE = '^[0-9]{1,9},[0-9]{1,4}$';
 const EnqueueBody = Type.Object({
@@ -272,6 +272,11 @@ export function zuulApi(gate: GateService, auth: { verify(token: string): Promis
       const body = validate(EnqueueBody, req.body, action);
       await gate.adminEvent(tenant, action === 'enqueue' ? 'admin-enqueue' : 'admin-dequeue', { ...body, project: p.name }, req.principal);
       return true;
+    });
+    // What Zuul's web UI asks before showing its admin actions (zuul/web's tenant_authorizations).
+    app.get<{ Params: { tenant: string } }>('/tenant/:tenant/authorizations', async (req) => {
+      gate.scheduler(req.params.tenant);
+      return { zuul: { admin: isTenantAdmin(gate, req.params.tenant, req.principal), scope: [req.params.tenant] } };
     });
     app.post<{ Params: { tenant: string } }>('/tenant/:tenant/promote', async (req) => {
       const tenant = req.params.tenant;

@@ -1,7 +1,8 @@
 // The gate's status page, as Zuul's: pipelines, their queues, the items in
 // each (heads are chains tested one on another), each item's speculative
 // state, its jobs with progress and an ETA from recent durations, and links
-// to the logs (streamed live while the build runs).
+// to the logs (streamed live while the build runs). Tenant admins also get
+// Zuul's admin actions (actions.tsx) and the autoholds page (autoholds.tsx).
 import { useEffect, useState } from 'preact/hooks';
 import type { PageDef, PageProps } from '../registry.ts';
 import { useLive } from '../../shell/live.ts';
@@ -9,6 +10,9 @@ import { LinkBadge, okBody, UpdateError } from '../../shell/status.tsx';
 import { call } from '../../shell/api.ts';
 import { Link } from '../../shell/router.tsx';
 import { BuildLog } from './log.tsx';
+import { EnqueueForm, ItemActions } from './actions.tsx';
+import { Autoholds } from './autoholds.tsx';
+import { useTenantAdmin } from './admin.ts';
 
 const STATUS = '/gate/api/status';
 
@@ -43,7 +47,13 @@ function Job({ j, mean }: { j: any; mean?: number }) {
   );
 }
 
-function Item({ item, means }: { item: any; means: Map<string, number> }) {
+/** Where an item sits, for its admin actions (absent for those who may not act). */
+interface Place {
+  tenant: string;
+  pipeline: { name: string; manager: string };
+}
+
+function Item({ item, means, place }: { item: any; means: Map<string, number>; place?: Place }) {
   const failing = item.failing_reasons?.length > 0;
   const remaining = item.jobs.filter((j: any) => j.result === null).map((j: any) => (means.get(j.name) ?? 0) - (j.elapsed_time ?? 0));
   const eta = remaining.length ? Math.max(...remaining) : 0;
@@ -60,6 +70,7 @@ function Item({ item, means }: { item: any; means: Map<string, number> }) {
       {item.speculative_state?.length > 0 && <div>tested with: {item.speculative_state.join(' + ')}</div>}
       {failing && <div class="bad">{item.failing_reasons.join('; ')}</div>}
       {item.jobs.map((j: any) => <Job key={j.name} j={j} mean={means.get(j.name)} />)}
+      {place && <ItemActions tenant={place.tenant} pipeline={place.pipeline} item={item} />}
     </article>
   );
 }
@@ -73,12 +84,15 @@ function Gate({ query }: PageProps) {
   }, []);
   const u = live.get(STATUS);
   const status = okBody(u);
+  const tenant: string | undefined = status?.tenant;
+  const admin = useTenantAdmin(tenant);
   const keep = (i: any) => !filter || i.project.includes(filter) || i.changes.some((c: any) => c.project.includes(filter));
   return (
     <section aria-labelledby="h-gate">
       <div class="toolbar">
         <h1 id="h-gate">Gate{status?.tenant ? ` · ${status.tenant}` : ''}</h1>
         <LinkBadge state={live.state} problem={live.problem} />
+        <Link to={tenant ? `/gate/autoholds?tenant=${encodeURIComponent(tenant)}` : '/gate/autoholds'}>autoholds</Link>
         <label>Project <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} placeholder="filter" /></label>
       </div>
       <UpdateError u={u} what="status" />
@@ -91,12 +105,13 @@ function Gate({ query }: PageProps) {
             {queues.filter((q: any) => q.heads.length).map((q: any) => (
               <div class="queue">
                 <h3>queue {q.name} <small>window {q.window}</small></h3>
-                {q.heads.map((h: any[]) => h.map((i) => <Item key={i.id} item={i} means={means} />))}
+                {q.heads.map((h: any[]) => h.map((i) => <Item key={i.id} item={i} means={means} place={admin && tenant ? { tenant, pipeline: p } : undefined} />))}
               </div>
             ))}
           </section>
         );
       })}
+      {admin && tenant && <EnqueueForm tenant={tenant} pipelines={status.pipelines.map((p: any) => p.name)} />}
     </section>
   );
 }
@@ -104,4 +119,5 @@ function Gate({ query }: PageProps) {
 export const gatePages: PageDef[] = [
   { path: '/gate', title: 'Gate', module: 'gate', nav: true, component: Gate },
   { path: '/gate/builds/:id', title: 'Build log', module: 'gate', component: BuildLog },
+  { path: '/gate/autoholds', title: 'Autoholds', module: 'gate', component: Autoholds },
 ];
