@@ -43,6 +43,9 @@ before(async () => {
     projects: { 'org/a': { README: 'a\n', '.zuul.yaml': projectConfig({ gate: ['unit', 'slow'] }) } },
     // Fake deploys take long enough for the page to see the deploying state.
     serverArgs: ['--metal-fake-delay', '700'],
+    // One token by name is an admin of the tenant besides Strata's admins (Zuul's admin-rules).
+    tenantPrefix: '- authorization-rule:\n    name: gatekeepers\n    conditions:\n      - sub: web gatekeeper\n',
+    tenantLines: ['    admin-rules:', '      - gatekeepers'],
   });
   browser = await launchBrowser();
 });
@@ -71,8 +74,8 @@ async function login(page: Page, url: string, token: string, path = '/ui/'): Pro
   await page.getByRole('navigation', { name: 'Pages' }).waitFor();
 }
 
-async function newToken(role: string, project = 'admin'): Promise<string> {
-  const r = await api(f.server, '/auth/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role, project, name: `web ${role}` }) });
+async function newToken(role: string, project = 'admin', name = `web ${role}`): Promise<string> {
+  const r = await api(f.server, '/auth/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role, project, name }) });
   assert.equal(r.status, 201);
   return ((await r.json()) as any).token;
 }
@@ -207,7 +210,7 @@ test('a tenant admin promotes, dequeues and enqueues from the gate page and keep
   await shot(page, 'gate-admin');
 
   // A reader (and a member the tenant's admin-rules do not name) sees the queue without one action; a forged promote and dequeue get 403.
-  // Tokens of project org see org/a; the tenant has no admin-rules, so only a Strata admin is its admin.
+  // Tokens of project org see org/a; besides Strata's admins, only the member the tenant's admin-rules name is its admin.
   const reader = await newToken('reader', 'org');
   const member = await newToken('member', 'org');
   assert.equal(((await (await fetch(`${f.server.url}/api/tenant/example/authorizations`, { headers: { authorization: `Bearer ${member}` } })).json()) as any).zuul.admin, false);
@@ -232,8 +235,17 @@ test('a tenant admin promotes, dequeues and enqueues from the gate page and keep
   assert.match(await forge('/api/tenant/example/promote', { pipeline: 'gate', changes: [ids[2]] }, member), /^403 .*not an admin of tenant example/);
   await waitOrder([ids[1]!, ids[0]!, ids[2]!], 'the forged requests changed nothing');
 
-  // Dequeue removes the last item; enqueue brings it back (a refused one says why).
-  await act(ids[2]!, 'dequeue', new RegExp(`Remove ${ids[2]} \\(org/a\\) from gate`));
+  // Dequeue removes the last item (done by the member the admin-rules admit, from its own page); enqueue brings it back (a refused one says why).
+  const keeper = await newToken('member', 'org', 'web gatekeeper');
+  const kpage = await browser.context.newPage();
+  await login(kpage, f.server.url, keeper, '/ui/gate');
+  const kitem = kpage.locator(`[data-testid="pipeline-gate"] [data-testid="gate-item"][data-id="${ids[2]}"]`);
+  await kitem.getByRole('button', { name: 'dequeue', exact: true }).click();
+  const kdialog = kpage.getByRole('dialog', { name: 'Confirm dequeue' });
+  await kdialog.getByText(`Remove ${ids[2]} (org/a) from gate`).waitFor();
+  await kdialog.getByRole('button', { name: 'Confirm dequeue' }).click();
+  await kitem.waitFor({ state: 'detached', timeout: 30_000 });
+  await kpage.close();
   await waitOrder([ids[1]!, ids[0]!], 'after dequeue');
   const form = page.getByTestId('enqueue');
   await form.getByRole('combobox', { name: 'Project' }).selectOption('org/a');
