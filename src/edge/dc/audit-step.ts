@@ -69,7 +69,9 @@ export function auditStep(cur: AuditedState, answer: AuditAnswer, controller: Pa
       const ours = controller[t];
       // A type this controller does not serve (no site module: no platform) is not part of the subcloud's status.
       if (ours === undefined) continue;
-      endpointSync[t] = theirs === undefined ? 'unknown' : theirs === ours ? 'in-sync' : 'out-of-sync';
+      // Nor is one the subcloud does not serve (it runs no accel: no images to hold); writing there would fail forever.
+      if (theirs === undefined) continue;
+      endpointSync[t] = theirs === ours ? 'in-sync' : 'out-of-sync';
       // Unmanaged subclouds are never written to: they stay out of sync, and say so.
       if (endpointSync[t] === 'out-of-sync' && cur.management === 'managed') sync.push(t);
     }
