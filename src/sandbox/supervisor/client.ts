@@ -1,16 +1,15 @@
 /**
  * The server's side of the supervisors: spawns one per sandbox (detached, own
  * session, so the server's death does not reach it), talks to it over its unix
- * socket, and at server start finds every supervisor in the state dir and
- * tells live ones (their sandboxes stay running) from dead ones (lost).
+ * socket, and lends the server the agent's stream. Which sandboxes a restarted server
+ * adopts is the manager's call (SandboxManager.adopt), from this handle.
  */
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lineSplitter, type ExecResult, type OrphanExec, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
+import { lineSplitter, type OrphanExec, type Reply, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
-import { procStartTicks } from './proc-identity.js';
 
 /** Sends one request and returns the result; rejects with the supervisor's error or when nobody answers. */
 export function request<T>(socketPath: string, req: Request, timeoutMs = 35_000): Promise<T> {
@@ -62,12 +61,6 @@ export class SupervisorHandle {
   }
   signal(signal: NodeJS.Signals): Promise<Status> {
     return request<Status>(this.socket, { op: 'signal', signal });
-  }
-  exec(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
-    return request<ExecResult>(this.socket, { op: 'exec', argv, ...opts }, (opts.timeoutMs ?? 30_000) + 5_000);
-  }
-  logs(maxBytes?: number): Promise<string> {
-    return request<string>(this.socket, { op: 'logs', maxBytes });
   }
   shutdown(): Promise<Status> {
     return request<Status>(this.socket, { op: 'shutdown' });
@@ -140,41 +133,4 @@ export async function spawnSupervisor(stateDir: string, spec: SupervisorSpec, ti
   p.removeAllListeners('exit');
   p.unref();
   return new SupervisorHandle(stateDir, spec.id);
-}
-
-export interface Recovered {
-  id: string;
-  /** running: supervisor answers and its child lives; exited: it answers, child done; lost: no supervisor. */
-  state: 'running' | 'exited' | 'lost';
-  status?: Status;
-  handle?: SupervisorHandle;
-}
-
-/** At server start: every sandbox that had a supervisor, and what became of it. */
-export async function recoverSupervisors(stateDir: string): Promise<Recovered[]> {
-  if (!existsSync(stateDir)) return [];
-  const ids = readdirSync(stateDir)
-    .filter((f) => f.endsWith('.spec.json'))
-    .map((f) => f.slice(0, -'.spec.json'.length));
-  return Promise.all(
-    ids.map(async (id): Promise<Recovered> => {
-      const handle = new SupervisorHandle(stateDir, id);
-      try {
-        const status = await handle.status();
-        return { id, state: status.state, status, handle };
-      } catch {
-        const file = supervisorPaths(stateDir, id).status;
-        const status = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Status) : undefined;
-        // A lost sandbox runs nothing: end the workload its dead supervisor left orphaned.
-        if (status?.state === 'running' && status.childPid && status.childStart && procStartTicks(status.childPid) === status.childStart) {
-          try {
-            process.kill(-status.childPid, 'SIGKILL');
-          } catch {
-            /* gone meanwhile */
-          }
-        }
-        return { id, state: 'lost', status };
-      }
-    }),
-  );
 }

@@ -11,7 +11,6 @@ export function supervisorPaths(stateDir: string, id: string) {
     /** the agent's stream, relayed (agent-relay.ts) */
     channel: join(stateDir, `${id}.chan`),
     pid: join(stateDir, `${id}.pid`),
-    status: join(stateDir, `${id}.status.json`),
     log: join(stateDir, `${id}.log`),
   };
 }

@@ -12,8 +12,6 @@ export interface SupervisorSpec {
   argv: string[];
   cwd?: string;
   env?: Record<string, string>;
-  /** Command prefix that runs a command inside the sandbox (e.g. nsenter); empty runs it beside. */
-  execPrefix?: string[];
   /**
    * Where the sandbox's agent speaks: on the child's stdin/stdout ('stdio'), or
    * on a unix socket the child serves (QEMU's virtio-serial chardev). Either way
@@ -35,8 +33,6 @@ export interface OrphanExec {
 export type Request =
   | { op: 'status' }
   | { op: 'signal'; signal: NodeJS.Signals }
-  | { op: 'exec'; argv: string[]; stdin?: string; timeoutMs?: number }
-  | { op: 'logs'; maxBytes?: number }
   | { op: 'shutdown' }
   | { op: 'wait' }
   | { op: 'orphans' };
@@ -46,19 +42,10 @@ export interface Status {
   label?: string;
   supervisorPid: number;
   childPid: number | null;
-  /** With childPid, identifies the child's process group leader across pid reuse. */
-  childStart: string | null;
   state: 'running' | 'exited';
   exitCode: number | null;
   exitSignal: string | null;
   startedAt: string;
-}
-
-export interface ExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
 }
 
 export type Reply = { ok: true; result: unknown } | { ok: false; error: string };
@@ -77,7 +64,7 @@ export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer | s
   };
 }
 
-const OPS = new Set(['status', 'signal', 'exec', 'logs', 'shutdown', 'wait', 'orphans']);
+const OPS = new Set(['status', 'signal', 'shutdown', 'wait', 'orphans']);
 
 /** Validates an incoming request; the error names the bad field. */
 export function parseRequest(line: string): Request {
@@ -91,6 +78,5 @@ export function parseRequest(line: string): Request {
   const r = v as Record<string, unknown>;
   if (typeof r.op !== 'string' || !OPS.has(r.op)) throw new Error(`unknown op ${JSON.stringify(r.op)}`);
   if (r.op === 'signal' && (typeof r.signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(r.signal))) throw new Error('signal: expected a name like SIGTERM');
-  if (r.op === 'exec' && (!Array.isArray(r.argv) || r.argv.length === 0 || !r.argv.every((a) => typeof a === 'string'))) throw new Error('exec.argv: expected a non-empty array of strings');
   return r as unknown as Request;
 }

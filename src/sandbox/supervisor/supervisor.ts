@@ -14,12 +14,9 @@ import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
 import { decodeKv } from '../agent/protocol.js';
 import { AgentRelay } from './agent-relay.js';
-import { readFileSync, writeFileSync, renameSync, unlinkSync, openSync, closeSync, mkdirSync } from 'node:fs';
-
-import { lineSplitter, parseRequest, type ExecResult, type OrphanExec, type Request, type Status, type SupervisorSpec } from './protocol.js';
+import { readFileSync, writeFileSync, unlinkSync, openSync, closeSync, mkdirSync } from 'node:fs';
+import { lineSplitter, parseRequest, type OrphanExec, type Request, type Status, type SupervisorSpec } from './protocol.js';
 import { supervisorPaths } from './paths.js';
-import { procStartTicks } from './proc-identity.js';
-import { fileTail } from './file-tail.js';
 
 const [stateDir, id] = process.argv.slice(2);
 if (!stateDir || !id) {
@@ -48,7 +45,6 @@ const status: Status = {
   label: spec.label,
   supervisorPid: process.pid,
   childPid: child.pid ?? null,
-  childStart: child.pid ? procStartTicks(child.pid) : null,
   state: 'running',
   exitCode: null,
   exitSignal: null,
@@ -58,14 +54,12 @@ child.on('error', (e) => {
   status.state = 'exited';
   status.exitCode = 127;
   writeFileSync(paths.log, `supervisor: cannot start ${spec.argv[0]}: ${e.message}\n`, { flag: 'a' });
-  persist();
 });
 const waiters: Array<() => void> = [];
 child.on('exit', (code, signal) => {
   status.state = 'exited';
   status.exitCode = code;
   status.exitSignal = signal;
-  persist();
   for (const w of waiters.splice(0)) w();
   agentLink?.end();
   attached?.end();
@@ -112,35 +106,6 @@ function startRelay(link: { readable: NodeJS.ReadableStream; writable: Writable;
 }
 
 
-/** The status file lets a restarted server see the exit of a child whose supervisor is gone too. */
-function persist(): void {
-  const tmp = `${paths.status}.tmp`;
-  writeFileSync(tmp, JSON.stringify(status));
-  renameSync(tmp, paths.status);
-}
-
-function exec(r: Extract<Request, { op: 'exec' }>): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    const argv = [...(spec.execPrefix ?? []), ...r.argv];
-    const p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), r.timeoutMs ?? 30_000);
-    p.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ exitCode: 127, signal: null, stdout: '', stderr: e.message });
-    });
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-    p.stdin.on('error', () => {});
-    p.stdin.end(r.stdin ?? '');
-  });
-}
-
 async function handle(r: Request): Promise<unknown> {
   switch (r.op) {
     case 'status':
@@ -148,11 +113,6 @@ async function handle(r: Request): Promise<unknown> {
     case 'signal':
       if (status.state === 'running' && child.pid) process.kill(-child.pid, r.signal);
       return status;
-    case 'exec':
-      if (status.state !== 'running') throw new Error(`sandbox ${id} is not running`);
-      return exec(r);
-    case 'logs':
-      return fileTail(paths.log, r.maxBytes ?? 64 * 1024);
     case 'wait':
       if (status.state === 'running') await new Promise<void>((res) => waiters.push(res));
       return status;
@@ -252,7 +212,6 @@ if (stdioAgent) {
   tryConnect(600);
 }
 server.listen(paths.socket, () => {
-  persist();
   writeFileSync(paths.pid, String(process.pid));
   // The spawner waits for this line before it returns.
   process.stdout.write('ready\n');
