@@ -173,7 +173,7 @@ export class SandboxManager {
 
   /** Adopts a sandbox whose supervisor still runs it; false when there is none to adopt. */
   private async adopt(id: string, stateDir: string): Promise<boolean> {
-    const manifest = JSON.parse((await readFile(join(stateDir, MANIFEST), 'utf8').catch(() => 'null')) ?? 'null') as SandboxManifest | null;
+    const manifest = JSON.parse(await readFile(join(stateDir, MANIFEST), 'utf8').catch(() => 'null')) as SandboxManifest | null;
     if (!manifest || !this.registry.has(manifest.runtime)) return false;
     const handle = new SupervisorHandle(stateDir, id);
     const status = await handle.status().catch(() => undefined);

@@ -12,7 +12,7 @@ import { formatImageRef } from '../images/image-ref.js';
 import type { ResolvedImage } from '../images/image-types.js';
 import { SandboxError } from '../model/errors.js';
 import { parseDuration } from '../model/quantity.js';
-import { normalizeSandboxPath, validateEnv, type NormalizedSpec } from '../model/spec.js';
+import { normalizeSandboxPath, parseEnvList, validateEnv, type NormalizedSpec } from '../model/spec.js';
 import { nextState, canTransition, type SandboxEvent, type SandboxState } from '../model/states.js';
 import type { LimitEnforcement, Logger, Runtime, RuntimeInstance } from '../runtimes/runtime.js';
 import type { ResourceLedger } from './resources.js';
@@ -171,11 +171,7 @@ export class Sandbox {
     const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: this.parts.runtime.hostFilesystem ? this.parts.runtime.defaultCwd(this.parts) : '/root' };
     if (this.parts.runtime.hostFilesystem) env.TMPDIR = this.parts.runtime.defaultCwd(this.parts);
     if (tty) env.TERM = 'xterm';
-    for (const kv of this.parts.image.config.env) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    Object.assign(env, this.parts.spec.env, validateEnv(extra, 'exec env'));
+    Object.assign(env, parseEnvList(this.parts.image.config.env), this.parts.spec.env, validateEnv(extra, 'exec env'));
     return env;
   }
 

@@ -59,3 +59,8 @@ test('the lifecycle table allows only its moves', () => {
   // every state but stopped has a way out
   for (const s of ['creating', 'running', 'failed', 'stopping'] as const) assert.ok(SANDBOX_TRANSITIONS.some((t) => t.from === s));
 });
+
+test('an environment list: KEY=value entries, values may hold "=", entries without a key are skipped', async () => {
+  const { parseEnvList } = await import('./spec.js');
+  assert.deepEqual(parseEnvList(['A=1', 'B=x=y', 'EMPTY=', 'NOKEY', '=v', 'A=2']), { A: '2', B: 'x=y', EMPTY: '' });
+});

@@ -88,6 +88,16 @@ export function normalizeSandboxPath(p: string, where: string): string {
   return n.length > 1 ? n.replace(/\/+$/, '') : n;
 }
 
+/** An environment written as `KEY=value` strings (an image's config, an OCI process); entries without a key are skipped. */
+export function parseEnvList(list: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of list) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
 export function validateEnv(env: unknown, where: string): Record<string, string> {
   if (env === undefined) return {};
   if (typeof env !== 'object' || env === null || Array.isArray(env)) throw bad('must be an object of strings', where);

@@ -5,7 +5,7 @@
  * is returned as warnings for stderr, never silently dropped.
  */
 import { isAbsolute, join } from 'node:path';
-import type { SandboxSpec } from '../model/spec.js';
+import { parseEnvList, type SandboxSpec } from '../model/spec.js';
 
 export const RUNTIME_ANNOTATION = 'io.strata.runtime';
 export const OCI_RUNTIMES = ['vm', 'gvisor', 'runc', 'namespaces'] as const;
@@ -69,11 +69,7 @@ export function planBundle(text: string, bundle: string, isDirectory: (path: str
   const p = obj(config.process, 'config.json process');
   const args = strings(p.args, 'config.json process.args');
   if (args.length === 0) throw new BundleError('config.json process.args: the container needs a command');
-  const env: Record<string, string> = {};
-  for (const kv of p.env === undefined ? [] : strings(p.env, 'config.json process.env')) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  const env = parseEnvList(p.env === undefined ? [] : strings(p.env, 'config.json process.env'));
   const cwd = typeof p.cwd === 'string' && p.cwd.startsWith('/') ? p.cwd : '/';
   const user = p.user === undefined ? {} : obj(p.user, 'config.json process.user');
   if ((user.uid ?? 0) !== 0 || (user.gid ?? 0) !== 0) warnings.push(`process.user ${user.uid}:${user.gid}: the command runs as root inside the sandbox`);

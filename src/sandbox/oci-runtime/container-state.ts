@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:os';
+import { isAlive } from '../host/host-processes.js';
 import { join } from 'node:path';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
@@ -48,7 +49,7 @@ export function readState(root: string, id: string): ContainerState {
   if (!existsSync(file)) throw new Error(`container does not exist: ${id}`);
   const st = JSON.parse(readFileSync(file, 'utf8')) as ContainerState;
   // a shim that is gone ran its container to the end (or was killed)
-  if ((st.status === 'running' || st.status === 'created') && !alive(st.pid)) st.status = 'stopped';
+  if ((st.status === 'running' || st.status === 'created') && !isAlive(st.pid)) st.status = 'stopped';
   return st;
 }
 
@@ -57,16 +58,6 @@ export function writeState(root: string, st: ContainerState): void {
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
   writeFileSync(`${p.state}.tmp`, JSON.stringify(st));
   renameSync(`${p.state}.tmp`, p.state);
-}
-
-export function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** SIGTERM, TERM, 15 → the signal's name. */

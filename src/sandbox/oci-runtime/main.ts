@@ -7,14 +7,16 @@
  * --log as runc writes them (podman and containerd show them) and stderr.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { SandboxManager } from '../manager/sandbox-manager.js';
+import { parseEnvList } from '../model/spec.js';
 import { assetPath } from '../cache/assets.js';
 import { planBundle, OCI_RUNTIMES, RUNTIME_ANNOTATION, type ContainerProcess } from './bundle.js';
-import { alive, containerPaths, DEFAULT_ROOT, parseSignal, readState, validId } from './container-state.js';
+import { containerPaths, DEFAULT_ROOT, parseSignal, readState, validId } from './container-state.js';
+import { isAlive } from '../host/host-processes.js';
+import { request } from '../supervisor/client.js';
 import { parseArgs, type Parsed } from './args.js';
 import { relayExec } from './exec-client.js';
 import { openLog, type RuntimeLog } from './runtime-log.js';
@@ -29,23 +31,11 @@ function nodeArgv(script: string): string[] {
   return script.endsWith('.ts') ? [process.execPath, '--import', 'tsx', script] : [process.execPath, script];
 }
 
-/** One request to a container's shim. */
-function ask<T = unknown>(root: string, id: string, req: object): Promise<T> {
-  return new Promise((res, rej) => {
-    const sock = connect(containerPaths(root, id).socket);
-    let text = '';
-    sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
-    sock.on('data', (d) => (text += d.toString()));
-    sock.on('error', (e) => rej(new Error(`container ${id}: its shim does not answer (${e.message})`)));
-    sock.on('end', () => {
-      try {
-        const r = JSON.parse(text) as { ok: boolean; error?: string; result?: T };
-        if (r.ok) res(r.result as T);
-        else rej(new Error(r.error));
-      } catch {
-        rej(new Error(`container ${id}: its shim closed without an answer`));
-      }
-    });
+/** One request to a container's shim: the supervisors' one-line protocol, the same reply shape. */
+async function ask<T = unknown>(root: string, id: string, req: { op: string; [k: string]: unknown }): Promise<T> {
+  return request<T>(containerPaths(root, id).socket, req).catch((err: NodeJS.ErrnoException) => {
+    // a refusal is the shim's own words; a socket error means nobody is there
+    throw err.code ? new Error(`container ${id}: its shim does not answer (${err.message})`) : err;
   });
 }
 
@@ -99,8 +89,8 @@ async function remove(root: string, id: string, force: boolean): Promise<number>
   if (st.status !== 'stopped') {
     if (!force) throw new Error(`cannot delete container ${id} that is not stopped: ${st.status}`);
     await ask(root, id, { op: 'kill', signal: 'SIGKILL' }).catch(() => undefined);
-    for (let i = 0; i < 100 && alive(st.pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (alive(st.pid)) process.kill(st.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isAlive(st.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(st.pid)) process.kill(st.pid, 'SIGKILL');
   }
   // whatever a killed shim left (its sandbox under its supervisor) is released here
   const manager = await SandboxManager.open({ stateDir: paths.sandboxes, supervised: true, log: { info: () => {}, warn: () => {} } });
@@ -120,14 +110,14 @@ async function exec(root: string, a: Parsed): Promise<number> {
     if (!Array.isArray(p.args) || p.args.length === 0) throw new Error(`process ${file}: args must name a command`);
     proc = {
       args: p.args,
-      env: Object.fromEntries((p.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]).filter(([k]) => k)),
+      env: parseEnvList(p.env ?? []),
       cwd: p.cwd ?? '/',
       terminal: p.terminal === true,
       consoleSize: p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : undefined,
     };
   } else {
     if (a.positional.length < 2) throw new Error('exec: name a command (or --process)');
-    proc = { args: a.positional.slice(1), env: Object.fromEntries(a.all('env', 'e').map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)])), cwd: a.flag('cwd') ?? '/', terminal: a.bool('tty', 't') };
+    proc = { args: a.positional.slice(1), env: parseEnvList(a.all('env', 'e')), cwd: a.flag('cwd') ?? '/', terminal: a.bool('tty', 't') };
   }
   const detach = a.bool('detach', 'd');
   const pidFile = a.flag('pid-file');
@@ -172,7 +162,7 @@ async function run(argv: string[]): Promise<number> {
         await create(root, a, log);
         await ask(root, id, { op: 'start' });
         const st = readState(root, id);
-        while (alive(st.pid)) await new Promise((r) => setTimeout(r, 100));
+        while (isAlive(st.pid)) await new Promise((r) => setTimeout(r, 100));
         const code = readState(root, id).exitCode ?? 0;
         await remove(root, id, true);
         return code;
@@ -209,7 +199,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const ids = existsSync(root) ? (await import('node:fs')).readdirSync(root).filter((d) => existsSync(containerPaths(root, d).state)) : [];
+        const ids = existsSync(root) ? readdirSync(root).filter((d) => existsSync(containerPaths(root, d).state)) : [];
         const states = ids.map((d) => readState(root, d));
         if (a.flag('format', 'f') === 'json') process.stdout.write(JSON.stringify(states) + '\n');
         else if (a.bool('quiet', 'q')) process.stdout.write(states.map((s) => s.id + '\n').join(''));

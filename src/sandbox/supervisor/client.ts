@@ -12,7 +12,7 @@ import { lineSplitter, type OrphanExec, type Reply, type Request, type Status, t
 import { supervisorPaths } from './paths.js';
 
 /** Sends one request and returns the result; rejects with the supervisor's error or when nobody answers. */
-export function request<T>(socketPath: string, req: Request, timeoutMs = 35_000): Promise<T> {
+export function request<T>(socketPath: string, req: Request | { op: string }, timeoutMs = 35_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
     const timer = timeoutMs
