@@ -5,3 +5,5 @@ export { run, runOk, CommandError, DEFAULT_MAX_OUTPUT_BYTES } from './run.js';
 export type { RunOptions, RunOkOptions, RunResult } from './run.js';
 export { cachedBuild, isBuilt } from './cached-build.js';
 export { packageRoot } from './package-root.js';
+export { stopOnDeadline } from './stop-on-deadline.js';
+export type { Deadline } from './stop-on-deadline.js';

@@ -4,6 +4,7 @@
 // when the shell exits are killed too.
 
 import { spawn } from 'node:child_process';
+import { stopOnDeadline } from '../../core/host/index.js';
 import type { BuildRuntime, ExecResult, ExecSpec, RuntimeSession, SessionSpec, StepResult, StepSpec } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -33,22 +34,7 @@ export function runProcessStep(step: StepSpec, graceMs = 2000): Promise<StepResu
       return;
     }
     const pgid = child.pid!;
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      killGroup(pgid, 'SIGTERM');
-      killTimer ??= setTimeout(() => killGroup(pgid, 'SIGKILL'), graceMs);
-    };
-    const timer = step.timeoutMs === null ? undefined : setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, Math.max(0, step.timeoutMs));
-    const onAbort = () => {
-      aborted = true;
-      stop();
-    };
-    step.signal.addEventListener('abort', onAbort, { once: true });
+    const deadline = stopOnDeadline({ timeoutMs: step.timeoutMs, signal: step.signal, graceMs, term: () => killGroup(pgid, 'SIGTERM'), kill: () => killGroup(pgid, 'SIGKILL') });
     child.stdout!.on('data', (d: Buffer) => step.onOutput(d));
     child.stderr!.on('data', (d: Buffer) => step.onOutput(d));
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -56,10 +42,8 @@ export function runProcessStep(step: StepSpec, graceMs = 2000): Promise<StepResu
     const finish = (error?: string) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      step.signal.removeEventListener('abort', onAbort);
-      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, timedOut, aborted, ...(error ? { error } : {}) });
+      deadline.dispose();
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, timedOut: deadline.timedOut, aborted: deadline.aborted, ...(error ? { error } : {}) });
     };
     child.on('error', (err) => finish(err.message));
     child.on('exit', (code, signal) => {

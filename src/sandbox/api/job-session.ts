@@ -14,6 +14,7 @@
  * instead, and the host path is rewritten to it in each step's command, cwd
  * and env.
  */
+import { stopOnDeadline } from '../../core/host/index.js';
 import type { CreateRequest } from './requests.js';
 import type { Sandbox } from '../manager/index.js';
 
@@ -145,34 +146,20 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
       exec.stdin.end();
       exec.stdout.on('data', (c: Buffer) => step.onOutput(c));
       exec.stderr.on('data', (c: Buffer) => step.onOutput(c));
-      let timedOut = false;
-      let aborted = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        exec.signal('SIGTERM', { group: true });
-        killTimer ??= setTimeout(() => exec.signal('SIGKILL', { group: true }), grace);
-      };
-      const timer =
-        step.timeoutMs === null
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true;
-              stop();
-            }, Math.max(0, step.timeoutMs));
-      const onAbort = () => {
-        aborted = true;
-        stop();
-      };
-      step.signal.addEventListener('abort', onAbort, { once: true });
+      const deadline = stopOnDeadline({
+        timeoutMs: step.timeoutMs,
+        signal: step.signal,
+        graceMs: grace,
+        term: () => exec.signal('SIGTERM', { group: true }),
+        kill: () => exec.signal('SIGKILL', { group: true }),
+      });
       try {
         const r = await exec.wait();
-        return { exitCode: r.exitCode, signal: r.signal, timedOut, aborted };
+        return { exitCode: r.exitCode, signal: r.signal, timedOut: deadline.timedOut, aborted: deadline.aborted };
       } catch (err) {
-        return { exitCode: null, signal: null, timedOut, aborted, error: (err as Error).message };
+        return { exitCode: null, signal: null, timedOut: deadline.timedOut, aborted: deadline.aborted, error: (err as Error).message };
       } finally {
-        clearTimeout(timer);
-        clearTimeout(killTimer);
-        step.signal.removeEventListener('abort', onAbort);
+        deadline.dispose();
       }
     },
     async exec(spec: JobExec): Promise<JobExecResult> {

@@ -6,6 +6,7 @@
 // group, and the playbook's results (job-output.json's entry) read back.
 
 import { spawn } from 'node:child_process';
+import { stopOnDeadline } from '../../../core/host/index.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pluginsDir } from './plugins.js';
@@ -116,22 +117,7 @@ export function runPlaybook(spec: PlaybookSpec): Promise<PlaybookOutcome> {
         /* gone */
       }
     };
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      kill('SIGTERM');
-      killTimer ??= setTimeout(() => kill('SIGKILL'), spec.graceMs ?? 5000);
-    };
-    const timer = spec.timeoutMs === null ? undefined : setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, Math.max(0, spec.timeoutMs));
-    const onAbort = () => {
-      aborted = true;
-      stop();
-    };
-    spec.signal.addEventListener('abort', onAbort, { once: true });
+    const deadline = stopOnDeadline({ timeoutMs: spec.timeoutMs, signal: spec.signal, graceMs: spec.graceMs ?? 5000, term: () => kill('SIGTERM'), kill: () => kill('SIGKILL') });
     const lines = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -154,11 +140,9 @@ export function runPlaybook(spec: PlaybookSpec): Promise<PlaybookOutcome> {
     const finish = (error?: string) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      spec.signal.removeEventListener('abort', onAbort);
+      deadline.dispose();
       kill('SIGKILL');
-      const status: PlaybookStatus = error ? 'error' : aborted ? 'aborted' : timedOut ? 'timedout' : statusOf(exitCode);
+      const status: PlaybookStatus = error ? 'error' : deadline.aborted ? 'aborted' : deadline.timedOut ? 'timedout' : statusOf(exitCode);
       resolve({ status, rc: exitCode, results: results(), ...(error ? { error } : {}) });
     };
     child.on('error', (err) => finish(`${ANSIBLE_PLAYBOOK}: ${err.message}`));
