@@ -2,7 +2,7 @@
 // Makes a fresh clone ready: npm dependencies when missing or stale, the
 // compiled build when sources changed, and (with --test, as root) the Debian
 // packages the tests need. Idempotent and quiet when there is nothing to do.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -65,6 +65,11 @@ const sourcesAt = Math.max(newest(join(root, 'src')), statSync(join(root, 'tscon
 if (!existsSync(built) || Number(readFileSync(built, 'utf8')) < sourcesAt) {
   say('building (tsc)');
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  // tsc writes 0644; the package's bins are run by path (podman, containerd
+  // and conmon exec strata-runtime directly), so they must be executable.
+  for (const bin of Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin)) {
+    chmodSync(join(root, bin), 0o755);
+  }
   writeFileSync(built, String(sourcesAt));
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Migrations } from './migrations.js';
+import { createTableWithId, type Migrations } from './migrations.js';
 
 /** Tables core owns: API tokens, durable tasks, settings. */
 export const coreMigrations: Migrations = {
@@ -47,6 +47,21 @@ export const coreMigrations: Migrations = {
     async up(db: Kysely<any>) {
       // small facts about the whole installation, e.g. the secret key check
       await db.schema.createTable('settings').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+    },
+  },
+  '004-state-history': {
+    async up(db: Kysely<any>) {
+      // Every move made through state-writes.ts, oldest first by seq.
+      await createTableWithId(db, 'state_history', 'seq')
+        .addColumn('machine', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('from_state', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('by_whom', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('state_history_resource').on('state_history').columns(['machine', 'resource', 'seq']).execute();
     },
   },
 };

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { InvalidInputError } from '../errors.js';
 import { cachingStatements } from './statement-cache.js';
+import { StateGuard } from './state-guard.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,7 +37,7 @@ async function openSqlite(file: string): Promise<Store> {
   native.pragma('busy_timeout = 5000');
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(native) }), plugins: [new StateGuard()] });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
 }
 
@@ -52,7 +53,7 @@ async function openPostgres(url: string): Promise<Store> {
   // A client checked out when its connection drops emits 'error' too, with no pool listener
   // attached while it is out: without one of its own the process dies. Its query fails anyway.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), plugins: [new StateGuard()] });
   try {
     await sql`select 1`.execute(db);
   } catch (err) {

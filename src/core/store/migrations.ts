@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { StrataError } from '../errors.js';
 import type { Store } from './database.js';
 
@@ -27,4 +27,13 @@ export async function migrate(store: Store, sets: Record<string, Migrations>): P
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether a migration runs on PostgreSQL (the few places the dialects differ). */
+export const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** A table whose primary key is an auto-incrementing integer, in either dialect. */
+export function createTableWithId<K extends string = 'id'>(db: Kysely<any>, table: string, key: K = 'id' as K): CreateTableBuilder<string, K> {
+  const t = db.schema.createTable(table);
+  return (isPostgres(db) ? t.addColumn(key, 'serial', (c) => c.primaryKey()) : t.addColumn(key, 'integer', (c) => c.primaryKey().autoIncrement())) as CreateTableBuilder<string, K>;
 }

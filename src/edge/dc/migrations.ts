@@ -1,19 +1,13 @@
 // The edge module's tables: on a system controller, its subclouds and
 // subcloud groups (dcmanager's model); on every server, which of its
 // tokens came from a controller (identity sync). Portable types only.
-import { PostgresAdapter, type Kysely, type CreateTableBuilder } from 'kysely';
-import type { Migrations } from '../../core/index.js';
-
-function withId(db: Kysely<any>, table: string): CreateTableBuilder<string, 'id'> {
-  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
-  const t = db.schema.createTable(table);
-  return pg ? t.addColumn('id', 'serial', (c) => c.primaryKey()) : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import { createTableWithId, type Migrations } from '../../core/index.js';
 
 export const edgeMigrations: Migrations = {
   '001-subclouds': {
     async up(db: Kysely<any>) {
-      await withId(db, 'edge_subcloud_groups')
+      await createTableWithId(db, 'edge_subcloud_groups')
         .addColumn('name', 'text', (c) => c.notNull().unique())
         .addColumn('description', 'text', (c) => c.notNull())
         .addColumn('update_apply_type', 'text', (c) => c.notNull())
@@ -24,7 +18,7 @@ export const edgeMigrations: Migrations = {
       // dcmanager's Default group (id 1), which a subcloud added without a group joins.
       await db.insertInto('edge_subcloud_groups').values({ name: 'Default', description: 'Default Subcloud Group', update_apply_type: 'parallel', max_parallel_subclouds: 2, created_at: Date.now(), updated_at: null }).execute();
 
-      await withId(db, 'edge_subclouds')
+      await createTableWithId(db, 'edge_subclouds')
         .addColumn('name', 'text', (c) => c.notNull().unique())
         .addColumn('description', 'text')
         .addColumn('location', 'text')
@@ -53,7 +47,7 @@ export const edgeMigrations: Migrations = {
   // sw-update-strategy: one strategy of each type at a time (as dcmanager), its steps one per subcloud.
   '002-strategies': {
     async up(db: Kysely<any>) {
-      await withId(db, 'edge_strategies')
+      await createTableWithId(db, 'edge_strategies')
         .addColumn('type', 'text', (c) => c.notNull().unique())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('subcloud_apply_type', 'text', (c) => c.notNull())
@@ -64,7 +58,7 @@ export const edgeMigrations: Migrations = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint')
         .execute();
-      await withId(db, 'edge_strategy_steps')
+      await createTableWithId(db, 'edge_strategy_steps')
         .addColumn('strategy_id', 'integer', (c) => c.notNull())
         .addColumn('subcloud_id', 'integer', (c) => c.notNull())
         .addColumn('cloud', 'text', (c) => c.notNull())

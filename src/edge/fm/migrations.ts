@@ -1,7 +1,7 @@
 // The fault manager's tables. Portable types only (text, integer, bigint;
 // times as epoch ms) so one migration serves SQLite and PostgreSQL.
-import { PostgresAdapter, type Kysely } from 'kysely';
-import type { Migrations } from '../../core/index.js';
+import type { Kysely } from 'kysely';
+import { createTableWithId, type Migrations } from '../../core/index.js';
 
 export const fmMigrations: Migrations = {
   '001-alarms': {
@@ -20,9 +20,7 @@ export const fmMigrations: Migrations = {
         .addUniqueConstraint('fm_alarms_instance', ['alarm_id', 'entity_instance_id'])
         .execute();
       // Every set, clear and log, newest last; `seq` orders them (timestamps tie).
-      const pg = db.getExecutor().adapter instanceof PostgresAdapter;
-      const log = db.schema.createTable('fm_event_log');
-      await (pg ? log.addColumn('seq', 'serial', (c) => c.primaryKey()) : log.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement()))
+      await createTableWithId(db, 'fm_event_log', 'seq')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('event_log_id', 'text', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())

@@ -6,22 +6,15 @@
  * times as epoch milliseconds. Integer ids give the API's default sort order
  * (`sort_key=id`, creation order) and cheap joins; UUIDs are what clients see.
  */
-import { PostgresAdapter, type Kysely, type CreateTableBuilder } from 'kysely';
-import type { Migrations } from '../../core/index.js';
-
-/** An auto-incrementing integer primary key in either dialect. */
-function withId(db: Kysely<any>, table: string): CreateTableBuilder<string, 'id'> {
-  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
-  const t = db.schema.createTable(table);
-  return pg ? t.addColumn('id', 'serial', (c) => c.primaryKey()) : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import { createTableWithId, type Migrations } from '../../core/index.js';
 
 const INTERFACES = ['bios', 'boot', 'console', 'deploy', 'inspect', 'management', 'network', 'power', 'raid', 'rescue', 'storage', 'vendor'];
 
 export const metalMigrations: Migrations = {
   '001-nodes': {
     async up(db: Kysely<any>) {
-      await withId(db, 'metal_chassis')
+      await createTableWithId(db, 'metal_chassis')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('description', 'text')
         .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
@@ -29,7 +22,7 @@ export const metalMigrations: Migrations = {
         .addColumn('updated_at', 'bigint')
         .execute();
 
-      let nodes = withId(db, 'metal_nodes')
+      let nodes = createTableWithId(db, 'metal_nodes')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.unique())
         .addColumn('driver', 'text', (c) => c.notNull())
@@ -89,7 +82,7 @@ export const metalMigrations: Migrations = {
         .addPrimaryKeyConstraint('metal_node_traits_pk', ['node_id', 'trait'])
         .execute();
 
-      await withId(db, 'metal_portgroups')
+      await createTableWithId(db, 'metal_portgroups')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.unique())
         .addColumn('address', 'text', (c) => c.unique())
@@ -103,7 +96,7 @@ export const metalMigrations: Migrations = {
         .addColumn('updated_at', 'bigint')
         .execute();
 
-      await withId(db, 'metal_ports')
+      await createTableWithId(db, 'metal_ports')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('address', 'text', (c) => c.notNull().unique())
         .addColumn('node_id', 'integer', (c) => c.notNull().references('metal_nodes.id').onDelete('cascade'))
@@ -120,7 +113,7 @@ export const metalMigrations: Migrations = {
       await db.schema.createIndex('metal_ports_node').on('metal_ports').columns(['node_id']).execute();
       await db.schema.createIndex('metal_portgroups_node').on('metal_portgroups').columns(['node_id']).execute();
 
-      await withId(db, 'metal_conductors')
+      await createTableWithId(db, 'metal_conductors')
         .addColumn('hostname', 'text', (c) => c.notNull().unique())
         .addColumn('conductor_group', 'text', (c) => c.notNull().defaultTo(''))
         .addColumn('drivers', 'text', (c) => c.notNull().defaultTo('[]'))
@@ -132,7 +125,7 @@ export const metalMigrations: Migrations = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
 
-      await withId(db, 'metal_allocations')
+      await createTableWithId(db, 'metal_allocations')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.unique())
         .addColumn('node_id', 'integer')
@@ -147,7 +140,7 @@ export const metalMigrations: Migrations = {
         .addColumn('updated_at', 'bigint')
         .execute();
 
-      await withId(db, 'metal_deploy_templates')
+      await createTableWithId(db, 'metal_deploy_templates')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.notNull().unique())
         .addColumn('steps', 'text', (c) => c.notNull().defaultTo('[]'))
@@ -156,7 +149,7 @@ export const metalMigrations: Migrations = {
         .addColumn('updated_at', 'bigint')
         .execute();
 
-      await withId(db, 'metal_volume_connectors')
+      await createTableWithId(db, 'metal_volume_connectors')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('node_id', 'integer', (c) => c.notNull().references('metal_nodes.id').onDelete('cascade'))
         .addColumn('type', 'text', (c) => c.notNull())
@@ -167,7 +160,7 @@ export const metalMigrations: Migrations = {
         .addUniqueConstraint('metal_volume_connectors_type_id', ['type', 'connector_id'])
         .execute();
 
-      await withId(db, 'metal_volume_targets')
+      await createTableWithId(db, 'metal_volume_targets')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('node_id', 'integer', (c) => c.notNull().references('metal_nodes.id').onDelete('cascade'))
         .addColumn('volume_type', 'text', (c) => c.notNull())
@@ -180,7 +173,7 @@ export const metalMigrations: Migrations = {
         .addUniqueConstraint('metal_volume_targets_boot_index', ['node_id', 'boot_index'])
         .execute();
 
-      await withId(db, 'metal_node_history')
+      await createTableWithId(db, 'metal_node_history')
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
         .addColumn('node_id', 'integer', (c) => c.notNull().references('metal_nodes.id').onDelete('cascade'))
         .addColumn('conductor', 'text')

@@ -1,0 +1,169 @@
+/**
+ * Every persisted state change goes through here: the move is checked
+ * against its machine's table, the row is written only while it still holds
+ * the state the caller read (compare-and-set, so two processes can never both
+ * move it), and the move is recorded in `state_history`. A column bound with
+ * `persistState` may be written by nothing else: the store's guard
+ * (state-guard.ts) refuses any other UPDATE of it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Kysely, Transaction } from 'kysely';
+import type { Machine } from '../fsm/index.js';
+import { StrataError } from '../errors.js';
+
+type Db = Kysely<any> | Transaction<any>;
+
+/** A machine bound to the table column that persists it. */
+export interface PersistedMachine<S extends string, E extends string> {
+  readonly machine: Machine<S, E>;
+  readonly table: string;
+  readonly column: string;
+  /** The row's key column (default `id`). */
+  readonly key: string;
+}
+
+/** table → column → machine: what the guard protects (declaration data, like a schema). */
+const bound = new Map<string, Map<string, PersistedMachine<string, string>>>();
+
+export function persistState<S extends string, E extends string>(
+  machine: Machine<S, E>,
+  at: { table: string; column: string; key?: string },
+): PersistedMachine<S, E> {
+  const pm: PersistedMachine<S, E> = { machine, table: at.table, column: at.column, key: at.key ?? 'id' };
+  const columns = bound.get(at.table) ?? new Map();
+  const prior = columns.get(at.column);
+  if (prior && prior.machine !== (machine as unknown)) throw new Error(`${at.table}.${at.column} is already bound to ${prior.machine.spec.name}`);
+  columns.set(at.column, pm as unknown as PersistedMachine<string, string>);
+  bound.set(at.table, columns);
+  return pm;
+}
+
+/** The machine bound to a column, if any (the guard's question). */
+export function boundMachine(table: string, column: string): PersistedMachine<string, string> | undefined {
+  return bound.get(table)?.get(column);
+}
+
+/** Every binding, for checks and diagrams. */
+export function boundMachines(): PersistedMachine<string, string>[] {
+  return [...bound.values()].flatMap((m) => [...m.values()]);
+}
+
+/** Set while the helper itself writes: the guard lets these through. */
+export const stateWriter = new AsyncLocalStorage<true>();
+
+export interface MoveOptions {
+  /** Other columns written in the same UPDATE (error text, targets, times). */
+  set?: Record<string, unknown>;
+  /** Other guards on the row, e.g. the lock holder. */
+  where?: Record<string, unknown>;
+  /** Who moved it (a conductor, a user, a scheduler); kept in the history. */
+  by?: string;
+}
+
+export class StateMoveLost extends StrataError {
+  constructor(pm: PersistedMachine<string, string>, key: unknown, from: string) {
+    super(`${pm.machine.spec.name} ${String(key)}: no longer in state "${from}" (moved by someone else)`, {
+      code: 'state_conflict',
+      status: 409,
+    });
+  }
+}
+
+/**
+ * Moves one row by an event. Returns the updated row, or undefined when the
+ * row is gone or no longer in `from` (another writer won); throws
+ * InvalidTransitionError when the machine has no such move.
+ */
+export async function moveState<S extends string, E extends string>(
+  db: Db,
+  pm: PersistedMachine<S, E>,
+  key: string | number,
+  from: S,
+  event: E,
+  opts: MoveOptions = {},
+): Promise<Record<string, any> | undefined> {
+  const to = pm.machine.next(from, event);
+  const now = Date.now();
+  const write = async (tx: Db) => {
+    let q = tx
+      .updateTable(pm.table)
+      .set({ ...opts.set, [pm.column]: to })
+      .where(pm.key, '=', key)
+      .where(pm.column, '=', from);
+    for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+    const row = await q.returningAll().executeTakeFirst();
+    if (row) await record(tx, pm, key, from, event, to, now, opts.by);
+    return row as Record<string, any> | undefined;
+  };
+  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+}
+
+/** moveState that throws StateMoveLost instead of returning undefined. */
+export async function mustMoveState<S extends string, E extends string>(
+  db: Db,
+  pm: PersistedMachine<S, E>,
+  key: string | number,
+  from: S,
+  event: E,
+  opts: MoveOptions = {},
+): Promise<Record<string, any>> {
+  const row = await moveState(db, pm, key, from, event, opts);
+  if (!row) throw new StateMoveLost(pm as unknown as PersistedMachine<string, string>, key, from);
+  return row;
+}
+
+/**
+ * Moves every row (narrowed by `opts.where`) that is in a state the event
+ * leaves from, e.g. "the server restarted: every running build is lost".
+ * One guarded UPDATE per source state; returns the rows moved.
+ */
+export async function moveEvery<S extends string, E extends string>(
+  db: Db,
+  pm: PersistedMachine<S, E>,
+  event: E,
+  opts: MoveOptions = {},
+): Promise<Record<string, any>[]> {
+  const now = Date.now();
+  const write = async (tx: Db) => {
+    const moved: Record<string, any>[] = [];
+    for (const from of pm.machine.sources(event)) {
+      const to = pm.machine.next(from, event);
+      let q = tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: to }).where(pm.column, '=', from);
+      for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+      for (const row of (await q.returningAll().execute()) as Record<string, any>[]) {
+        await record(tx, pm, row[pm.key], from, event, to, now, opts.by);
+        moved.push(row);
+      }
+    }
+    return moved;
+  };
+  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+}
+
+async function record(db: Db, pm: PersistedMachine<string, string>, key: string | number, from: string, event: string, to: string, at: number, by?: string) {
+  await db
+    .insertInto('state_history')
+    .values({ machine: pm.machine.spec.name, resource: String(key), from_state: from, event, to_state: to, by_whom: by ?? null, at })
+    .execute();
+}
+
+export interface HistoryEntry {
+  from: string;
+  event: string;
+  to: string;
+  by: string | null;
+  at: number;
+}
+
+/** A resource's recorded moves, oldest first. */
+export async function stateHistory(db: Db, machine: string, key: string | number, limit = 1000): Promise<HistoryEntry[]> {
+  const rows = await db
+    .selectFrom('state_history')
+    .selectAll()
+    .where('machine', '=', machine)
+    .where('resource', '=', String(key))
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r: any) => ({ from: r.from_state, event: r.event, to: r.to_state, by: r.by_whom, at: Number(r.at) }));
+}
