@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { ConflictError, InvalidInputError } from '../core/errors.js';
+import { ConflictError, InvalidInputError } from '../core/errors/index.js';
 
 export const HANDOVER_SERVICE = 'server.handover';
 export type Handover = (release: string) => Promise<{ from: string; to: string }>;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from './errors/index.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:7070';
 

@@ -1,5 +1,5 @@
 /** Core: what every module stands on. Modules import from here, never from core's files. */
-export * from './errors.js';
+export * from './errors/index.js';
 export * from './config.js';
 export { createLogger, silentLogger, SECRET_KEYS } from './logging.js';
 export type { Logger } from './logging.js';

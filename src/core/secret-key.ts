@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
-import { StrataError } from './errors.js';
+import { StrataError } from './errors/index.js';
 import { SecretBox } from './secrets.js';
 import type { Store } from './store/index.js';
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StrataError } from './errors.js';
+import { StrataError } from './errors/index.js';
 
 export const MASK = '******';
 const PREFIX = 'enc:v1:';

@@ -1,4 +1,4 @@
-import { StrataError } from './errors.js';
+import { StrataError } from './errors/index.js';
 
 /**
  * Instances modules share at run time, by name. Modules are created in the

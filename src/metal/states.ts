@@ -10,7 +10,7 @@
  * Pure data and pure functions; the conductor owns persistence and locking.
  */
 import { defineMachine, type MachineSpec, type StateInfo, type Transition } from '../core/fsm/index.js';
-import { StrataError } from '../core/errors.js';
+import { StrataError } from '../core/errors/index.js';
 
 // ---------------------------------------------------------------------------
 // States

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { StrataModule } from '../core/index.js';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError } from '../core/errors/index.js';
 import { packageRoot } from '../core/host/index.js';
 import { webRoutes } from './server/routes.js';
 import { StaticBundle } from './server/static-files.js';

@@ -1,4 +1,4 @@
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 
 /** A failed API call, with the server's own reason when it gave one. */
 export class ApiError extends StrataError {

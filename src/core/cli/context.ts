@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_LISTEN } from '../config.js';
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 import { ApiClient } from './api-client.js';
 
 /** The repository (or installed package) root: dist/core/cli or src/core/cli, three levels up. */

@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../errors/index.js';
 
 /**
  * A lifecycle declared as data: its states and the transitions between them.

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors/index.js';
 import { hasRole, tokenFromHeaders, type Principal, type Role, type TokenService } from '../auth/index.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);

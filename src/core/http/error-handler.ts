@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { StrataError, toStrataError } from '../errors.js';
+import { StrataError, toStrataError } from '../errors/index.js';
 
 /**
  * Maps anything a route throws to a StrataError with a 4xx status where the

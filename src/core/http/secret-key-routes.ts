@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ConflictError, InvalidInputError } from '../errors.js';
+import { ConflictError, InvalidInputError } from '../errors/index.js';
 import { rotateSecretKey } from '../secret-key.js';
 import type { SecretBox } from '../secrets.js';
 import type { Store } from '../store/index.js';

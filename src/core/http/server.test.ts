@@ -7,7 +7,7 @@ import { TokenService } from '../auth/index.js';
 import { createMetrics } from '../metrics.js';
 import { createHttpServer } from './server.js';
 import { tokenRoutes } from './token-routes.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../errors/index.js';
 
 const stores = storesUnderTest();
 after(() => stores.close());

@@ -1,5 +1,5 @@
 import { Migrator, PostgresAdapter, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 import type { Store } from './database.js';
 
 /**

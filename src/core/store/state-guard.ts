@@ -14,7 +14,7 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 import { boundMachine, stateWriter } from './state-writes.js';
 
 export class StateWriteRefused extends StrataError {

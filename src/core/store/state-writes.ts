@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Machine } from '../fsm/index.js';
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 
 type Db = Kysely<any> | Transaction<any>;
 

@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Logger } from '../logging.js';
 import { TaskStore } from './task-store.js';
 import { FINISHED, RetryTaskError, type NewTask, type Task } from './task.js';
-import { StrataError } from '../errors.js';
+import { StrataError } from '../errors/index.js';
 
 export interface TaskContext<P> {
   task: Task<P>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../store/index.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors/index.js';
 import { fromRow, type NewTask, type Task, type TaskRow } from './task.js';
 import { taskMachine as m } from './task-states.js';
 

@@ -6,7 +6,7 @@
 
 import yaml from 'js-yaml';
 import { ConfigYamlError, type ConfigLocation } from './errors.js';
-import { constructBool, constructFloat, constructInt, isYaml11Bool, isYaml11Float, isYaml11Int, isYaml11Null } from '../../core/yaml/yaml11.js';
+import { constructBool, constructFloat, constructInt, isYaml11Bool, isYaml11Float, isYaml11Int, isYaml11Null } from '../../core/yaml/index.js';
 
 /** An `!encrypted/pkcs1-oaep` value, kept opaque (base64 chunks, not decrypted). */
 export class EncryptedValue {

@@ -1,4 +1,4 @@
-import { StrataError } from '../../core/errors.js';
+import { StrataError } from '../../core/errors/index.js';
 
 /**
  * Why a driver call failed. The conductor decides on `retryable`: retry the

@@ -4,7 +4,7 @@
  * driver_factory). It answers what the API needs about drivers:
  * `GET /v1/drivers[/{name}[/properties]]` and `GET /v1/nodes/{id}/validate`.
  */
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors/index.js';
 import { DriverError } from './errors.js';
 import type { HardwareType } from './hardware-types.js';
 import {

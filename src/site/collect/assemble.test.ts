@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors/index.js';
 import { sourceOf } from '../documents/index.js';
 import { assembleSite } from './assemble.js';
 import { lintSite } from './lint.js';

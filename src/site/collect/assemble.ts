@@ -9,7 +9,7 @@
  */
 import type { Document, SourceLocation } from '../documents/index.js';
 import { DeckhandError, inheritSource, isJsonObject, parseDocuments, schemaOf } from '../documents/index.js';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../../core/errors/index.js';
 import type { NamedRepositorySpec, RepositorySpec } from './repository-spec.js';
 import { parseNamedRepositorySpec, parseRepositorySpec } from './repository-spec.js';
 import type { SourceTree } from './source-tree.js';

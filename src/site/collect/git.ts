@@ -3,7 +3,7 @@
  * arrays (no shell) and without prompts: clone, resolve a revision, list a
  * tree, read many blobs through one `git cat-file --batch`.
  */
-import { UnavailableError, InvalidInputError } from '../../core/errors.js';
+import { UnavailableError, InvalidInputError } from '../../core/errors/index.js';
 import { run as runProgram } from '../../core/host/index.js';
 
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' };

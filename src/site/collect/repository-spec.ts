@@ -4,7 +4,7 @@
  * `NAME=URL_OR_PATH[@REVISION]` for `-e`. An `@` in `ssh://user@host/…` is
  * the user, not a revision.
  */
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError } from '../../core/errors/index.js';
 
 export interface RepositorySpec {
   /** A local path or a git URL (file://, http(s)://, ssh://, git://, user@host:path). */

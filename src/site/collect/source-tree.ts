@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, relative } from 'node:path';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../../core/errors/index.js';
 import { cloneBare, gitDirOf, listTree, readBlobs, resolveCommit } from './git.js';
 import type { RepositorySpec } from './repository-spec.js';
 import { isGitUrl, repositoryName } from './repository-spec.js';

@@ -11,7 +11,7 @@
  */
 // Imported from the file, not core's index: the index pulls in the HTTP
 // server and the store, which the `strata site render` start-up cannot afford.
-import { StrataError } from '../../core/errors.js';
+import { StrataError } from '../../core/errors/index.js';
 
 /** The identity Deckhand gives a raw document: (schema, layer, name). */
 export interface DocumentRef {

@@ -30,9 +30,9 @@ import {
   isYaml11Int,
   isYaml11Null,
   isYaml11Timestamp,
-} from '../../core/yaml/yaml11.js';
+} from '../../core/yaml/index.js';
 
-export { resolvesAsNonString } from '../../core/yaml/yaml11.js';
+export { resolvesAsNonString } from '../../core/yaml/index.js';
 
 const nullType = new yaml.Type('tag:yaml.org,2002:null', {
   kind: 'scalar',

@@ -6,8 +6,7 @@
  * action runs (a site being deployed is not drifting), but the report is
  * still kept.
  */
-import type { FaultReporter } from '../../core/faults.js';
-import type { Logger } from '../../core/index.js';
+import type { FaultReporter, Logger } from '../../core/index.js';
 import type { DriftItem } from './drift.js';
 
 export const DRIFT_ALARM = '600.005';

@@ -4,7 +4,7 @@
  * the same token could not GET directly; this check only keeps a watch from
  * pointing at the event stream itself or at something that is not a path.
  */
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError } from '../../core/errors/index.js';
 
 /** Enough for the overview with every module loaded (it watches 10). */
 export const MAX_WATCHES = 16;
