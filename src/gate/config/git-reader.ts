@@ -2,11 +2,11 @@
 // project `org/a` is the repository at `<root>/org/a`, bare or not. Files
 // are read from commits (branch tips or a speculative commit), never from a
 // working tree: `git ls-tree` lists them, one `git cat-file --batch` reads
-// them. git runs through spawn with argv arrays only.
+// them, through core's git runner.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { run } from '../../core/host/index.js';
+import { gitBytes, parseBatch, parseTree } from '../../core/host/index.js';
 import { ReaderError, selectConfigPaths, type ConfigFile, type ConfigReader, type ConfigRoots, type ProjectBranches } from './reader.js';
 
 const PROJECT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
@@ -16,38 +16,8 @@ export function isSafeProjectName(name: string): boolean {
   return PROJECT_NAME_RE.test(name) && !name.split('/').some((s) => s === '.' || s === '..');
 }
 
-interface GitResult {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-async function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
-  // Config files are read whole and as bytes: no output cap, no decoding.
-  const r = await run(['git', '-C', cwd, ...args], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
-    input: input ?? '',
-    encoding: 'buffer',
-    maxOutputBytes: Infinity,
-  });
-  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Parses `git cat-file --batch` output for the given object ids, in order. */
-function parseBatch(out: Buffer, count: number): string[] {
-  const contents: string[] = [];
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    const nl = out.indexOf(0x0a, pos);
-    if (nl === -1) throw new ReaderError('truncated git cat-file output');
-    const header = out.subarray(pos, nl).toString('utf8').split(' ');
-    if (header[1] === 'missing') throw new ReaderError(`git object ${header[0]} is missing`);
-    const size = Number(header[2]);
-    contents.push(out.subarray(nl + 1, nl + 1 + size).toString('utf8'));
-    pos = nl + 1 + size + 1;
-  }
-  return contents;
-}
+/** git in a project's directory; failures are returned, for the reader's own messages. Config files are read as bytes. */
+const git = (cwd: string, args: string[], input?: string) => gitBytes(['-C', cwd, ...args], { input, allowFail: true, userConfig: true });
 
 export class GitReader implements ConfigReader {
   readonly root: string;
@@ -109,19 +79,18 @@ export class GitReader implements ConfigReader {
       if (/Not a valid object name|not a tree object|bad revision/i.test(tree.stderr)) throw new ReaderError(`${project}: unknown ref ${ref}`);
       throw new ReaderError(`${project}: git ls-tree failed: ${tree.stderr.trim()}`);
     }
-    const blobs = new Map<string, string>();
-    for (const entry of tree.stdout.toString('utf8').split('\0')) {
-      if (!entry) continue;
-      const tab = entry.indexOf('\t');
-      const [, type, id] = entry.slice(0, tab).split(' ');
-      if (type === 'blob') blobs.set(entry.slice(tab + 1), id);
-    }
+    const blobs = new Map(parseTree(tree.stdout).map((e) => [e.path, e.sha]));
     const selected = selectConfigPaths(blobs.keys(), roots);
     if (selected.length === 0) return [];
     const ids = selected.map((p) => blobs.get(p)!);
     const batch = await git(dir, ['cat-file', '--batch'], `${ids.join('\n')}\n`);
     if (batch.code !== 0) throw new ReaderError(`${project}: git cat-file failed: ${batch.stderr.trim()}`);
-    const contents = parseBatch(batch.stdout, ids.length);
-    return selected.map((p, i) => ({ path: p, content: contents[i], id: ids[i] }));
+    let contents: Map<string, Buffer>;
+    try {
+      contents = parseBatch(batch.stdout, ids);
+    } catch (e) {
+      throw new ReaderError(`${project}: ${(e as Error).message}`);
+    }
+    return selected.map((p, i) => ({ path: p, content: contents.get(ids[i]!)!.toString('utf8'), id: ids[i]! }));
   }
 }

@@ -1,25 +1,17 @@
 /**
- * The few git operations site assembly needs, run as `git` with argument
- * arrays (no shell) and without prompts: clone, resolve a revision, list a
- * tree, read many blobs through one `git cat-file --batch`.
+ * The few git operations site assembly needs, through core's git runner
+ * (argv arrays, no prompts): clone, resolve a revision, list a tree, read
+ * many blobs through one `git cat-file --batch`.
  */
 import { UnavailableError, InvalidInputError } from '../../core/errors/index.js';
-import { run as runProgram } from '../../core/host/index.js';
+import { gitBytes, parseBatch, parseTree, type TreeEntry } from '../../core/host/index.js';
 
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' };
-
-interface RunResult {
-  stdout: Buffer;
-  stderr: string;
-  code: number;
-}
-
-async function run(args: string[], opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
-  // Blobs are read whole and as bytes: no output cap, no decoding.
-  const r = await runProgram(['git', ...args], { cwd: opts.cwd, env: GIT_ENV, input: opts.input, encoding: 'buffer', maxOutputBytes: Infinity }).catch((e: Error) => {
-    throw new UnavailableError(`cannot run git: ${e.message}`, { cause: e });
+/** git with the operator's own configuration (these are their repositories); failures are returned. */
+async function run(args: string[], opts: { cwd?: string; input?: string } = {}) {
+  const r = await gitBytes(args, { ...opts, userConfig: true, allowFail: true }).catch((e: Error) => {
+    throw new UnavailableError(e.message, { cause: e });
   });
-  return { stdout: r.stdout, stderr: r.stderr.trim(), code: r.code ?? 1 };
+  return { stdout: r.stdout, stderr: r.stderr.trim(), code: r.code };
 }
 
 async function git(args: string[], opts: { cwd?: string; input?: string; what: string }): Promise<Buffer> {
@@ -47,43 +39,24 @@ export async function resolveCommit(gitDir: string, revision: string, label: str
   return r.stdout.toString('utf8').trim();
 }
 
-export interface TreeEntry {
-  path: string;
-  mode: string;
-  sha: string;
-}
+export type { TreeEntry };
 
 /** Every blob under `dir` (a path inside the repository, '' for all) at `commit`. */
 export async function listTree(gitDir: string, commit: string, dir: string): Promise<TreeEntry[]> {
   const args = ['--git-dir', gitDir, 'ls-tree', '-r', '-z', '--full-tree', commit];
   if (dir) args.push('--', dir);
-  const out = (await git(args, { what: `cannot list ${dir || 'the tree'} at ${commit}` })).toString('utf8');
-  const entries: TreeEntry[] = [];
-  for (const rec of out.split('\0')) {
-    if (!rec) continue;
-    const tab = rec.indexOf('\t');
-    const [mode, type, sha] = rec.slice(0, tab).split(' ');
-    if (type === 'blob') entries.push({ path: rec.slice(tab + 1), mode, sha });
-  }
-  return entries;
+  return parseTree(await git(args, { what: `cannot list ${dir || 'the tree'} at ${commit}` }));
 }
 
 /** The contents of many blobs, through one `git cat-file --batch`. */
 export async function readBlobs(gitDir: string, shas: readonly string[]): Promise<Map<string, Buffer>> {
-  const result = new Map<string, Buffer>();
-  if (shas.length === 0) return result;
+  if (shas.length === 0) return new Map();
   const out = await git(['--git-dir', gitDir, 'cat-file', '--batch'], { input: shas.join('\n') + '\n', what: 'cannot read files' });
-  let pos = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(0x0a, pos);
-    const header = out.subarray(pos, nl).toString('utf8');
-    const [sha, type, sizeText] = header.split(' ');
-    if (type === 'missing' || sizeText === undefined) throw new UnavailableError(`git object ${sha} is missing`);
-    const size = Number(sizeText);
-    result.set(sha, out.subarray(nl + 1, nl + 1 + size));
-    pos = nl + 1 + size + 1;
+  try {
+    return parseBatch(out, shas);
+  } catch (e) {
+    throw new UnavailableError((e as Error).message);
   }
-  return result;
 }
 
 /** The commit checked out in a working tree, or undefined when it has none yet. */
