@@ -9,52 +9,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serverConfig, silentLogger } from '../../core/index.js';
-import { freePort } from '../../core/testing/index.js';
-import { startServer, type RunningServer } from '../../server.js';
+import { call, fleetOf, until, type Site } from '../testing/index.js';
 import { fmModule } from '../fm/index.js';
 import { edgeModule } from '../index.js';
 import { auditStep, type AuditedState } from './audit-step.js';
 import type { Auditor } from './auditor.js';
 
-interface Site {
-  server: RunningServer;
-  dir: string;
-  port: number;
-  admin: string;
-}
-
-const dirs: string[] = [];
-async function site(role: 'controller' | 'subcloud', reuse?: Site): Promise<Site> {
-  const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), `strata-edge-${role}-`));
-  if (!reuse) dirs.push(dir);
-  const port = reuse?.port ?? (await freePort());
-  const options = role === 'controller' ? { edgeRole: 'controller', edgeAuditInterval: '3600' } : {};
-  const server = await startServer(serverConfig({ listen: `127.0.0.1:${port}`, data: dir, logLevel: 'silent', options }), { modules: [fmModule, edgeModule], log: silentLogger() });
-  return { server, dir, port, admin: readFileSync(join(dir, 'admin-token'), 'utf8').trim() };
-}
-
-async function call(s: Site, method: string, url: string, body?: unknown, token = s.admin) {
-  const res = await s.server.app.inject({
-    method: method as 'GET', url,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.body ? res.json() : undefined };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const fleet = fleetOf('edge', [fmModule, edgeModule]);
+const site = fleet.site;
 
 const base: AuditedState = { name: 'sc', availability: 'online', management: 'managed', missedAudits: 0, endpointSync: { identity: 'in-sync' }, softwareVersion: '1', alarmSummary: null, lastError: null };
 
@@ -107,8 +69,7 @@ describe('a controller and three subclouds', () => {
     for (let i = 0; i < 3; i++) subs.push(await site('subcloud'));
   });
   after(async () => {
-    for (const s of [ctl, ...subs]) await s?.server.close().catch(() => {});
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await fleet.close();
   });
 
   test('add (token sealed, never shown), list, show; a plain server has no dcmanager API', async () => {
@@ -142,7 +103,7 @@ describe('a controller and three subclouds', () => {
       assert.deepEqual(s.endpoint_sync_status, [{ sync_status: 'in-sync', endpoint_type: 'identity' }]);
       assert.ok(s['software-version']);
     }
-    for (const s of subs) assert.equal((await call(s, 'GET', '/auth/v1/whoami', undefined, ctl.admin)).status, 200, "the controller's admin token works there");
+    for (const s of subs) assert.equal((await call(s, 'GET', '/auth/v1/whoami', undefined, { token: ctl.admin })).status, 200, "the controller's admin token works there");
     const summary = (await call(ctl, 'GET', '/dcmanager/v1.0/alarms')).body.alarm_summary;
     assert.deepEqual(summary.map((a: any) => [a.region_name, a.cloud_status, a.critical_alarms]), [['subcloud1', 'OK', 0], ['subcloud2', 'OK', 0], ['subcloud3', 'OK', 0]]);
   });
@@ -176,8 +137,8 @@ describe('a controller and three subclouds', () => {
     const created = await call(ctl, 'POST', '/auth/v1/tokens', { role: 'reader', project: 'fleet', name: 'fleet reader' });
     assert.equal(created.status, 201);
     await settle();
-    for (const i of [0, 1]) assert.equal((await call(subs[i]!, 'GET', '/auth/v1/whoami', undefined, created.body.token)).status, 200, `subcloud${i + 1} got the new token`);
-    assert.equal((await call(subs[2]!, 'GET', '/auth/v1/whoami', undefined, created.body.token)).status, 401, 'the unmanaged one did not');
+    for (const i of [0, 1]) assert.equal((await call(subs[i]!, 'GET', '/auth/v1/whoami', undefined, { token: created.body.token })).status, 200, `subcloud${i + 1} got the new token`);
+    assert.equal((await call(subs[2]!, 'GET', '/auth/v1/whoami', undefined, { token: created.body.token })).status, 401, 'the unmanaged one did not');
     assert.equal((await sc('subcloud3')).sync_status, 'out-of-sync');
     const drift = (await alarms('280.002')).map((a) => a.entity_instance_id);
     assert.deepEqual(drift, ['subcloud=subcloud3.resource=identity']);
@@ -185,17 +146,17 @@ describe('a controller and three subclouds', () => {
     // Someone revokes a synced token on subcloud1 itself: the next audit finds it and, managed, repairs it.
     const synced = (await call(subs[0]!, 'GET', '/auth/v1/tokens')).body.tokens.find((t: any) => t.name === 'fleet reader');
     assert.equal((await call(subs[0]!, 'DELETE', `/auth/v1/tokens/${synced.id}`)).status, 200);
-    assert.equal((await call(subs[0]!, 'GET', '/auth/v1/whoami', undefined, created.body.token)).status, 401);
+    assert.equal((await call(subs[0]!, 'GET', '/auth/v1/whoami', undefined, { token: created.body.token })).status, 401);
     await settle();
     assert.equal((await sc('subcloud1')).sync_status, 'in-sync');
-    assert.equal((await call(subs[0]!, 'GET', '/auth/v1/whoami', undefined, created.body.token)).status, 200, 'repaired');
+    assert.equal((await call(subs[0]!, 'GET', '/auth/v1/whoami', undefined, { token: created.body.token })).status, 200, 'repaired');
     const log = (await call(ctl, 'GET', '/fm/v1/event_log?entity_instance_id=subcloud%3Dsubcloud1.resource%3Didentity')).body.event_log.map((e: any) => e.state);
     assert.deepEqual(log.slice(0, 2), ['clear', 'set'], 'the drift was alarmed, then cleared');
 
     assert.equal((await call(ctl, 'PATCH', '/dcmanager/v1.0/subclouds/subcloud3', { 'management-state': 'managed' })).status, 200);
     await settle();
     assert.equal((await sc('subcloud3')).sync_status, 'in-sync');
-    assert.equal((await call(subs[2]!, 'GET', '/auth/v1/whoami', undefined, created.body.token)).status, 200);
+    assert.equal((await call(subs[2]!, 'GET', '/auth/v1/whoami', undefined, { token: created.body.token })).status, 200);
     assert.equal((await alarms('280.002')).length, 0);
   });
 

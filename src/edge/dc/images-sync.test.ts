@@ -10,57 +10,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serverConfig, silentLogger } from '../../core/index.js';
-import { freePort } from '../../core/testing/index.js';
-import { startServer, type RunningServer } from '../../server.js';
+import { call, fleetOf, until, type Site } from '../testing/index.js';
 import { fmModule } from '../fm/index.js';
 import { accelModule } from '../../accel/index.js';
 import { edgeModule } from '../index.js';
 import type { Auditor } from './auditor.js';
 
-interface Site {
-  server: RunningServer;
-  dir: string;
-  port: number;
-  admin: string;
-}
-
-const dirs: string[] = [];
-async function site(role: 'controller' | 'subcloud'): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), `strata-images-${role}-`));
-  dirs.push(dir);
-  const port = await freePort();
-  const options = { ...(role === 'controller' ? { edgeRole: 'controller', edgeAuditInterval: '3600' } : {}), accelDrivers: 'fake', accelDiscoveryInterval: '0' };
-  const server = await startServer(serverConfig({ listen: `127.0.0.1:${port}`, data: dir, logLevel: 'silent', options }), { modules: [fmModule, accelModule, edgeModule], log: silentLogger() });
-  return { server, dir, port, admin: readFileSync(join(dir, 'admin-token'), 'utf8').trim() };
-}
-
-async function call(s: Site, method: string, url: string, body?: unknown, type = 'application/json') {
-  const res = await s.server.app.inject({
-    method: method as 'GET', url,
-    headers: { authorization: `Bearer ${s.admin}`, ...(body !== undefined ? { 'content-type': type } : {}) },
-    payload: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.body ? res.json() : undefined, raw: res.rawPayload };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const fleet = fleetOf('images', [fmModule, accelModule, edgeModule], { accelDrivers: 'fake', accelDiscoveryInterval: '0' });
+const site = fleet.site;
 
 async function upload(s: Site, name: string, bytes: Buffer): Promise<string> {
   const made = await call(s, 'POST', '/image/v2/images', { name, bitstream_id: `bs-${name}`, vendor: '0x8086' });
   assert.equal(made.status, 201, JSON.stringify(made.body));
-  const put = await call(s, 'PUT', `/image/v2/images/${made.body.id}/file`, bytes, 'application/octet-stream');
+  const put = await call(s, 'PUT', `/image/v2/images/${made.body.id}/file`, bytes, { type: 'application/octet-stream' });
   assert.equal(put.status, 204, JSON.stringify(put.body));
   return made.body.id as string;
 }
@@ -92,8 +56,7 @@ describe('images sync (accel bitstreams)', () => {
   });
 
   after(async () => {
-    for (const s of [ctl, a, b]) await s?.server.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await fleet.close();
   });
 
   test('an image on the controller reaches the managed subcloud, same uuid and bytes; not the unmanaged one', async () => {

@@ -9,52 +9,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serverConfig, silentLogger } from '../../core/index.js';
-import { freePort } from '../../core/testing/index.js';
-import { startServer, type RunningServer } from '../../server.js';
+import { call as callSite, fleetOf, until, type CallOptions, type Site } from '../testing/index.js';
 import { fmModule } from '../fm/index.js';
 import { siteModule } from '../../site/index.js';
 import { edgeModule } from '../index.js';
 import type { Auditor } from './auditor.js';
 
-interface Site {
-  server: RunningServer;
-  dir: string;
-  port: number;
-  admin: string;
-}
-
-const dirs: string[] = [];
-async function site(role: 'controller' | 'subcloud'): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), `strata-platform-${role}-`));
-  dirs.push(dir);
-  const port = await freePort();
-  const options = role === 'controller' ? { edgeRole: 'controller', edgeAuditInterval: '3600' } : {};
-  const server = await startServer(serverConfig({ listen: `127.0.0.1:${port}`, data: dir, logLevel: 'silent', options }), { modules: [fmModule, siteModule, edgeModule], log: silentLogger() });
-  return { server, dir, port, admin: readFileSync(join(dir, 'admin-token'), 'utf8').trim() };
-}
-
-async function call(s: Site, method: string, url: string, body?: unknown, type = 'application/json') {
-  const res = await s.server.app.inject({
-    method: method as 'GET', url,
-    headers: { authorization: `Bearer ${s.admin}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': type } : {}) },
-    payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.body ? res.json() : undefined };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const fleet = fleetOf('platform', [fmModule, siteModule, edgeModule]);
+const site = fleet.site;
+const call = (s: Site, method: string, url: string, body?: unknown, opts: CallOptions = {}) => callSite(s, method, url, body, { accept: 'application/json', ...opts });
 
 const docs = (servers: string) => `---
 schema: deckhand/LayeringPolicy/v1
@@ -101,8 +64,7 @@ describe('platform sync (fleet-tagged site revisions)', () => {
   });
 
   after(async () => {
-    for (const s of [ctl, a, b]) await s?.server.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await fleet.close();
   });
 
   test('no fleet revision: both in sync with nothing written', async () => {
@@ -112,7 +74,7 @@ describe('platform sync (fleet-tagged site revisions)', () => {
   });
 
   test('a revision tagged fleet reaches the managed subcloud only; a second sync writes nothing', async () => {
-    assert.equal((await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', docs('10.0.0.1'), 'application/x-yaml')).status, 200);
+    assert.equal((await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', docs('10.0.0.1'), { type: 'application/x-yaml' })).status, 200);
     await settle();
     assert.equal(await platform('sca'), 'in-sync', 'untagged revisions are not the fleet\'s');
     assert.equal((await call(ctl, 'POST', '/deckhand/api/v1.0/revisions/1/tags/fleet')).status, 201);
@@ -134,7 +96,7 @@ describe('platform sync (fleet-tagged site revisions)', () => {
   });
 
   test('local drift on a managed subcloud is found and repaired; the unmanaged one once managed', async () => {
-    assert.equal((await call(a, 'PUT', '/deckhand/api/v1.0/buckets/fleet/documents', docs('192.0.2.66'), 'application/x-yaml')).status, 200);
+    assert.equal((await call(a, 'PUT', '/deckhand/api/v1.0/buckets/fleet/documents', docs('192.0.2.66'), { type: 'application/x-yaml' })).status, 200);
     assert.deepEqual(await fleetNtp(a), ['192.0.2.66']);
     await settle();
     assert.deepEqual(await fleetNtp(a), ['10.0.0.1'], 'repaired by the sync');

@@ -9,52 +9,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serverConfig, silentLogger } from '../../core/index.js';
-import { freePort } from '../../core/testing/index.js';
-import { startServer, type RunningServer } from '../../server.js';
+import { call, fleetOf, until, type Site } from '../testing/index.js';
 import { fmModule } from '../fm/index.js';
 import { siteModule } from '../../site/index.js';
 import { edgeModule } from '../index.js';
 import type { Auditor } from './auditor.js';
 
-interface Site {
-  server: RunningServer;
-  dir: string;
-  port: number;
-  admin: string;
-}
-
-const dirs: string[] = [];
-async function site(role: 'controller' | 'subcloud'): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), `strata-strategy-${role}-`));
-  dirs.push(dir);
-  const port = await freePort();
-  const options = role === 'controller' ? { edgeRole: 'controller', edgeAuditInterval: '3600' } : {};
-  const server = await startServer(serverConfig({ listen: `127.0.0.1:${port}`, data: dir, logLevel: 'silent', options }), { modules: [fmModule, siteModule, edgeModule], log: silentLogger() });
-  return { server, dir, port, admin: readFileSync(join(dir, 'admin-token'), 'utf8').trim() };
-}
-
-async function call(s: Site, method: string, url: string, body?: unknown, type = 'application/json') {
-  const res = await s.server.app.inject({
-    method: method as 'GET', url,
-    headers: { authorization: `Bearer ${s.admin}`, ...(body !== undefined ? { 'content-type': type } : {}) },
-    payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.body ? (res.headers['content-type']?.toString().includes('json') ? res.json() : res.body) : undefined };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const fleet = fleetOf('strategy', [fmModule, siteModule, edgeModule]);
+const site = fleet.site;
 
 const DOCS = `---
 schema: deckhand/LayeringPolicy/v1
@@ -102,8 +64,7 @@ describe('sw-update-strategy (site revision)', () => {
   });
 
   after(async () => {
-    for (const s of [ctl, ...subs]) await s?.server.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await fleet.close();
   });
 
   test('bad input and nothing to apply are clear errors', async () => {
@@ -119,7 +80,7 @@ describe('sw-update-strategy (site revision)', () => {
   });
 
   test('parallel, max 2: every subcloud gets the fleet revision; shapes as dcmanager', async () => {
-    const put = await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', DOCS, 'application/x-yaml');
+    const put = await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', DOCS, { type: 'application/x-yaml' });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const untagged = await call(ctl, 'POST', S, { type: 'site-revision', 'extra-args': { revision: 1 } });
     assert.match(untagged.body.error_message, /not tagged ..fleet../);
@@ -165,7 +126,7 @@ describe('sw-update-strategy (site revision)', () => {
   test('serial, stop-on-failure: the unreachable subcloud fails, the others are untouched', async () => {
     // A new fleet revision, and sc1 gone (its server stopped) after the strategy was made.
     const docs2 = DOCS.replace('10.0.0.1', '10.0.0.2');
-    assert.equal((await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', docs2, 'application/x-yaml')).status, 200);
+    assert.equal((await call(ctl, 'PUT', '/deckhand/api/v1.0/buckets/global/documents', docs2, { type: 'application/x-yaml' })).status, 200);
     assert.equal((await call(ctl, 'POST', '/deckhand/api/v1.0/revisions/2/tags/fleet', undefined)).status, 201);
     const created = await call(ctl, 'POST', S, { type: 'site-revision', 'subcloud-apply-type': 'serial', 'stop-on-failure': true });
     assert.deepEqual(created.body['extra-args'], { revision: 2 });
