@@ -1,8 +1,8 @@
 /**
  * The accelerator service: inventory (discovery on this host, reports from
  * metal nodes), device profiles, accelerator requests and their binding,
- * and programming. Every ARQ state write goes through the ARQ table with a
- * guard on the state it moves from; every reservation of a deployable is a
+ * and programming. Every ARQ state write goes through core's moveState
+ * (the ARQ table, a guard on the state it moves from, the history); every reservation of a deployable is a
  * guarded increment (`used < num_accelerators * max_clients`), so two
  * servers on one store never over-allocate. Binding and programming are
  * durable core tasks: a server killed mid-bind leaves a task that the next
@@ -10,24 +10,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { canSeeProject, ConflictError, InvalidInputError, json, type Logger, type Principal, type TaskRunner } from '../core/index.js';
-import { discoverAll, type AccelDriver, type DriverEnv } from './drivers/index.js';
-import { describeFunction } from './drivers/pci/pci-driver.js';
-import { isAcceleratorClass } from './drivers/pci/sysfs.js';
-import { syncHost, type SyncReport } from './inventory.js';
+import { canSeeProject, ConflictError, InvalidInputError, json, moveState, type Logger, type Principal, type TaskRunner } from '../core/index.js';
+import type { AccelDriver } from './drivers/index.js';
+import type { SyncReport } from './inventory.js';
+import { AccelInventory, type InventoryOptions } from './inventory-service.js';
+import { attachInfo, candidates, groupIndex, pinned } from './binding-queries.js';
 import { ImageStore } from './images.js';
-import { arqMachine, HOLDS_DEVICE, type ArqEvent, type ArqState } from './states.js';
+import { arqMachine, arqState, HOLDS_DEVICE, type ArqEvent, type ArqState } from './states.js';
 import { arqsFor, requirementOf, validateProfile } from './profiles.js';
 import { capacity, explain, pick, unfit, type Candidate } from './matching.js';
-import { toArq, toDeployable, toDevice, toProfile } from './db/rows.js';
+import { toArq, toProfile } from './db/rows.js';
 import { noSuch, BindError } from './errors.js';
-import type { AcceleratorRequest, Deployable, Device, DeviceProfile, DiscoveredDevice, InstanceKind } from './model.js';
+import type { AcceleratorRequest, Deployable, DeviceProfile, InstanceKind } from './model.js';
 
-export interface AccelServiceOptions {
-  drivers: AccelDriver[];
-  env: DriverEnv;
-  /** this server's host name: the hostname of what local discovery finds */
-  hostname: string;
+export interface AccelServiceOptions extends InventoryOptions {
   imageDir: string;
   maxImageBytes: number;
 }
@@ -56,18 +52,18 @@ export interface Attachment {
 
 export const BIND_TASK = 'accel.bind';
 export const PROGRAM_TASK = 'accel.program';
-const SHARING_KEY = 'sharing.max_clients';
 
-export class AccelService {
+export class AccelService extends AccelInventory {
   readonly images: ImageStore;
   private probe: InstanceProbe | undefined;
 
   constructor(
-    private readonly db: Kysely<any>,
+    db: Kysely<any>,
     private readonly tasks: TaskRunner,
-    private readonly log: Logger,
-    readonly opts: AccelServiceOptions,
+    log: Logger,
+    opts: AccelServiceOptions,
   ) {
+    super(db, log, opts);
     this.images = new ImageStore(db, opts.imageDir, opts.maxImageBytes);
     tasks.register<{ arq: string }>(BIND_TASK, {
       run: async ({ task }) => this.finishBind(task.payload.arq),
@@ -82,123 +78,13 @@ export class AccelService {
     this.probe = probe;
   }
 
-  // ------------------------------------------------------------ inventory
-
-  /** Discovers this host's devices with the enabled drivers and records them. */
-  async discover(): Promise<SyncReport & { failures: { driver: string; error: string }[] }> {
-    const { devices, failures } = await discoverAll(this.opts.drivers, this.opts.env);
-    for (const f of failures) this.log.warn({ driver: f.driver, error: f.error }, 'accelerator discovery: a driver failed; its devices are kept as they were');
-    const report = await this.syncHost(this.opts.hostname, devices, failures.map((f) => f.driver));
-    return { ...report, failures };
-  }
-
-  /** Records what was found on a host (this one, or a metal node's inspection). */
-  async syncHost(hostname: string, devices: DiscoveredDevice[], failedDrivers: string[] = []): Promise<SyncReport> {
-    const report = await syncHost(this.db, hostname, devices, failedDrivers);
-    for (const [what, list] of Object.entries(report)) if (list.length) this.log.info({ hostname, [what]: list }, `accelerator devices ${what}`);
-    return report;
-  }
-
-  /**
-   * A bare-metal node's PCI functions, as its agent reported them
-   * (ironic-python-agent's pci-devices format): its accelerators become
-   * devices with hostname = the node, reached by PCI address.
-   */
-  async syncNode(hostname: string, pci: { bus: string; vendor_id: string; product_id: string; class: string; numa_node?: number }[]): Promise<SyncReport> {
-    const hex = (v: string) => `0x${v.replace(/^0x/i, '').toLowerCase()}`;
-    const fns = pci
-      .map((p) => ({ address: p.bus.toLowerCase(), vendor: hex(p.vendor_id), device: hex(p.product_id), classId: hex(p.class.padStart(6, '0')), numaNode: p.numa_node !== undefined && p.numa_node >= 0 ? p.numa_node : undefined, drm: [], path: '' }))
-      .filter((f) => isAcceleratorClass(f.classId));
-    return this.syncHost(hostname, fns.map((f) => describeFunction(f, '/dev', 'pci')));
-  }
+  // ------------------------------------------------------------ hosts
 
   /** A host left (a node was deleted): its requests are released and its devices dropped. */
   async retireHost(hostname: string): Promise<SyncReport> {
     const held = await this.db.selectFrom('accel_arqs').select(['uuid', 'state']).where('hostname', '=', hostname).where('state', 'in', [...HOLDS_DEVICE]).execute();
     for (const a of held as any[]) await this.release(a.uuid, a.state === 'UnbindFailed' ? 'delete' : 'unbind', `host ${hostname} was retired`);
     return this.syncHost(hostname, []);
-  }
-
-  async listDevices(filter: { hostname?: string; type?: string; vendor?: string; status?: string } = {}): Promise<Device[]> {
-    let q = this.db.selectFrom('accel_devices').selectAll().orderBy('hostname').orderBy('address');
-    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q = q.where(k, '=', v);
-    return (await q.execute()).map(toDevice);
-  }
-
-  async getDevice(uuid: string): Promise<Device> {
-    const r = await this.db.selectFrom('accel_devices').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-    if (!r) throw noSuch('device', uuid);
-    return toDevice(r);
-  }
-
-  async setDeviceStatus(uuid: string, status: 'enabled' | 'disabled'): Promise<Device> {
-    await this.getDevice(uuid);
-    await this.db.updateTable('accel_devices').set({ status, updated_at: Date.now() }).where('uuid', '=', uuid).execute();
-    return this.getDevice(uuid);
-  }
-
-  private async operatorAttributes(uuids?: string[], db: Kysely<any> = this.db): Promise<Map<string, Record<string, string>>> {
-    let q = db.selectFrom('accel_attributes').select(['deployable_uuid', 'key', 'value']);
-    if (uuids) {
-      if (!uuids.length) return new Map();
-      q = q.where('deployable_uuid', 'in', uuids);
-    }
-    const out = new Map<string, Record<string, string>>();
-    for (const r of (await q.execute()) as any[]) out.set(r.deployable_uuid, { ...out.get(r.deployable_uuid), [r.key]: r.value });
-    return out;
-  }
-
-  async listDeployables(filter: { hostname?: string; device?: string; resourceClass?: string } = {}): Promise<Deployable[]> {
-    let q = this.db.selectFrom('accel_deployables').selectAll().orderBy('hostname').orderBy('name');
-    if (filter.hostname) q = q.where('hostname', '=', filter.hostname);
-    if (filter.device) q = q.where('device_uuid', '=', filter.device);
-    if (filter.resourceClass) q = q.where('resource_class', '=', filter.resourceClass);
-    const rows = await q.execute();
-    const extra = await this.operatorAttributes();
-    return rows.map((r: any) => toDeployable(r, extra.get(r.uuid)));
-  }
-
-  async getDeployable(uuid: string, db: Kysely<any> = this.db): Promise<Deployable> {
-    const r = await db.selectFrom('accel_deployables').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-    if (!r) throw noSuch('deployable', uuid);
-    const extra = await this.operatorAttributes([uuid], db);
-    return toDeployable(r, extra.get(uuid));
-  }
-
-  // ------------------------------------------------------------ attributes
-
-  async listAttributes(filter: { deployableId?: string } = {}): Promise<any[]> {
-    let q = this.db.selectFrom('accel_attributes').selectAll().orderBy('deployable_uuid').orderBy('key');
-    if (filter.deployableId) q = q.where('deployable_uuid', '=', filter.deployableId);
-    return q.execute();
-  }
-
-  /** Sets an operator attribute; `sharing.max_clients` also sets how many requests one accelerator serves. */
-  async setAttribute(deployableUuid: string, key: string, value: string): Promise<any> {
-    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(key)) throw new InvalidInputError(`attribute key "${key}" must be 1–64 lower-case letters, digits, "_", "." or "-"`);
-    if (typeof value !== 'string' || value.length > 255) throw new InvalidInputError('attribute value must be a string of at most 255 characters');
-    const dep = await this.getDeployable(deployableUuid);
-    let maxClients: number | undefined;
-    if (key === SHARING_KEY) {
-      maxClients = Number(value);
-      if (!/^\d+$/.test(value) || maxClients < 1 || maxClients > 64) throw new InvalidInputError(`${SHARING_KEY} must be a whole number from 1 to 64`);
-      if (dep.used > dep.numAccelerators * maxClients) throw new ConflictError(`deployable ${dep.uuid} serves ${dep.used} requests now; ${SHARING_KEY}=${value} would leave too few places`);
-    }
-    const now = Date.now();
-    await this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('accel_attributes').select('uuid').where('deployable_uuid', '=', deployableUuid).where('key', '=', key).executeTakeFirst();
-      if (existing) await trx.updateTable('accel_attributes').set({ value, updated_at: now }).where('uuid', '=', (existing as any).uuid).execute();
-      else await trx.insertInto('accel_attributes').values({ uuid: randomUUID(), deployable_uuid: deployableUuid, key, value, created_at: now, updated_at: now }).execute();
-      if (maxClients !== undefined) await trx.updateTable('accel_deployables').set({ max_clients: maxClients, updated_at: now }).where('uuid', '=', deployableUuid).execute();
-    });
-    return trxAttribute(this.db, deployableUuid, key);
-  }
-
-  async deleteAttribute(uuid: string): Promise<void> {
-    const r: any = await this.db.selectFrom('accel_attributes').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-    if (!r) throw noSuch('attribute', uuid);
-    await this.db.deleteFrom('accel_attributes').where('uuid', '=', uuid).execute();
-    if (r.key === SHARING_KEY) await this.db.updateTable('accel_deployables').set({ max_clients: 1 }).where('uuid', '=', r.deployable_uuid).execute();
   }
 
   // ------------------------------------------------------------ device profiles
@@ -291,35 +177,8 @@ export class AccelService {
 
   /** Moves an ARQ by the table, guarded on its current state; false when another writer moved it first. */
   private async move(trx: Kysely<any>, arq: AcceleratorRequest, event: ArqEvent, set: Record<string, unknown> = {}): Promise<ArqState | undefined> {
-    const to = arqMachine.next(arq.state, event);
-    const r = await trx.updateTable('accel_arqs').set({ ...set, state: to, updated_at: Date.now() }).where('uuid', '=', arq.uuid).where('state', '=', arq.state).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? to : undefined;
-  }
-
-  private async candidates(trx: Kysely<any>, resourceClass: string): Promise<Candidate[]> {
-    const rows = await trx
-      .selectFrom('accel_deployables as d')
-      .innerJoin('accel_devices as v', 'v.uuid', 'd.device_uuid')
-      .select(['d.uuid', 'd.hostname', 'd.resource_class', 'd.traits', 'd.attributes', 'd.num_accelerators', 'd.max_clients', 'd.used', 'd.bitstream_id', 'd.fault', 'd.driver_name', 'v.status', 'v.missing'])
-      .where('d.resource_class', '=', resourceClass)
-      .execute();
-    const extra = await this.operatorAttributes(undefined, trx);
-    return rows.map((r: any) => {
-      const d = toDeployable({ ...r, attach: '{}' }, extra.get(r.uuid));
-      return {
-        uuid: d.uuid,
-        hostname: d.hostname,
-        resourceClass: d.resourceClass,
-        traits: d.traits,
-        attributes: d.attributes,
-        numAccelerators: d.numAccelerators,
-        maxClients: d.maxClients,
-        used: d.used,
-        bitstreamId: d.bitstreamId,
-        usable: r.status === 'enabled' && Number(r.missing) === 0 && !r.fault,
-        programmable: this.opts.drivers.some((drv) => drv.name === r.driver_name && drv.program !== undefined),
-      };
-    });
+    const row = await moveState(trx, arqState, arq.uuid, arq.state, event, { set: { ...set, updated_at: Date.now() } });
+    return row?.state as ArqState | undefined;
   }
 
   /**
@@ -333,8 +192,8 @@ export class AccelService {
       const arq = await this.getArq(caller, uuid, trx);
       if (!arqMachine.can(arq.state, 'bind')) throw new BindError(`accelerator request ${uuid} is ${arq.state}: it cannot be bound (${arqMachine.sources('bind').join(', ')} can)`, { state: arq.state });
       const profile = await this.getProfile(arq.deviceProfileName, true, trx);
-      const req = requirementOf(profile.groups, arq.deviceProfileGroupId, await this.groupIndex(trx, arq.uuid));
-      const cands = await this.candidates(trx, req.resourceClass);
+      const req = requirementOf(profile.groups, arq.deviceProfileGroupId, await groupIndex(trx, arq.uuid));
+      const cands = await candidates(trx, req.resourceClass, this.opts.drivers);
       let chosen: Candidate | undefined;
       if (target.deviceRpUuid) {
         const row: any = await trx.selectFrom('accel_deployables').select('uuid').where('rp_uuid', '=', target.deviceRpUuid).executeTakeFirst();
@@ -344,7 +203,7 @@ export class AccelService {
         if (why) throw new BindError(`deployable ${c.uuid} cannot serve accelerator request ${uuid}: ${why}`);
         chosen = c;
       } else {
-        chosen = pick(cands, req, { hostname: target.hostname, sameAs: await this.pinned(trx, arq, req.selectors.filter((s) => s.op === 'same').map((s) => s.key), cands, target.instanceUuid) });
+        chosen = pick(cands, req, { hostname: target.hostname, sameAs: await pinned(trx, arq, req.selectors.filter((s) => s.op === 'same').map((s) => s.key), cands, target.instanceUuid) });
       }
       if (!chosen) throw new BindError(`accelerator request ${uuid}: ${explain(cands, req, target.hostname)}`);
       // the guarded reservation: never past num_accelerators * max_clients, whoever else binds now
@@ -378,19 +237,6 @@ export class AccelService {
       if (id) this.tasks.wake();
       return id;
     });
-  }
-
-  private async groupIndex(trx: Kysely<any>, uuid: string): Promise<number> {
-    const r: any = await trx.selectFrom('accel_arqs').select('group_index').where('uuid', '=', uuid).executeTakeFirst();
-    return Number(r?.group_index ?? 0);
-  }
-
-  /** Values of `attr:K=same` keys already fixed by the instance's other bound ARQs of the same profile. */
-  private async pinned(trx: Kysely<any>, arq: AcceleratorRequest, keys: string[], cands: Candidate[], instance: string): Promise<Record<string, string> | undefined> {
-    if (!keys.length) return undefined;
-    const siblings = await trx.selectFrom('accel_arqs').select('deployable_uuid').where('instance_uuid', '=', instance).where('device_profile_name', '=', arq.deviceProfileName).where('deployable_uuid', 'is not', null).execute();
-    const first = siblings.map((s: any) => cands.find((c) => c.uuid === s.deployable_uuid)).find(Boolean);
-    return first ? Object.fromEntries(keys.map((k) => [k, first.attributes[k] ?? ''])) : undefined;
   }
 
   /** The bind task: program where the profile names a bitstream the deployable lacks, then Bound (or released, if the instance is gone). */
@@ -575,20 +421,3 @@ export class AccelService {
     }));
   }
 }
-
-function attachInfo(dep: Deployable): Record<string, string> {
-  const info: Record<string, string> = {};
-  const a = dep.attach.pciAddress;
-  if (a) {
-    const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(a);
-    if (m) Object.assign(info, { domain: m[1], bus: m[2], device: m[3], function: m[4] });
-  }
-  if (dep.attach.env.NVIDIA_VISIBLE_DEVICES) info.uuid = dep.attach.env.NVIDIA_VISIBLE_DEVICES;
-  if (dep.attach.deviceNodes.length) info.device_nodes = dep.attach.deviceNodes.join(',');
-  return info;
-}
-
-async function trxAttribute(db: Kysely<any>, deployableUuid: string, key: string): Promise<any> {
-  return db.selectFrom('accel_attributes').selectAll().where('deployable_uuid', '=', deployableUuid).where('key', '=', key).executeTakeFirstOrThrow();
-}
-

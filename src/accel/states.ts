@@ -4,7 +4,7 @@
  * arq list` reads the same here as against Cyborg. Every write of an ARQ's
  * state goes through `arqMachine.next` with a guard on the current state.
  */
-import { defineMachine, type MachineSpec } from '../core/index.js';
+import { defineMachine, persistState, type MachineSpec } from '../core/index.js';
 
 export type ArqState = 'Initial' | 'BindStarted' | 'Bound' | 'Unbound' | 'BindFailed' | 'UnbindFailed' | 'Deleting';
 export type ArqEvent = 'bind' | 'bound' | 'fail' | 'unbind' | 'unbind_fail' | 'delete';
@@ -39,6 +39,8 @@ export const arqSpec: MachineSpec<ArqState, ArqEvent> = {
 };
 
 export const arqMachine = defineMachine(arqSpec);
+/** Where ARQ states are kept: every write goes through core's moveState. */
+export const arqState = persistState(arqMachine, { table: 'accel_arqs', column: 'state', key: 'uuid' });
 
 /** States in which an ARQ holds a deployable's capacity. */
 export const HOLDS_DEVICE: readonly ArqState[] = ['BindStarted', 'Bound', 'UnbindFailed'];

@@ -12,50 +12,23 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
-import { createLabNetwork, type LabNetwork } from '../../src/metal/boot/index.js';
+import { CLI, requireCommand, startServer, strata, until as poll, type StrataServer } from '../helpers/strata.js';
+import { startSubcloud, type Subcloud } from '../helpers/edge.js';
+import { createLabNetwork } from '../../src/metal/boot/index.js';
 
 const AUDIT_S = 2;
 const PORT = 7444;
 
-interface Sub {
-  name: string;
-  lab: LabNetwork;
-  dir: string;
-  url: string;
-  token: string;
-  proc: ChildProcess;
-}
+type Sub = Subcloud;
 
 let controller: StrataServer | undefined;
 const subs: Sub[] = [];
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000) => poll(what, fn, ms, { tolerateErrors: true });
 
-/** `strata server` inside the subcloud's namespace, listening on its bridge address. */
-async function startSub(name: string, lab: LabNetwork, dir: string): Promise<Sub> {
-  const url = `http://${lab.bridgeAddress}:${PORT}`;
-  const proc = spawn('ip', ['netns', 'exec', lab.netns, process.execPath, CLI, '--json', 'server', '--listen', `${lab.bridgeAddress}:${PORT}`, '--data', dir, '--log-level', 'warn', '--sandbox-state', join(dir, 'sb')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('"url"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`${name} exited (${code}): ${err}`)));
-  });
-  return { name, lab, dir, url, token: readFileSync(join(dir, 'admin-token'), 'utf8').trim(), proc };
-}
 
 /** Runs a small fetch script inside a namespace (the subcloud's own view, with the controller cut off). */
 function inNetns(ns: string, script: string, env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
@@ -79,15 +52,6 @@ async function cli(args: string[]): Promise<any> {
   return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const subcloud = async (name: string) => (await cli(['subcloud', 'show', name])) as Record<string, any>;
 const whoami = async (s: Sub, token: string) => (await fetch(`${s.url}/auth/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })).status;
@@ -96,7 +60,7 @@ before(async () => {
   requireCommand('ip', 'iproute2');
   for (let i = 1; i <= 3; i++) {
     const lab = await createLabNetwork();
-    subs.push(await startSub(`subcloud${i}`, lab, mkdtempSync(join(tmpdir(), `strata-edge-sc${i}-`))));
+    subs.push(await startSubcloud(`subcloud${i}`, lab, mkdtempSync(join(tmpdir(), `strata-edge-sc${i}-`)), PORT));
   }
   controller = await startServer({ args: ['--edge-role', 'controller', '--edge-audit-interval', String(AUDIT_S)] });
 });

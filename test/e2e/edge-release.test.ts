@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, REPO, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { CLI, REPO, startServer, strata, type StrataServer, until as poll } from '../helpers/strata.js';
 import { freePort } from '../../src/core/testing/index.js';
 
 let controller: StrataServer | undefined;
@@ -29,15 +29,7 @@ async function cli(args: string[]): Promise<any> {
   return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000) => poll(what, fn, ms, { tolerateErrors: true });
 
 const ironic = async (method: string, path: string, body?: unknown) => {
   const r = await fetch(`${sub!.url}/baremetal/v1${path}`, {

@@ -14,50 +14,24 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
-import { createLabNetwork, type LabNetwork } from '../../src/metal/boot/index.js';
+import { CLI, requireCommand, startServer, strata, until as poll, type StrataServer } from '../helpers/strata.js';
+import { startSubcloud, type Subcloud } from '../helpers/edge.js';
+import { createLabNetwork } from '../../src/metal/boot/index.js';
 
 const PORT = 7445;
 const CONTROLLER_ARGS = ['--edge-role', 'controller', '--edge-audit-interval', '2', '--edge-step-timeout', '3'];
 
-interface Sub {
-  name: string;
-  lab: LabNetwork;
-  dir: string;
-  url: string;
-  token: string;
-  proc: ChildProcess;
-}
+type Sub = Subcloud;
 
 let controller: StrataServer | undefined;
 let controllerDir = '';
 const subs: Sub[] = [];
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000) => poll(what, fn, ms, { tolerateErrors: true });
 
-async function startSub(name: string, lab: LabNetwork, dir: string): Promise<Sub> {
-  const url = `http://${lab.bridgeAddress}:${PORT}`;
-  const proc = spawn('ip', ['netns', 'exec', lab.netns, process.execPath, CLI, '--json', 'server', '--listen', `${lab.bridgeAddress}:${PORT}`, '--data', dir, '--log-level', 'warn', '--sandbox-state', join(dir, 'sb')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('"url"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`${name} exited (${code}): ${err}`)));
-  });
-  return { name, lab, dir, url, token: readFileSync(join(dir, 'admin-token'), 'utf8').trim(), proc };
-}
 
 async function cli(args: string[], ok = true): Promise<any> {
   const r = await strata(['--json', ...args], { env: controller!.env, timeoutMs: 180_000 });
@@ -65,15 +39,6 @@ async function cli(args: string[], ok = true): Promise<any> {
   return ok ? (r.stdout.trim() ? JSON.parse(r.stdout) : undefined) : r;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const steps = async () => ((await cli(['strategy', 'show'])).steps as any[]).map((s) => [s.cloud, s.state]);
 const pause = (s: Sub) => process.kill(s.proc.pid!, 'SIGSTOP');
@@ -115,7 +80,7 @@ before(async () => {
   requireCommand('ip', 'iproute2');
   for (let i = 1; i <= 3; i++) {
     const lab = await createLabNetwork();
-    subs.push(await startSub(`subcloud${i}`, lab, mkdtempSync(join(tmpdir(), `strata-strategy-sc${i}-`))));
+    subs.push(await startSubcloud(`subcloud${i}`, lab, mkdtempSync(join(tmpdir(), `strata-strategy-sc${i}-`)), PORT));
   }
   controllerDir = mkdtempSync(join(tmpdir(), 'strata-strategy-ctl-'));
   controller = await startServer({ dataDir: controllerDir, args: CONTROLLER_ARGS });

@@ -7,7 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GateFixture, JOBS, projectConfig } from './gate-helpers.js';
-import { api, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { api, startServer, strata, type StrataServer, until } from '../helpers/strata.js';
 import { join } from 'node:path';
 import { killSupervisor } from './sandbox-helpers.js';
 
@@ -38,15 +38,6 @@ async function alarms(s: StrataServer, id: string): Promise<any[]> {
   return JSON.parse(r.stdout);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('a pipeline disabled after consecutive failures raises 600.001; the restart that enables it clears it', async () => {
   const f = await GateFixture.start({
