@@ -1,6 +1,7 @@
 /** The revision store: buckets of documents, revisions, tags, validations, diffs. */
 export { RevisionStore, SCHEMA_VALIDATION } from './store.js';
-export type { PutOptions, PutResult, Sealer, Tables } from './store.js';
+export type { PutOptions, PutResult, Sealer } from './store.js';
+export type { Tables } from './tables.js';
 export { revisionMigrations } from './migrations.js';
 export * from './model.js';
 export { prepareDocument, withDefaults, canonicalJson, sha256Hasher } from './prepare.js';

@@ -18,60 +18,8 @@ import type { JsonValue } from '../documents/index.js';
 import { RevisionNotFound, RevisionTagNotFound } from './errors.js';
 import { identity, type Revision, type RevisionSummary, type RevisionTag, type StoredDocument, type ValidationEntry } from './model.js';
 import { planBucketPut } from './plan.js';
+import type { DocumentRow, TagRow, Tables, ValidationRow } from './tables.js';
 import type { PreparedDocument } from './prepare.js';
-
-interface CounterRow {
-  name: string;
-  value: number;
-}
-interface SettingRow {
-  name: string;
-  value: string;
-}
-interface RevisionRow {
-  id: number;
-  created_at: number;
-}
-interface DocumentRow {
-  id: number;
-  revision_id: number;
-  bucket: string;
-  schema: string;
-  layer: string;
-  name: string;
-  metadata: string;
-  data: string;
-  encrypted: number;
-  data_hash: string;
-  metadata_hash: string;
-  orig_revision_id: number;
-  deleted: number;
-  created_at: number;
-}
-interface TagRow {
-  revision_id: number;
-  tag: string;
-  data: string;
-  created_at: number;
-}
-interface ValidationRow {
-  id: number;
-  revision_id: number;
-  name: string;
-  status: string;
-  validator: string;
-  errors: string;
-  created_at: number;
-}
-
-export interface Tables {
-  site_counters: CounterRow;
-  site_settings: SettingRow;
-  site_revisions: RevisionRow;
-  site_documents: DocumentRow;
-  site_revision_tags: TagRow;
-  site_validations: ValidationRow;
-}
 
 type Db = Kysely<Tables>;
 type Executor = Db | Transaction<Tables>;
