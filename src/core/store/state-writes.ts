@@ -7,7 +7,7 @@
  * (state-guard.ts) refuses any other UPDATE of it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction, UpdateQueryBuilder } from 'kysely';
 import type { Machine } from '../fsm/index.js';
 import { StrataError } from '../errors/index.js';
 
@@ -56,6 +56,8 @@ export interface MoveOptions {
   set?: Record<string, unknown>;
   /** Other guards on the row, e.g. the lock holder. */
   where?: Record<string, unknown>;
+  /** Guards that are not equalities (a time passed, a lease expired). */
+  narrow?: (q: UpdateQueryBuilder<any, any, any, any>) => UpdateQueryBuilder<any, any, any, any>;
   /** Who moved it (a conductor, a user, a scheduler); kept in the history. */
   by?: string;
 }
@@ -91,6 +93,7 @@ export async function moveState<S extends string, E extends string>(
       .where(pm.key, '=', key)
       .where(pm.column, '=', from);
     for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+    if (opts.narrow) q = opts.narrow(q);
     const row = await q.returningAll().executeTakeFirst();
     if (row) await record(tx, pm, key, from, event, to, now, opts.by);
     return row as Record<string, any> | undefined;
@@ -130,6 +133,7 @@ export async function moveEvery<S extends string, E extends string>(
       const to = pm.machine.next(from, event);
       let q = tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: to }).where(pm.column, '=', from);
       for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+      if (opts.narrow) q = opts.narrow(q);
       for (const row of (await q.returningAll().execute()) as Record<string, any>[]) {
         await record(tx, pm, row[pm.key], from, event, to, now, opts.by);
         moved.push(row);

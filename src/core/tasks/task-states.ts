@@ -1,8 +1,10 @@
 import { defineMachine } from '../fsm/index.js';
+import { persistState } from '../store/index.js';
 
 /**
- * The lifecycle of a durable task. The task store's SQL guards come from
- * this table (`WHERE state IN sources(event)`), so the two cannot disagree.
+ * The lifecycle of a durable task. The task store moves tasks through
+ * core's moveState, so its SQL guards come from this table and cannot
+ * disagree with it.
  */
 export const taskMachine = defineMachine({
   name: 'task',
@@ -24,3 +26,6 @@ export const taskMachine = defineMachine({
     { from: 'running', event: 'cancel', to: 'cancelled', why: 'the owner saw the cancel request at its next lease renewal' },
   ],
 });
+
+export type TaskState = keyof typeof taskMachine.spec.states;
+export const taskState = persistState(taskMachine, { table: 'tasks', column: 'state' });

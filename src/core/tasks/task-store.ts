@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Store } from '../store/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { fromRow, type NewTask, type Task, type TaskRow } from './task.js';
-import { taskMachine as m } from './task-states.js';
+import { taskMachine as m, taskState, type TaskState } from './task-states.js';
+import { moveState } from '../store/index.js';
 
 type Db = Kysely<{ tasks: TaskRow }>;
 type Executor = Db | Transaction<{ tasks: TaskRow }>;
@@ -83,21 +84,11 @@ export class TaskStore {
       if (this.store.dialect === 'postgres') scan = scan.forUpdate().skipLocked();
       const ids: { id: string; state: string }[] = await scan.execute();
       for (const { id, state } of ids) {
-        const row = await runnable(
-          trx
-            .updateTable('tasks')
-            .set((eb: any) => ({
-              state: m.next('pending', 'claim'),
-              owner,
-              lease_expires_at: now + leaseMs,
-              attempts: eb('attempts', '+', 1),
-              updated_at: now,
-            }))
-            .where('id', '=', id),
-        )
-          .returningAll()
-          .executeTakeFirst();
-        if (row) claimed.push({ task: fromRow(row), takeover: state === 'running' });
+        const row = await moveState(trx, taskState, id, state as TaskState, state === 'running' ? 'takeover' : 'claim', {
+          set: { owner, lease_expires_at: now + leaseMs, attempts: sql`attempts + 1`, updated_at: now },
+          narrow: (q) => q.where('kind', 'in', kinds).where(state === 'running' ? 'lease_expires_at' : 'run_after', state === 'running' ? '<' : '<=', now),
+        });
+        if (row) claimed.push({ task: fromRow(row as TaskRow), takeover: state === 'running' });
       }
     });
     return claimed;
@@ -145,45 +136,27 @@ export class TaskStore {
   /** Records the outcome, only if we still own the task. */
   async finish(id: string, owner: string, outcome: { state: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }): Promise<boolean> {
     const event = ({ succeeded: 'succeed', failed: 'fail', cancelled: 'cancel' } as const)[outcome.state];
-    const res = await this.db
-      .updateTable('tasks')
-      .set({
-        state: outcome.state,
-        result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
-        error: outcome.error ?? null,
-        owner: null,
-        lease_expires_at: null,
-        updated_at: Date.now(),
-      })
-      .where('id', '=', id)
-      .where('owner', '=', owner)
-      .where('state', 'in', m.sources(event))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    const set = {
+      result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      error: outcome.error ?? null,
+      owner: null,
+      lease_expires_at: null,
+      updated_at: Date.now(),
+    };
+    return (await moveState(this.db, taskState, id, 'running', event, { set, where: { owner } })) !== undefined;
   }
 
   /** Puts a claimed task back to pending for a later attempt. */
   async retry(id: string, owner: string, error: string, delayMs: number): Promise<boolean> {
     const now = Date.now();
-    const res = await this.db
-      .updateTable('tasks')
-      .set({ state: m.next('running', 'retry'), error, owner: null, lease_expires_at: null, run_after: now + delayMs, updated_at: now })
-      .where('id', '=', id)
-      .where('owner', '=', owner)
-      .where('state', 'in', m.sources('retry'))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    const set = { error, owner: null, lease_expires_at: null, run_after: now + delayMs, updated_at: now };
+    return (await moveState(this.db, taskState, id, 'running', 'retry', { set, where: { owner } })) !== undefined;
   }
 
   /** Cancels a pending task at once; asks the owner of a running one to stop. */
   async cancel(id: string): Promise<Task> {
     const now = Date.now();
-    await this.db
-      .updateTable('tasks')
-      .set({ state: m.next('pending', 'cancel'), updated_at: now, error: 'cancelled before it ran' })
-      .where('id', '=', id)
-      .where('state', '=', 'pending')
-      .execute();
+    await moveState(this.db, taskState, id, 'pending', 'cancel', { set: { updated_at: now, error: 'cancelled before it ran' } });
     await this.db.updateTable('tasks').set({ cancel_requested: 1, updated_at: now }).where('id', '=', id).where('state', '=', 'running').execute();
     return this.get(id);
   }

@@ -69,7 +69,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(node.provision_state, 'deleting');
       node = await t.until(n.uuid, (x) => x.provision_state === 'available' && !x.reservation);
       assert.deepEqual(node.instance_info, {});
-      const done = await new TaskStore(store).list({ subject: n.uuid });
+      // The handler releases the node before its runner records the task's end: wait for that too.
+      const tasks = new TaskStore(store);
+      let done = await tasks.list({ subject: n.uuid });
+      for (let i = 0; i < 100 && done.some((q) => q.state === 'running'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        done = await tasks.list({ subject: n.uuid });
+      }
       assert.ok(done.every((q) => q.state === 'succeeded'), JSON.stringify(done.map((q) => q.state)));
       await t.stop();
     });
@@ -193,11 +199,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const victim = await nodes.insert(store.db, {
         ...(await import('./testing.js')).nodeRecord({ provision_state: 'deploying', target_provision_state: 'active', reservation: 'dead', task_id: task.id }),
       });
-      await store.db
-        .updateTable('tasks')
-        .set({ state: 'running', owner: 'dead:1:abc', lease_expires_at: Date.now() - 1000, attempts: 1, subject: victim.uuid, payload: JSON.stringify({ node: victim.uuid, args: {}, phase: 'start' }) })
-        .where('id', '=', task.id)
-        .execute();
+      await store.db.updateTable('tasks').set({ subject: victim.uuid, payload: JSON.stringify({ node: victim.uuid, args: {}, phase: 'start' }) }).where('id', '=', task.id).execute();
+      // The dead conductor's runner had claimed it; its lease has run out.
+      assert.equal((await taskStore.claim('dead:1:abc', [PROVISION_TASK], 1, -1000)).length, 1);
       // A node this conductor's previous process left mid-clean (same name: a restart).
       const mine = await nodes.insert(store.db, (await import('./testing.js')).nodeRecord({ provision_state: 'cleaning', target_provision_state: 'available', reservation: 'test-conductor' }));
       // A node waiting for its agent is left waiting.
@@ -230,7 +234,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const n = await t.addNode({ provision_state: 'available', power_state: 'power off' });
       const moved = await t.conductor.requestProvision(n, { verb: 'active', minor: M });
       // The worker that claimed it died: running, lease expired, reservation still the enqueuer's.
-      await store.db.updateTable('tasks').set({ state: 'running', owner: 'gone:2:def', lease_expires_at: Date.now() - 1, attempts: 1 }).where('id', '=', moved.task_id).execute();
+      assert.equal((await new TaskStore(store).claim('gone:2:def', [PROVISION_TASK], 1, -1)).length, 1);
       t.runner.start();
       const failed = await t.until(n.uuid, (x) => x.provision_state === 'deploy failed');
       assert.equal(failed.reservation, null);
