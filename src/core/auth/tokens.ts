@@ -4,17 +4,6 @@ import type { Store } from '../store/index.js';
 import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import { isRole, type Principal, type Role } from './roles.js';
 
-interface TokenRow {
-  id: string;
-  name: string;
-  hash: string;
-  role: string;
-  project: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
 /** A token as stored: its hash, never the token. What the edge module's identity sync copies. */
 export interface HashedToken {
   id: string;
@@ -47,11 +36,11 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
  */
 export class TokenService {
   private static readonly CACHE_MS = 5000;
-  private readonly db: Kysely<{ tokens: TokenRow }>;
+  private readonly db: Kysely<{ tokens: HashedToken }>;
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
 
   constructor(store: Store) {
-    this.db = store.db as Kysely<{ tokens: TokenRow }>;
+    this.db = store.db as Kysely<{ tokens: HashedToken }>;
   }
 
   async create(opts: { role: string; project: string; name?: string; ttlSeconds?: number }): Promise<{ token: string; info: TokenInfo }> {
@@ -62,7 +51,7 @@ export class TokenService {
     const id = randomUUID();
     const token = `strata_${randomBytes(24).toString('base64url')}`;
     const now = Date.now();
-    const row: TokenRow = {
+    const row: HashedToken = {
       id,
       name: opts.name ?? `${opts.role}@${opts.project}`,
       hash: hash(token),
@@ -144,7 +133,7 @@ export class TokenService {
   }
 }
 
-function toInfo(r: TokenRow): TokenInfo {
+function toInfo(r: HashedToken): TokenInfo {
   return {
     id: r.id,
     name: r.name,

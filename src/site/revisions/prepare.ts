@@ -7,17 +7,10 @@
 import { createHash } from 'node:crypto';
 import type { Document, JsonValue } from '../documents/index.js';
 import { pythonJsonDumps } from '../documents/index.js';
+import type { StoredDocument } from './model.js';
 
-export interface PreparedDocument {
-  schema: string;
-  layer: string;
-  name: string;
-  metadata: Record<string, JsonValue>;
-  data: JsonValue;
-  encrypted: boolean;
-  dataHash: string;
-  metadataHash: string;
-}
+/** A document ready to store: its identity, content and hashes (the stored row adds where and when). */
+export type PreparedDocument = Omit<StoredDocument, 'id' | 'revisionId' | 'bucket' | 'origRevisionId' | 'deleted' | 'createdAt'>;
 
 /** How data is hashed: encrypted documents' data with a keyed hash, so the store holds nothing to guess secrets against. */
 export interface Hasher {
