@@ -34,14 +34,4 @@ export function uuidParam(v: string, what: string): string {
   return v.toLowerCase();
 }
 
-/** Fastify content parser: JSON whatever the content type (clients vary), an empty body as none, bad JSON a 400. */
-export function parseJsonBody(_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
-  const text = String(body);
-  if (text.trim() === '') return done(null, undefined);
-  try {
-    done(null, JSON.parse(text));
-  } catch (err) {
-    (err as { statusCode?: number }).statusCode = 400;
-    done(err as Error, undefined);
-  }
-}
+export { parseJsonBody } from '../../core/index.js';

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { parseJsonBody } from '../../core/index.js';
 import { notFound } from '../conductor/errors.js';
 import { ironicErrorHandler, errorBody } from './errors.js';
 import { MAX_VERSION, MIN_VERSION, negotiate, rangeHeaders, requestedVersion, STANDARD_HEADER, VERSION_HEADER } from './version.js';
@@ -40,16 +41,7 @@ export function baremetalApi(deps: ApiDeps, extensions: Routes[] = []): FastifyP
   return async (app) => {
     // Ironic clients send JSON, sometimes with an empty body (PUT .../traits/X, DELETE .../maintenance).
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        (err as { statusCode?: number }).statusCode = 400;
-        done(err as Error, undefined);
-      }
-    });
+    app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
     app.decorateRequest('ironicMinor', 1);
     app.setErrorHandler(ironicErrorHandler);
     app.setNotFoundHandler((req, reply) => {
