@@ -43,7 +43,7 @@ async function loadClasses(file: string): Promise<RuntimeClass[]> {
 export const sandboxModule: StrataModule = {
   name: 'sandbox',
   migrations: sandboxMigrations,
-  // the library's lifecycle of a live sandbox, and the server's of its record (which adds lost)
+  // the library's lifecycle of a live sandbox, and its record's: the same table extended by lost
   machines: [sandboxMachineSpec, recordMachine.spec],
   async create(ctx) {
     const limit = option(ctx, 'sandboxCopyLimit');

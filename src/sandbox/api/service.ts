@@ -199,7 +199,7 @@ export class SandboxService {
           continue;
         }
       }
-      const moved = await this.records.move(r.id, 'lost', { error: `its server (pid ${r.ownerPid}) stopped; what the sandbox ran died with it and was released` });
+      const moved = await this.records.move(r.id, r.state, 'lost', { error: `its server (pid ${r.ownerPid}) stopped; what the sandbox ran died with it and was released` });
       if (moved) {
         this.log.warn({ sandbox: r.id, owner: r.owner }, 'sandbox lost with its server');
         await this.opts.faults?.raise({ alarmId: '600.002', entityInstanceId: `sandbox=${r.id}`, reasonText: `Sandbox ${r.id} (project ${r.project}) was lost: its server (pid ${r.ownerPid}) stopped and what it ran died with it.` });
@@ -297,13 +297,13 @@ export class SandboxService {
     } catch (err) {
       // the caller gets the error; nothing was left running or held, so neither is a record
       if (accelerators?.length) await this.binder!.release(record.id).catch((e) => this.log.warn({ sandbox: record.id, err: e }, 'releasing accelerators'));
-      await this.records.move(record.id, 'start_failed', { error: (err as Error).message }).catch(() => undefined);
+      await this.records.move(record.id, 'creating', 'start_failed', { error: (err as Error).message }).catch(() => undefined);
       await this.records.remove(record.id).catch(() => undefined);
       throw err;
     } finally {
       this.starting.delete(record.id);
     }
-    const moved = await this.records.move(record.id, 'started', { localId: sandbox.id });
+    const moved = await this.records.move(record.id, 'creating', 'started', { localId: sandbox.id });
     if (!moved) {
       await sandbox.destroy().catch(() => undefined);
       throw new ConflictError(`sandbox ${record.id} was removed while it started`);
@@ -416,7 +416,7 @@ export class SandboxService {
     const state = live.sandbox.state;
     if (state === 'failed' && live.record.state === 'running') {
       const error = live.sandbox.info().error ?? 'the sandbox failed';
-      live.record = (await this.records.move(id, 'died', { error: plain(error) })) ?? live.record;
+      live.record = (await this.records.move(id, 'running', 'died', { error: plain(error) })) ?? live.record;
       this.log.warn({ sandbox: id, error }, 'sandbox failed');
       // release what the failure left at once; the record stays, failed, until removed
       live.destroying = live.sandbox
@@ -426,11 +426,11 @@ export class SandboxService {
     } else if ((state === 'stopping' || state === 'stopped') && live.record.state === 'running') {
       // only the library's own timer destroys a sandbox we did not: its lifetime ran out
       const t = live.record.spec.timeout;
-      live.record = (await this.records.move(id, 'timeout', { error: `its timeout (${t}) ran out` })) ?? live.record;
+      live.record = (await this.records.move(id, 'running', 'timeout', { error: `its timeout (${t}) ran out` })) ?? live.record;
       live.destroying = live.sandbox.destroyed
         .catch(() => undefined)
         .then(async () => {
-          await this.records.move(id, 'cleaned');
+          await this.records.move(id, 'stopping', 'cleaned');
           this.live.delete(id);
         });
     }
@@ -448,7 +448,7 @@ export class SandboxService {
     if (live.destroying) return live.destroying;
     const id = live.record.id;
     live.destroying = (async () => {
-      await this.records.move(id, 'destroy');
+      await this.records.move(id, live.record.state, 'destroy');
       let problem: string | undefined;
       try {
         await live.sandbox.destroy();
@@ -457,7 +457,7 @@ export class SandboxService {
         this.log.warn({ sandbox: id, err }, 'destroying a sandbox left something behind');
       }
       const error = [why, problem].filter(Boolean).join('; ');
-      await this.records.move(id, 'cleaned', error ? { error } : {});
+      await this.records.move(id, 'stopping', 'cleaned', error ? { error } : {});
       this.live.delete(id);
       await this.binder?.release(id).catch((err) => this.log.warn({ sandbox: id, err }, 'releasing accelerators'));
     })();
