@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, faults, type ModuleContext, type StrataModule } from '../core/index.js';
-import { SandboxService, sandboxRoutes } from './api/index.js';
+import { sandboxRoutes } from './api/index.js';
+import { SandboxService } from './service/index.js';
 import { recordMachine } from './db/lifecycle.js';
 import { sandboxMigrations } from './db/migrations.js';
 import { parseRuntimeClasses, type RuntimeClass } from './manager/index.js';
