@@ -9,7 +9,7 @@ import { chmod, lstat, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidInputError, PayloadTooLargeError, type Principal } from '../../core/index.js';
-import { extractTar, hostPathEntries, tarStream } from '../api/tar.js';
+import { extractTar, hostPathEntries, tarStream } from '../../core/tar/index.js';
 import type { Sandboxes } from './records.js';
 
 export class Copies {
