@@ -14,6 +14,10 @@ import { sandboxMigrations } from './db/migrations.js';
 import { parseRuntimeClasses, type RuntimeClass } from './manager/index.js';
 import { sandboxMachineSpec } from './model/index.js';
 import { BUILTIN_RUNTIME_NAMES } from './runtimes/index.js';
+import type { RUNTIME_OFFERS as Offers } from '../gate/index.js';
+
+/** The gate's service name for build runtimes (checked against the gate's, which is not loaded with this module). */
+const RUNTIME_OFFERS: typeof Offers = 'build-runtimes';
 
 const GiB = 1024 ** 3;
 
@@ -62,6 +66,8 @@ export const sandboxModule: StrataModule = {
       faults: faults(ctx.services, ctx.log),
     });
     ctx.services.provide('sandbox', service);
+    // the gate's build runtimes, one per runtime class (the gate's contract, which it looks up by name)
+    ctx.services.provide(RUNTIME_OFFERS, service.buildRuntimes());
     return {
       mounts: [{ prefix: '/sandbox/api', plugin: sandboxRoutes(service) }],
       start: () => service.start(),

@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger as CoreLogger, Principal, StopOptions } from '../../core/index.js';
+import type { BuildRuntime, RuntimeOffer } from '../../gate/index.js';
 import { SandboxManager, type Sandbox } from '../manager/index.js';
 import type { Logger, Runtime } from '../runtimes/index.js';
 import type { Usage } from '../host/usage.js';
@@ -154,8 +155,16 @@ export class SandboxService {
   }
 
   /** A BuildRuntime for the gate whose sessions are sandboxes. */
-  buildRuntime(opts: JobSandboxOptions = {}) {
+  buildRuntime(opts: JobSandboxOptions = {}): BuildRuntime {
     return sandboxBuildRuntime(this, opts);
+  }
+
+  /** What the gate gets: one build runtime per runtime class, named for it; isolated where commands do not see the host's files. */
+  buildRuntimes(): RuntimeOffer[] {
+    return this.manager.classes.list().map((c) => {
+      const runtime = this.buildRuntime({ runtimeClass: c.name, project: 'gate' });
+      return { runtime: { name: c.name, open: (spec) => runtime.open(spec) }, isolated: !this.runtimeOf({ runtimeClass: c.name }).hostFilesystem };
+    });
   }
 
   /** Creates a sandbox for trusted server-side callers (the gate): admin rights, recorded under `project`. */
