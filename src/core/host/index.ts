@@ -6,4 +6,5 @@ export type { RunOptions, RunOkOptions, RunResult } from './run.js';
 export { cachedBuild, isBuilt } from './cached-build.js';
 export { packageRoot } from './package-root.js';
 export { stopOnDeadline } from './stop-on-deadline.js';
+export { killGroup } from './kill-group.js';
 export type { Deadline } from './stop-on-deadline.js';
