@@ -27,17 +27,10 @@ export interface JobSessionHost {
   createFor(project: string, name: string, input: CreateRequest): Promise<{ id: string; sandbox: Sandbox; remove(): Promise<void> }>;
 }
 
-export interface JobSandboxOptions {
-  /** a runtime name; or */
-  runtime?: string;
+/** `runtime` names a runtime; `timeout` is the sandbox's whole lifetime. */
+export interface JobSandboxOptions extends Pick<CreateRequest, 'runtime' | 'image' | 'memory' | 'cpus' | 'network' | 'timeout'> {
   /** a runtime class (default: the first of the job's labels that names a class, else the server's default class) */
   runtimeClass?: string;
-  image?: string;
-  memory?: string | number;
-  cpus?: string | number;
-  network?: boolean;
-  /** the sandbox's whole lifetime */
-  timeout?: string | number;
   /** the project its record is listed under (default "gate") */
   project?: string;
   /** where the workspace appears in the sandbox (default: its host path, or /workspace when that is below /tmp and the like) */
@@ -95,14 +88,16 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
   const created = await service.createFor(spec.project ?? 'gate', spec.name, input);
   const grace = spec.graceMs ?? 2000;
   let closed: Promise<void> | undefined;
+  // `/bin/sh -c COMMAND` with the host's workspace path mapped to the sandbox's in command, cwd and env
+  const shell = (c: { command: string; cwd: string; env: Record<string, string> }) =>
+    created.sandbox.exec(['/bin/sh', '-c', map(c.command)], { cwd: map(c.cwd), env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, map(v)])) });
   return {
     id: created.id,
     async run(step: StepSpec): Promise<StepResult> {
       if (step.signal.aborted) return { exitCode: null, signal: null, timedOut: false, aborted: true };
       let exec;
       try {
-        const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)]));
-        exec = await created.sandbox.exec(['/bin/sh', '-c', map(step.command)], { cwd: map(step.cwd), env });
+        exec = await shell(step);
       } catch (err) {
         return { exitCode: null, signal: null, timedOut: false, aborted: false, error: (err as Error).message };
       }
@@ -130,8 +125,7 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
       if (spec.signal.aborted) return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: 'aborted' };
       let exec;
       try {
-        const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, map(v)]));
-        exec = await created.sandbox.exec(['/bin/sh', '-c', map(spec.command)], { cwd: map(spec.cwd), env });
+        exec = await shell(spec);
       } catch (err) {
         return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: (err as Error).message };
       }
