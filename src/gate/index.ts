@@ -7,10 +7,10 @@
 // `gate` service (GateService).
 
 import type { StrataModule } from '../core/index.js';
-import type { SandboxService } from '../sandbox/index.js';
 import { gateRoutes } from './api/routes.js';
 import { zuulApi } from './api/zuul-api.js';
 import { gateMigrations } from './db/migrations.js';
+import { RUNTIME_OFFERS, type RuntimeOffer } from './executor/index.js';
 import { buildMachine, buildSetMachine } from './machines.js';
 import { nodeMachine, nodeRequestMachine } from './nodepool/states.js';
 import { GateService, gateOptions } from './service.js';
@@ -22,14 +22,12 @@ export const gateModule: StrataModule = {
   async create(ctx) {
     const options = gateOptions(ctx);
     const service = new GateService(ctx, options);
-    // Each sandbox runtime class (default, vm, secure, …) becomes a build
-    // runtime a nodeset label can name; untrusted jobs go to an isolating one.
-    const sandbox = ctx.services.maybe<SandboxService>('sandbox');
-    if (sandbox) {
-      for (const c of sandbox.manager.classes.list()) {
-        const runtime = sandbox.buildRuntime({ runtimeClass: c.name, project: 'gate' });
-        service.registerRuntime({ name: c.name, open: (spec) => runtime.open(spec) }, { isolated: !sandbox.runtimeOf({ runtimeClass: c.name }).hostFilesystem });
-      }
+    // Build runtimes other modules offer (the sandbox: each runtime class,
+    // default, vm, secure, …) become ones a nodeset label can name;
+    // untrusted jobs go to an isolating one.
+    const offers = ctx.services.maybe<RuntimeOffer[]>(RUNTIME_OFFERS);
+    if (offers) {
+      for (const o of offers) service.registerRuntime(o.runtime, { isolated: o.isolated });
       service.isolateUntrustedJobsIn(options.untrustedRuntime);
     }
     ctx.services.provide('gate', service);
@@ -42,5 +40,6 @@ export const gateModule: StrataModule = {
 };
 
 export { GateService, type GateOptions } from './service.js';
-export type { BuildRuntime, RuntimeSession, SessionSpec, StepSpec, StepResult } from './executor/index.js';
+export { RUNTIME_OFFERS } from './executor/index.js';
+export type { BuildRuntime, RuntimeSession, SessionSpec, StepSpec, StepResult, ExecSpec, ExecResult, RuntimeOffer } from './executor/index.js';
 export type { Change, Changeish, QueueItem, BuildSet, Build, BuildResult, FrozenJob, PipelineState, ChangeQueue } from './model.js';

@@ -26,4 +26,4 @@ export async function createSandbox(spec: SandboxSpec, opts: SandboxManagerOptio
   return manager.create(spec);
 }
 export { sandboxModule } from './module.js';
-export type { SandboxService } from './api/index.js';
+export type { SandboxService } from './service/index.js';

@@ -7,12 +7,17 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, faults, type ModuleContext, type StrataModule } from '../core/index.js';
-import { SandboxService, sandboxRoutes } from './api/index.js';
+import { sandboxRoutes } from './api/index.js';
+import { SandboxService } from './service/index.js';
 import { recordMachine } from './db/lifecycle.js';
 import { sandboxMigrations } from './db/migrations.js';
 import { parseRuntimeClasses, type RuntimeClass } from './manager/index.js';
 import { sandboxMachineSpec } from './model/index.js';
 import { BUILTIN_RUNTIME_NAMES } from './runtimes/index.js';
+import type { RUNTIME_OFFERS as Offers } from '../gate/index.js';
+
+/** The gate's service name for build runtimes (checked against the gate's, which is not loaded with this module). */
+const RUNTIME_OFFERS: typeof Offers = 'build-runtimes';
 
 const GiB = 1024 ** 3;
 
@@ -43,7 +48,7 @@ async function loadClasses(file: string): Promise<RuntimeClass[]> {
 export const sandboxModule: StrataModule = {
   name: 'sandbox',
   migrations: sandboxMigrations,
-  // the library's lifecycle of a live sandbox, and the server's of its record (which adds lost)
+  // the library's lifecycle of a live sandbox, and its record's: the same table extended by lost
   machines: [sandboxMachineSpec, recordMachine.spec],
   async create(ctx) {
     const limit = option(ctx, 'sandboxCopyLimit');
@@ -61,6 +66,8 @@ export const sandboxModule: StrataModule = {
       faults: faults(ctx.services, ctx.log),
     });
     ctx.services.provide('sandbox', service);
+    // the gate's build runtimes, one per runtime class (the gate's contract, which it looks up by name)
+    ctx.services.provide(RUNTIME_OFFERS, service.buildRuntimes());
     return {
       mounts: [{ prefix: '/sandbox/api', plugin: sandboxRoutes(service) }],
       start: () => service.start(),

@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, coreMigrations, openStore, silentLogger, type Principal, type Store } from '../../src/core/index.js';
-import { SandboxService, type JobSession, type JobStep } from '../../src/sandbox/api/index.js';
+import type { StepSpec as JobStep } from '../../src/gate/index.js';
+import { SandboxService, type JobSession } from '../../src/sandbox/service/index.js';
 import { sandboxMigrations } from '../../src/sandbox/db/migrations.js';
 import { assertNoLeaks, type TestEnv } from './sandbox-helpers.js';
 

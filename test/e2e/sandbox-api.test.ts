@@ -16,7 +16,7 @@ import { api, startServer, type StrataServer } from '../helpers/strata.js';
 import { assertNoLeaks, type TestEnv } from './sandbox-helpers.js';
 import { ApiClient } from '../../src/core/cli/index.js';
 import { decodeFrames, streamExec, type ExecFrame, type ExecOutcome, type StartedFrame } from '../../src/sandbox/api/index.js';
-import { extractTar, tarStream, type TarEntry } from '../../src/sandbox/api/tar.js';
+import { extractTar, tarStream, type TarEntry } from '../../src/core/tar/index.js';
 
 const API = '/sandbox/api/v1';
 
@@ -235,7 +235,7 @@ function runtimeSuite(runtime: 'process' | 'namespaces', who: keyof typeof token
         return { path, type: 'file', mode, size: data.length, content: async function* () { yield data; } };
       };
       const tar = Readable.from(
-        tarStream([{ path: 'tree', type: 'directory', mode: 0o755 }, file('tree/a.txt', 'alpha\n'), file('tree/sub/b.bin', Buffer.alloc(300_000, 7)), file('tree/run.sh', '#!/bin/sh\necho ran\n', 0o755)]),
+        tarStream([{ path: 'tree', type: 'dir', mode: 0o755 }, file('tree/a.txt', 'alpha\n'), file('tree/sub/b.bin', Buffer.alloc(300_000, 7)), file('tree/run.sh', '#!/bin/sh\necho ran\n', 0o755)]),
       );
       const put = await call(who, 'PUT', `/sandboxes/${id}/files?path=${encodeURIComponent(`${root}/in`)}`, tar, { 'content-type': 'application/x-tar' });
       assert.equal(put.status, 200, await put.clone().text());

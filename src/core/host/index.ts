@@ -6,6 +6,7 @@ export type { RunOptions, RunOkOptions, RunResult } from './run.js';
 export { cachedBuild, isBuilt } from './cached-build.js';
 export { packageRoot } from './package-root.js';
 export { stopOnDeadline } from './stop-on-deadline.js';
+export { killGroup } from './kill-group.js';
 export type { Deadline } from './stop-on-deadline.js';
 export { git, gitBytes, gitEnv, GitError, parseTree, parseBatch, readBlobs } from './git.js';
 export type { GitResult, GitIdentity, GitOptions, TreeEntry } from './git.js';

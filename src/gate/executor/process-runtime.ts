@@ -4,20 +4,12 @@
 // when the shell exits are killed too.
 
 import { spawn } from 'node:child_process';
-import { stopOnDeadline } from '../../core/host/index.js';
+import { killGroup, stopOnDeadline } from '../../core/host/index.js';
 import type { BuildRuntime, ExecResult, ExecSpec, RuntimeSession, SessionSpec, StepResult, StepSpec } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
   /** Time between SIGTERM and SIGKILL. */
   graceMs?: number;
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    /* already gone */
-  }
 }
 
 export function runProcessStep(step: StepSpec, graceMs = 2000): Promise<StepResult> {

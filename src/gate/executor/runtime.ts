@@ -66,3 +66,17 @@ export interface BuildRuntime {
   readonly name: string;
   open(spec: SessionSpec): Promise<RuntimeSession>;
 }
+
+/**
+ * A build runtime another module offers the gate, under the service name
+ * `build-runtimes` (the sandbox module: one per runtime class). The gate
+ * knows only this contract, never the module behind it.
+ */
+export interface RuntimeOffer {
+  runtime: BuildRuntime;
+  /** its jobs cannot reach the host: untrusted jobs may be sent there */
+  isolated: boolean;
+}
+
+/** The service name under which runtime offers are provided. */
+export const RUNTIME_OFFERS = 'build-runtimes';

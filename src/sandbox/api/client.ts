@@ -10,7 +10,7 @@ import { lstat, mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { decodeFrames, isError, isExit, isOutput, isStarted, shellStatus, STRATA_FAILED_EXIT, type ExitFrame, type StartedFrame } from './frames.js';
-import { extractTar, hostPathEntries, tarStream } from './tar.js';
+import { extractTar, hostPathEntries, tarStream } from '../../core/tar/index.js';
 
 export const API = '/sandbox/api/v1';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NotFoundError, StrataError } from '../../core/index.js';
 import { SandboxError } from '../index.js';
 import { plain, toApiError } from './errors.js';
-import { TarError } from './tar.js';
+import { TarError } from '../../core/tar/index.js';
 
 it('maps library errors to statuses that blame the right side, without the library\'s local id', () => {
   const cases: Array<[SandboxError, number]> = [

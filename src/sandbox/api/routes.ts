@@ -27,7 +27,7 @@ import {
   StdinQuery,
   isSet,
 } from './schemas.js';
-import type { ExecStart, SandboxService } from './service.js';
+import type { ExecStart, SandboxService } from '../service/index.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 

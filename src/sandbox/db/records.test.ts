@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { InvalidTransitionError, stateHistory } from '../../core/index.js';
 import { storesUnderTest } from '../../core/testing/index.js';
 import { sandboxMigrations } from './migrations.js';
 import { SandboxRecords, type NewRecord } from './records.js';
@@ -48,16 +49,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const store = await stores[kind]();
       const r = new SandboxRecords(store.db);
       await r.insert(rec('s1'));
-      assert.equal(await r.move('s1', 'cleaned'), undefined, 'creating cannot be cleaned');
-      const started = await r.move('s1', 'started', { localId: 'abc123' });
+      await assert.rejects(r.move('s1', 'creating', 'cleaned'), InvalidTransitionError, 'creating cannot be cleaned');
+      const started = await r.move('s1', 'creating', 'started', { localId: 'abc123' });
       assert.equal(started?.state, 'running');
       assert.equal(started?.localId, 'abc123');
-      assert.equal(await r.move('s1', 'started'), undefined, 'a second start is refused');
-      assert.equal((await r.move('s1', 'died', { error: 'agent died' }))?.error, 'agent died');
-      assert.equal((await r.move('s1', 'destroy'))?.state, 'stopping');
-      assert.equal((await r.move('s1', 'cleaned'))?.state, 'stopped');
-      assert.equal(await r.move('s1', 'lost'), undefined, 'a stopped sandbox is not lost');
-      assert.equal(await r.move('missing', 'started'), undefined);
+      assert.equal(await r.move('s1', 'creating', 'started'), undefined, 'a second start is refused');
+      assert.equal((await r.move('s1', 'running', 'died', { error: 'agent died' }))?.error, 'agent died');
+      assert.equal((await r.move('s1', 'failed', 'destroy'))?.state, 'stopping');
+      assert.equal((await r.move('s1', 'stopping', 'cleaned'))?.state, 'stopped');
+      await assert.rejects(r.move('s1', 'stopped', 'lost'), InvalidTransitionError, 'a stopped sandbox is not lost');
+      assert.equal(await r.move('missing', 'creating', 'started'), undefined);
+      assert.deepEqual((await stateHistory(store.db, 'sandbox-record', 's1')).map((h) => h.to), ['running', 'failed', 'stopping', 'stopped']);
+    });
+
+    it('refuses a state write that bypasses the table', async () => {
+      const store = await stores[kind]();
+      const r = new SandboxRecords(store.db);
+      await r.insert(rec('g1'));
+      await assert.rejects(store.db.updateTable('sandboxes').set({ state: 'running' }).where('id', '=', 'g1').execute(), /moveState/);
+      assert.equal((await r.get('g1'))?.state, 'creating');
     });
 
     it('finds live records of a host and prunes ended ones', async () => {
@@ -66,7 +76,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await r.insert(rec('l1'), 10);
       await r.insert(rec('l2', { host: 'h2' }), 10);
       await r.insert(rec('l3'), 10);
-      await r.move('l3', 'lost', {}, 20);
+      await r.move('l3', 'creating', 'lost', {}, 20);
       assert.deepEqual((await r.liveOnHost('h1')).map((x) => x.id), ['l1']);
       assert.deepEqual((await r.ownedBy('1@h1#5')).map((x) => x.id).sort(), ['l1', 'l2', 'l3']);
       assert.equal(await r.pruneEnded(15), 0);

@@ -1,12 +1,13 @@
 /**
- * Sandbox records in the store. Every state change is a conditional UPDATE
- * guarded by the lifecycle table (`WHERE state IN (sources of the event)`),
- * so two servers (or a request and the reconcile loop) never move a record
- * along a transition the table does not have.
+ * Sandbox records in the store. Every state change goes through moveState:
+ * checked against the lifecycle table and written only while the record is
+ * still in the state the caller read, so two servers (or a request and the
+ * reconcile loop) never move a record along a transition the table does
+ * not have.
  */
 import type { Kysely } from 'kysely';
-import { json, parseJson } from '../../core/index.js';
-import { LIVE_STATES, recordMachine, type RecordEvent, type RecordState } from './lifecycle.js';
+import { json, moveState, parseJson } from '../../core/index.js';
+import { LIVE_STATES, recordMachine, recordState, type RecordEvent, type RecordState } from './lifecycle.js';
 
 /** The spec as stored and shown: environment values are never stored. */
 export interface StoredSpec {
@@ -89,13 +90,6 @@ function fromRow(r: Row): SandboxRecord {
   };
 }
 
-/** The state an event leads to (every event of the table has one target). */
-function target(event: RecordEvent): RecordState {
-  const targets = new Set(recordMachine.sources(event).map((s) => recordMachine.next(s, event)));
-  if (targets.size !== 1) throw new Error(`sandbox lifecycle: event ${event} leads to ${[...targets].join(' or ')}`);
-  return [...targets][0]!;
-}
-
 export class SandboxRecords {
   constructor(private readonly db: Kysely<any>) {}
 
@@ -149,22 +143,23 @@ export class SandboxRecords {
   }
 
   /**
-   * Moves a record along the table: only from a state the event leaves.
-   * Returns the record as moved, or undefined when it is not in such a state
-   * (someone else moved it first) or does not exist.
+   * Moves a record along the table from the state the caller read. Returns
+   * the record as moved, or undefined when it is no longer in `from`
+   * (someone else moved it first) or does not exist; a move the table does
+   * not have throws InvalidTransitionError.
    */
-  async move(id: string, event: RecordEvent, patch: { error?: string | null; localId?: string } = {}, now = Date.now()): Promise<SandboxRecord | undefined> {
-    const set: Record<string, unknown> = { state: target(event), updated_at: now };
+  async move(
+    id: string,
+    from: RecordState,
+    event: RecordEvent,
+    patch: { error?: string | null; localId?: string } = {},
+    now = Date.now(),
+  ): Promise<SandboxRecord | undefined> {
+    const set: Record<string, unknown> = { updated_at: now };
     if (patch.error !== undefined) set.error = patch.error;
     if (patch.localId !== undefined) set.local_id = patch.localId;
-    const result = await this.db
-      .updateTable('sandboxes')
-      .set(set)
-      .where('id', '=', id)
-      .where('state', 'in', recordMachine.sources(event))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return undefined;
-    return this.get(id);
+    const row = await moveState(this.db, recordState, id, from, event, { set });
+    return row ? fromRow(row as Row) : undefined;
   }
 
   /** A new server on the host takes a running record over from a dead one (guarded on the old owner). */

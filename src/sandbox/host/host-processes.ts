@@ -78,16 +78,3 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
-
-/** Kills a process group (or the process alone when it has none of its own). */
-export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      /* already gone */
-    }
-  }
-}

@@ -3,6 +3,5 @@ export { parseImageRef, formatImageRef } from './image-ref.js';
 export { resolveImage } from './resolve-image.js';
 export { ensureBusyboxImage, BUSYBOX_BINARY } from './busybox-image.js';
 export { planArchive, unpackArchive } from './oci-archive.js';
-export { readTar, indexTarFile, parseHeader, TarError } from './tar-reader.js';
 export { applyLayer } from './layer-apply.js';
 export { resolveInRoot, splitPath } from './root-path.js';

@@ -4,7 +4,7 @@ import { lstat, mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyLayer } from './layer-apply.js';
-import { writeTar, type TarWriteEntry } from './tar-writer.js';
+import { writeTar, type TarWriteEntry } from '../../core/tar/index.js';
 
 async function* once(buf: Buffer): AsyncGenerator<Buffer> {
   yield buf;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { resolveInRoot, splitPath } from './root-path.js';
-import { readTar, TarError, type TarStreamEntry } from './tar-reader.js';
+import { readTar, TarError, type TarStreamEntry } from '../../core/tar/index.js';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isSandboxError } from '../model/errors.js';
 import { planArchive, unpackArchive } from './oci-archive.js';
-import { writeTar, type TarWriteEntry } from './tar-writer.js';
+import { writeTar, type TarWriteEntry } from '../../core/tar/index.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const hex = (d: string) => d.slice(7);

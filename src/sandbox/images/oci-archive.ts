@@ -14,7 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { SandboxError } from '../model/errors.js';
 import { cachedBuild } from '../../core/host/index.js';
 import { applyLayer } from './layer-apply.js';
-import { indexTarFile, TarError, type TarMember } from './tar-reader.js';
+import { indexTarFile, TarError, type TarMember } from '../../core/tar/index.js';
 import type { ImageConfig } from './image-types.js';
 
 const MEDIA_INDEX = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];

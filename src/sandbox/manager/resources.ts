@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runOk } from '../../core/host/index.js';
-import { isAlive, killGroup, readProcStat } from '../host/host-processes.js';
+import { killGroup, runOk } from '../../core/host/index.js';
+import { isAlive, readProcStat } from '../host/host-processes.js';
 import { destroyNetwork } from '../limits/network.js';
 import { pruneParentCgroups } from '../limits/cgroups.js';
 
@@ -57,7 +57,8 @@ export async function releaseResource(r: Resource): Promise<void> {
     case 'process': {
       const st = readProcStat(r.pid);
       if (!st || st.startTime !== r.startTime) return; // gone (or the pid was reused)
-      killGroup(r.pid, 'SIGKILL');
+      // recorded processes need not lead a group of their own (the start time above says it is still the one recorded)
+      killGroup(r.pid, 'SIGKILL', { orProcess: true });
       if (!(await waitGone(r.pid, r.startTime, 5000))) throw new Error(`${describe(r)} survives SIGKILL`);
       return;
     }

@@ -8,7 +8,7 @@ import { ociConfig } from './oci/oci-spec.js';
 import { kernelCmdline, qemuArgs } from '../vm/qemu-args.js';
 import { checkDeviceSupport, deviceNodes, splitDev, vfioFunctions } from './devices.js';
 import { validateSpec } from '../model/spec.js';
-import { devicesFor } from '../api/device-binder.js';
+import { devicesFor } from '../service/device-binder.js';
 
 test('device nodes: bwrap binds each under the private /dev; OCI lists them with cgroup allow rules', () => {
   const a = bwrapArgs({ root: '/r', agentBinary: '/a', hostname: 'h', mounts: [], shareNetwork: false, devices: [{ source: '/dev/nvidia0', target: '/dev/nvidia0' }] });

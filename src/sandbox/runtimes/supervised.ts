@@ -8,12 +8,11 @@
 import type { Socket } from 'node:net';
 import { SandboxError } from '../model/errors.js';
 import { ResourceLedger } from '../manager/resources.js';
-import { processTree } from '../host/host-processes.js';
 import { spawnSupervisor, SupervisorHandle } from '../supervisor/client.js';
 import { supervisorPaths } from '../supervisor/paths.js';
 import { fileTail } from '../supervisor/file-tail.js';
 import type { Status } from '../supervisor/protocol.js';
-import type { Launched, SuperviseOptions } from './launched.js';
+import { runtimeInstance, type Launched, type SuperviseOptions } from './launched.js';
 import type { RuntimeInstance } from './runtime.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -62,16 +61,12 @@ export function supervisedLaunch(handle: SupervisorHandle, status: Status, label
 export async function adoptInstance(handle: SupervisorHandle, status: Status, diagnostics: () => string): Promise<RuntimeInstance> {
   const l = supervisedLaunch(handle, status, status.label ?? `sandbox ${status.id}`);
   const channel = await l.channel();
-  return {
-    channel,
-    mainPid: l.pid,
-    hostPids: () => processTree(l.pid),
-    exited: l.exited,
+  return runtimeInstance(l, channel, {
     diagnostics: () => [l.stderrTail().trim(), diagnostics()].filter(Boolean).join('\n'),
     stop: async () => {
       (channel.readable as Socket).destroy();
     },
-  };
+  });
 }
 
 function logTail(dir: string, id: string): string {

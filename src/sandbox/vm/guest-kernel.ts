@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { currentKernelPackage, downloadKernelDeb, KERNEL_META_PACKAGE, moduleName, type DebianPackage } from '../../core/guest/index.js';
 import { cachedBuild } from '../../core/host/index.js';
-import { readTar } from '../images/tar-reader.js';
+import { readTar } from '../../core/tar/index.js';
 import { SandboxError } from '../model/errors.js';
 import type { Logger } from '../runtimes/runtime.js';
 import { trimElf } from './elf-trim.js';

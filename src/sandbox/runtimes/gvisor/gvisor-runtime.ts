@@ -11,13 +11,11 @@
  * /proc/sys/net/core/rmem_default exists, which Linux 6.x shows in every
  * namespace.)
  */
-import { checkDeviceSupport } from '../devices.js';
-import { SandboxCgroup, type CgroupSupport } from '../../limits/cgroups.js';
-import type { NormalizedSpec } from '../../model/spec.js';
-import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
+import { SandboxCgroup } from '../../limits/cgroups.js';
+import { resourceLimits, type LimitWays } from '../limit-plans.js';
 import { OciContainerRuntime } from '../oci/oci-container-runtime.js';
 import type { OciPlan } from '../oci/oci-spec.js';
-import type { LimitPlan, RuntimeStartContext } from '../runtime.js';
+import type { RuntimeStartContext } from '../runtime.js';
 
 export class GvisorRuntime extends OciContainerRuntime {
   readonly name = 'gvisor';
@@ -26,41 +24,32 @@ export class GvisorRuntime extends OciContainerRuntime {
   protected readonly binary = 'runsc' as const;
   protected readonly debianPackage = 'runsc';
 
-  planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
-    checkDeviceSupport(this.name, spec, 'nvidia-nodes');
-    const report = [...cgroupLimits(this.name, spec, cgroups, 'runsc, on the whole gVisor sandbox: '), ...timeoutLimit(spec)];
-    report.push(
-      spec.network
-        ? { limit: 'network', value: 'on', mechanism: 'gVisor host networking inside a network namespace with a veth pair', enforced: true }
-        : { limit: 'network', value: 'off', mechanism: 'gVisor --network=none (loopback only)', enforced: true },
-    );
-    return { report, netns: spec.network ? 'connected' : undefined };
-  }
+  protected readonly limitWays: LimitWays = {
+    devices: 'nvidia-nodes',
+    resources: { via: 'runsc, on the whole gVisor sandbox: ' },
+    network: { on: 'gVisor host networking inside a network namespace with a veth pair', off: 'gVisor --network=none (loopback only)' },
+    netns: true,
+  };
+  // with --network=host the sentry's sockets live in the namespace runsc runs in
+  protected override readonly enter = { netns: true };
 
   protected globalFlags(ctx: RuntimeStartContext): string[] {
-    const { memoryBytes, cpus } = ctx.spec.limits;
-    const limited = memoryBytes !== undefined || cpus !== undefined;
+    const limited = resourceLimits(ctx.spec) !== undefined;
     // Without limits there is nothing for cgroups to do: skipping them saves start time.
     // gVisor passes through NVIDIA GPUs only, by proxying their ioctls (nvproxy)
     const gpus = ctx.spec.devices.length > 0;
     return [`--network=${ctx.network ? 'host' : 'none'}`, ...(limited ? [] : ['--ignore-cgroups']), ...(gpus ? ['--nvproxy'] : [])];
   }
 
-  protected override wrapArgv(argv: string[], ctx: RuntimeStartContext): string[] {
-    // with --network=host the sentry's sockets live in the namespace runsc runs in
-    return ctx.network ? ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv] : argv;
-  }
-
   protected bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'network' | 'resources' | 'cgroupsPath'> {
-    const { memoryBytes, cpus } = ctx.spec.limits;
-    const limited = memoryBytes !== undefined || cpus !== undefined;
+    const resources = resourceLimits(ctx.spec);
     return {
       agentArgs: [],
       agentCapabilities: [],
-      // runsc takes its network from the namespace it runs in (see wrapArgv)
+      // runsc takes its network from the namespace it runs in (see enter)
       network: ctx.network ? 'inherit' : 'new',
-      resources: limited ? { memoryBytes, cpus } : undefined,
-      cgroupsPath: limited ? SandboxCgroup.relativePath(ctx.id) : undefined,
+      resources,
+      cgroupsPath: resources ? SandboxCgroup.relativePath(ctx.id) : undefined,
     };
   }
 }

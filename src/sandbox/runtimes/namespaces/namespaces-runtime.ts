@@ -5,14 +5,13 @@
  * bwrap process starts in; network on joins a namespace with a veth pair.
  */
 import { join } from 'node:path';
-import { checkDeviceSupport, deviceNodes } from '../devices.js';
+import { deviceNodes } from '../devices.js';
 import { runOk } from '../../../core/host/index.js';
-import { processTree } from '../../host/host-processes.js';
-import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
+import type { CgroupSupport } from '../../limits/cgroups.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
 import type { NormalizedSpec } from '../../model/spec.js';
-import { launch, superviseIn } from '../launch.js';
-import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
+import { startRuntime } from '../launch.js';
+import { planLimits } from '../limit-plans.js';
 import type { HostCheck, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
 import { bwrapArgs } from './bwrap-args.js';
 
@@ -32,19 +31,12 @@ export class NamespacesRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
-    checkDeviceSupport(this.name, spec, 'nodes');
-    const report = [...cgroupLimits(this.name, spec, cgroups), ...timeoutLimit(spec)];
-    report.push(
-      spec.network
-        ? { limit: 'network', value: 'on', mechanism: 'network namespace with a veth pair to the host', enforced: true }
-        : { limit: 'network', value: 'off', mechanism: 'new network namespace (loopback only)', enforced: true },
-    );
-    const { memoryBytes, cpus } = spec.limits;
-    return {
-      report,
-      hostCgroup: memoryBytes !== undefined || cpus !== undefined ? { memoryBytes, cpus } : undefined,
-      netns: spec.network ? 'connected' : undefined,
-    };
+    return planLimits(this.name, spec, cgroups, {
+      devices: 'nodes',
+      resources: { hostCgroup: 'limits' },
+      network: { on: 'network namespace with a veth pair to the host', off: 'new network namespace (loopback only)' },
+      netns: true,
+    });
   }
 
   defaultCwd(): string {
@@ -59,7 +51,7 @@ export class NamespacesRuntime implements Runtime {
       dirs: [...STANDARD_DIRS, ...ctx.spec.mounts.map((m) => m.target)],
       files: [AGENT_PATH],
     });
-    let argv = bwrapArgs({
+    const argv = bwrapArgs({
       root,
       agentBinary: ctx.agentBinary,
       hostname: ctx.spec.hostname,
@@ -67,16 +59,6 @@ export class NamespacesRuntime implements Runtime {
       devices: deviceNodes(ctx.spec.devices),
       shareNetwork: ctx.network !== undefined,
     });
-    if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];
-    argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], argv);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} bwrap`, supervise: superviseIn(ctx, 'stdio') });
-    return {
-      channel: await p.channel(),
-      mainPid: p.pid,
-      hostPids: () => processTree(p.pid),
-      exited: p.exited,
-      diagnostics: p.stderrTail,
-      stop: async () => {},
-    };
+    return startRuntime(ctx, argv, { what: 'bwrap', enter: { netns: true, cgroup: true } });
   }
 }

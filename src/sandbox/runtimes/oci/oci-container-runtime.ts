@@ -7,10 +7,10 @@
 import { deviceNodes } from '../devices.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processTree } from '../../host/host-processes.js';
 import { runOk } from '../../../core/host/index.js';
 import { prepareOverlayRoot, STANDARD_DIRS, AGENT_PATH } from '../../rootfs/overlay-rootfs.js';
-import { launch, superviseIn } from '../launch.js';
+import { startRuntime, type StartOptions } from '../launch.js';
+import { planLimits, type LimitWays } from '../limit-plans.js';
 import type { CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
 import type { HostCheck, Isolation, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
@@ -30,11 +30,13 @@ export abstract class OciContainerRuntime implements Runtime {
   /** The runtime-specific parts of the bundle. */
   protected abstract bundlePlan(ctx: RuntimeStartContext): Pick<OciPlan, 'agentArgs' | 'agentCapabilities' | 'network' | 'resources' | 'cgroupsPath'>;
 
-  abstract planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan;
+  /** How it enforces limits (limit-plans.ts). */
+  protected abstract readonly limitWays: LimitWays;
+  /** Where the runtime's own process starts (e.g. inside the sandbox's network namespace). */
+  protected readonly enter: StartOptions['enter'] = undefined;
 
-  /** Wraps the runtime's argv (e.g. to start it inside the sandbox's network namespace). */
-  protected wrapArgv(argv: string[], _ctx: RuntimeStartContext): string[] {
-    return argv;
+  planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
+    return planLimits(this.name, spec, cgroups, this.limitWays);
   }
 
   async check(): Promise<HostCheck> {
@@ -69,18 +71,15 @@ export abstract class OciContainerRuntime implements Runtime {
     const stateRoot = this.stateRoot(ctx);
     await mkdir(stateRoot, { recursive: true, mode: 0o700 });
     await ctx.ledger.add({ kind: 'container', runtime: this.binary, root: stateRoot, id: ctx.id });
-    const argv = this.wrapArgv([this.binary, '--root', stateRoot, ...this.globalFlags(ctx), 'run', '--bundle', bundle, ctx.id], ctx);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} ${this.binary}`, cwd: bundle, supervise: superviseIn(ctx, 'stdio') });
-    return {
-      channel: await p.channel(),
-      mainPid: p.pid,
-      hostPids: () => processTree(p.pid),
-      exited: p.exited,
-      diagnostics: p.stderrTail,
+    const argv = [this.binary, '--root', stateRoot, ...this.globalFlags(ctx), 'run', '--bundle', bundle, ctx.id];
+    return startRuntime(ctx, argv, {
+      what: this.binary,
+      cwd: bundle,
+      enter: this.enter,
       stop: async () => {
         // The agent has been asked to exit; make sure the container is gone before the ledger deletes it.
         await runOk([this.binary, '--root', stateRoot, 'kill', ctx.id, 'KILL'], { timeoutMs: 10_000, okCodes: [1] }).catch(() => {});
       },
-    };
+    });
   }
 }

@@ -4,18 +4,30 @@
  * seeing the host's files, processes and network. The baseline for
  * benchmarks. Memory and CPU limits still apply through a host cgroup.
  */
-import { checkDeviceSupport } from '../devices.js';
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { SandboxError } from '../../model/errors.js';
-import { processTree } from '../../host/host-processes.js';
-import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
+import type { CgroupSupport } from '../../limits/cgroups.js';
 import type { NormalizedSpec } from '../../model/spec.js';
-import { launch, superviseIn } from '../launch.js';
-import { cgroupLimits, timeoutLimit } from '../limit-plans.js';
+import { startRuntime } from '../launch.js';
+import { planLimits, type LimitWays } from '../limit-plans.js';
 import type { HostCheck, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
+
+const WAYS: LimitWays = {
+  devices: 'none',
+  // Always a cgroup where the host has one: commands leave the agent's process
+  // group (setsid), and the cgroup is how destroy finds every one of them.
+  resources: { hostCgroup: 'always' },
+  refuse(spec) {
+    for (const m of spec.mounts)
+      if (m.source !== m.target)
+        throw new SandboxError('invalid_spec', `process runtime: mount ${m.source} -> ${m.target}: host processes see host paths, so the target must equal the source`);
+    if (spec.image.type !== 'busybox') throw new SandboxError('invalid_spec', 'process runtime: commands run on the host file system; an image cannot be used');
+  },
+  network: { on: 'host network', off: 'none', offWarning: 'process runtime: network off is not enforced; commands use the host network' },
+};
 
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
@@ -30,23 +42,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
-    checkDeviceSupport(this.name, spec, 'none');
-    for (const m of spec.mounts)
-      if (m.source !== m.target)
-        throw new SandboxError('invalid_spec', `process runtime: mount ${m.source} -> ${m.target}: host processes see host paths, so the target must equal the source`);
-    if (spec.image.type !== 'busybox')
-      throw new SandboxError('invalid_spec', 'process runtime: commands run on the host file system; an image cannot be used');
-    const report = [...cgroupLimits(this.name, spec, cgroups), ...timeoutLimit(spec)];
-    report.push(
-      spec.network
-        ? { limit: 'network', value: 'on', mechanism: 'host network', enforced: true }
-        : { limit: 'network', value: 'off', mechanism: 'none', enforced: false, warning: 'process runtime: network off is not enforced; commands use the host network' },
-    );
-    const { memoryBytes, cpus } = spec.limits;
-    // Always a cgroup where the host has one: commands leave the agent's process
-    // group (setsid), and the cgroup is how destroy finds every one of them.
-    const tracked = cgroups.memory !== undefined || cgroups.cpu !== undefined;
-    return { report, hostCgroup: memoryBytes !== undefined || cpus !== undefined || tracked ? { memoryBytes, cpus, track: true } : undefined };
+    return planLimits(this.name, spec, cgroups, WAYS);
   }
 
   defaultCwd(ctx: { stateDir: string }): string {
@@ -56,15 +52,6 @@ export class ProcessRuntime implements Runtime {
   async start(ctx: RuntimeStartContext): Promise<RuntimeInstance> {
     const home = this.defaultCwd(ctx);
     await mkdir(home, { recursive: true });
-    const argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], [ctx.agentBinary, '--keep-caps']);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} agent`, cwd: home, supervise: superviseIn(ctx, 'stdio') });
-    return {
-      channel: await p.channel(),
-      mainPid: p.pid,
-      hostPids: () => processTree(p.pid),
-      exited: p.exited,
-      diagnostics: p.stderrTail,
-      stop: async () => {},
-    };
+    return startRuntime(ctx, [ctx.agentBinary, '--keep-caps'], { what: 'agent', cwd: home, enter: { cgroup: true } });
   }
 }

@@ -6,13 +6,12 @@
  * sees only its own processes. Host and agent talk over virtio-serial (a unix
  * socket on the host). KVM when /dev/kvm exists, TCG otherwise.
  */
-import { checkDeviceSupport, vfioFunctions } from '../devices.js';
+import { vfioFunctions } from '../devices.js';
 import { connect, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { processTree } from '../../host/host-processes.js';
-import { wrapInCgroup, type CgroupSupport } from '../../limits/cgroups.js';
+import type { CgroupSupport } from '../../limits/cgroups.js';
 import { SandboxError } from '../../model/errors.js';
 import { formatBytes } from '../../model/quantity.js';
 import type { NormalizedSpec } from '../../model/spec.js';
@@ -22,8 +21,8 @@ import { ensureGuestKernel } from '../../vm/guest-kernel.js';
 import { ensureInitramfs } from '../../vm/initramfs.js';
 import { qemuArgs, type Share } from '../../vm/qemu-args.js';
 import { runOk } from '../../../core/host/index.js';
-import { launch, superviseIn } from '../launch.js';
-import { cgroupMechanism, timeoutLimit } from '../limit-plans.js';
+import { startRuntime } from '../launch.js';
+import { cgroupMechanism, planLimits } from '../limit-plans.js';
 import type { HostCheck, LimitEnforcement, LimitPlan, Runtime, RuntimeInstance, RuntimeStartContext } from '../runtime.js';
 
 const MiB = 1024 * 1024;
@@ -66,6 +65,24 @@ async function connectWithRetry(path: string, deadline: number, alive: () => boo
   }
 }
 
+/** Memory by the VM's size (and the guest's cgroup), CPUs as whole vCPUs, a fraction through a host cgroup on QEMU. */
+function vmResources(spec: NormalizedSpec, cgroups: CgroupSupport): Pick<LimitPlan, 'report' | 'hostCgroup'> {
+  const report: LimitEnforcement[] = [];
+  const { memoryBytes, cpus } = spec.limits;
+  if (memoryBytes !== undefined)
+    report.push({ limit: 'memory', value: formatBytes(memoryBytes), mechanism: `VM size ${vmMemoryMiB(memoryBytes)}Mi + guest cgroup v2 memory.max`, enforced: true });
+  let hostCgroup: LimitPlan['hostCgroup'];
+  if (cpus !== undefined) {
+    const vcpus = Math.max(1, Math.ceil(cpus));
+    if (Number.isInteger(cpus)) report.push({ limit: 'cpus', value: String(cpus), mechanism: `${vcpus} vCPU(s)`, enforced: true });
+    else if (cgroups.cpu) {
+      hostCgroup = { cpus };
+      report.push({ limit: 'cpus', value: String(cpus), mechanism: `${vcpus} vCPU(s) + ${cgroupMechanism(cgroups, 'cpu', 'host ')} on QEMU`, enforced: true });
+    } else throw new SandboxError('limit_unenforceable', `vm: cannot enforce ${cpus} CPUs: a VM has whole vCPUs and the host has no cpu cgroup controller for the fraction`);
+  }
+  return { report, hostCgroup };
+}
+
 export class VmRuntime implements Runtime {
   readonly name = 'vm';
   readonly isolation = 'vm' as const;
@@ -88,33 +105,12 @@ export class VmRuntime implements Runtime {
   }
 
   planLimits(spec: NormalizedSpec, cgroups: CgroupSupport): LimitPlan {
-    checkDeviceSupport(this.name, spec, 'pci');
-    const report: LimitEnforcement[] = [];
-    const { memoryBytes, cpus } = spec.limits;
-    if (memoryBytes !== undefined)
-      report.push({
-        limit: 'memory',
-        value: formatBytes(memoryBytes),
-        mechanism: `VM size ${vmMemoryMiB(memoryBytes)}Mi + guest cgroup v2 memory.max`,
-        enforced: true,
-      });
-    let hostCgroup: LimitPlan['hostCgroup'];
-    if (cpus !== undefined) {
-      const vcpus = Math.max(1, Math.ceil(cpus));
-      if (Number.isInteger(cpus)) report.push({ limit: 'cpus', value: String(cpus), mechanism: `${vcpus} vCPU(s)`, enforced: true });
-      else if (cgroups.cpu) {
-        hostCgroup = { cpus };
-        report.push({ limit: 'cpus', value: String(cpus), mechanism: `${vcpus} vCPU(s) + ${cgroupMechanism(cgroups, 'cpu', 'host ')} on QEMU`, enforced: true });
-      } else
-        throw new SandboxError('limit_unenforceable', `vm: cannot enforce ${cpus} CPUs: a VM has whole vCPUs and the host has no cpu cgroup controller for the fraction`);
-    }
-    report.push(...timeoutLimit(spec));
-    report.push(
-      spec.network
-        ? { limit: 'network', value: 'on', mechanism: 'virtio-net on a tap bridged to a veth pair in a network namespace', enforced: true }
-        : { limit: 'network', value: 'off', mechanism: 'no network device in the VM (loopback only)', enforced: true },
-    );
-    return { report, hostCgroup, netns: spec.network ? 'connected' : undefined };
+    return planLimits(this.name, spec, cgroups, {
+      devices: 'pci',
+      resources: vmResources,
+      network: { on: 'virtio-net on a tap bridged to a veth pair in a network namespace', off: 'no network device in the VM (loopback only)' },
+      netns: true,
+    });
   }
 
   defaultCwd(): string {
@@ -150,7 +146,7 @@ export class VmRuntime implements Runtime {
     const cmdline: string[] = [];
     if (ctx.network?.sandboxAddress) cmdline.push(`strata.ip=${ctx.network.sandboxAddress}/${ctx.network.prefixLength}`, `strata.gw=${ctx.network.hostAddress}`);
     const consoleLog = join(ctx.stateDir, 'console.log');
-    let argv = qemuArgs({
+    const argv = qemuArgs({
       accel,
       memoryMiB: vmMemoryMiB(ctx.spec.limits.memoryBytes),
       cpus: Math.max(1, Math.ceil(ctx.spec.limits.cpus ?? 1)),
@@ -165,28 +161,26 @@ export class VmRuntime implements Runtime {
       tscKhz: accel === 'tcg' ? await hostTscKhz() : undefined,
       vfio: vfioFunctions(ctx.spec.pciDevices),
     });
-    if (ctx.network) argv = ['nsenter', `--net=${ctx.network.netnsPath}`, '--', ...argv];
-    argv = wrapInCgroup(ctx.cgroup?.procsFiles() ?? [], argv);
-    const p = await launch(argv, { ledger: ctx.ledger, label: `sandbox ${ctx.id} qemu`, stdio: 'ignore-in', supervise: superviseIn(ctx, { socket: agentSocket }) });
-    let alive = true;
-    void p.exited.then(() => (alive = false));
-    const diagnostics = () => {
-      const tail = consoleTail(consoleLog);
-      return [p.stderrTail().trim(), tail ? `guest console: ${tail}` : ''].filter(Boolean).join('\n');
-    };
-    const channel = ctx.supervised ? await p.channel() : await connectWithRetry(agentSocket, Date.now() + 30_000, () => alive).then((s) => ({ readable: s, writable: s }));
-    const socket = channel.readable as Socket;
-    socket.on('error', () => {});
-    return {
-      channel,
+    return startRuntime(ctx, argv, {
+      what: 'qemu',
+      stdio: 'ignore-in',
+      agent: { socket: agentSocket },
+      enter: { netns: true, cgroup: true },
       setup,
-      mainPid: p.pid,
-      hostPids: () => processTree(p.pid),
-      exited: p.exited,
-      diagnostics,
-      stop: async () => {
-        socket.destroy();
+      async channel(p) {
+        let alive = true;
+        void p.exited.then(() => (alive = false));
+        const channel = ctx.supervised ? await p.channel() : await connectWithRetry(agentSocket, Date.now() + 30_000, () => alive).then((s) => ({ readable: s, writable: s }));
+        (channel.readable as Socket).on('error', () => {});
+        return channel;
       },
-    };
+      diagnostics(p) {
+        const tail = consoleTail(consoleLog);
+        return [p.stderrTail().trim(), tail ? `guest console: ${tail}` : ''].filter(Boolean).join('\n');
+      },
+      stop: async (channel) => {
+        (channel.readable as Socket).destroy();
+      },
+    });
   }
 }

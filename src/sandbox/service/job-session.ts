@@ -4,8 +4,9 @@
  * `/bin/sh -c COMMAND` with its env and cwd, its output streamed to the
  * caller, a timeout and a cancel that kill the step's whole process group
  * (SIGTERM, then SIGKILL after a grace period), and a close that destroys the
- * sandbox. The shapes match the gate's BuildRuntime / RuntimeSession, so the
- * gate plugs `sandboxBuildRuntime(service)` in without this module knowing it.
+ * sandbox. It implements the gate's BuildRuntime / RuntimeSession contract
+ * (gate/executor/runtime.ts, taken from the gate's index as types only);
+ * the sandbox module offers one such runtime per runtime class.
  *
  * The workspace appears at the same path inside the sandbox as on the host
  * by default, so the host paths the gate puts in commands, cwd and env keep
@@ -15,6 +16,7 @@
  * and env.
  */
 import { stopOnDeadline } from '../../core/host/index.js';
+import type { BuildRuntime, ExecResult, ExecSpec, RuntimeSession, SessionSpec, StepResult, StepSpec } from '../../gate/index.js';
 import type { CreateRequest } from './requests.js';
 import type { Sandbox } from '../manager/index.js';
 
@@ -25,17 +27,10 @@ export interface JobSessionHost {
   createFor(project: string, name: string, input: CreateRequest): Promise<{ id: string; sandbox: Sandbox; remove(): Promise<void> }>;
 }
 
-export interface JobSandboxOptions {
-  /** a runtime name; or */
-  runtime?: string;
+/** `runtime` names a runtime; `timeout` is the sandbox's whole lifetime. */
+export interface JobSandboxOptions extends Pick<CreateRequest, 'runtime' | 'image' | 'memory' | 'cpus' | 'network' | 'timeout'> {
   /** a runtime class (default: the first of the job's labels that names a class, else the server's default class) */
   runtimeClass?: string;
-  image?: string;
-  memory?: string | number;
-  cpus?: string | number;
-  network?: boolean;
-  /** the sandbox's whole lifetime */
-  timeout?: string | number;
   /** the project its record is listed under (default "gate") */
   project?: string;
   /** where the workspace appears in the sandbox (default: its host path, or /workspace when that is below /tmp and the like) */
@@ -46,49 +41,10 @@ export interface JobSandboxOptions {
   mounts?: Array<{ source: string; target: string; readOnly?: boolean }>;
 }
 
-export interface JobStep {
-  /** a shell command line, run with /bin/sh -c */
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** null: no limit */
-  timeoutMs: number | null;
-  signal: AbortSignal;
-  onOutput(chunk: Buffer): void;
-}
-
-export interface JobStepResult {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  aborted: boolean;
-  /** the step could not be started at all */
-  error?: string;
-}
-
-/** a command with stdin whose stdout and stderr come back apart (what an Ansible connection needs) */
-export interface JobExec {
-  command: string;
-  stdin: Buffer;
-  cwd: string;
-  env: Record<string, string>;
-  signal: AbortSignal;
-}
-
-export interface JobExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  error?: string;
-}
-
-export interface JobSession {
-  /** the sandbox's API id (what `strata sandbox ls` shows) */
+/** A session of the gate's contract (its id is the sandbox's API id, what `strata sandbox ls` shows) that always runs Ansible-style execs too. */
+export interface JobSession extends RuntimeSession {
   readonly id: string;
-  run(step: JobStep): Promise<JobStepResult>;
-  exec(spec: JobExec): Promise<JobExecResult>;
-  close(): Promise<void>;
+  exec(spec: ExecSpec): Promise<ExecResult>;
 }
 
 export interface JobSessionSpec extends JobSandboxOptions {
@@ -132,14 +88,16 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
   const created = await service.createFor(spec.project ?? 'gate', spec.name, input);
   const grace = spec.graceMs ?? 2000;
   let closed: Promise<void> | undefined;
+  // `/bin/sh -c COMMAND` with the host's workspace path mapped to the sandbox's in command, cwd and env
+  const shell = (c: { command: string; cwd: string; env: Record<string, string> }) =>
+    created.sandbox.exec(['/bin/sh', '-c', map(c.command)], { cwd: map(c.cwd), env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, map(v)])) });
   return {
     id: created.id,
-    async run(step: JobStep): Promise<JobStepResult> {
+    async run(step: StepSpec): Promise<StepResult> {
       if (step.signal.aborted) return { exitCode: null, signal: null, timedOut: false, aborted: true };
       let exec;
       try {
-        const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, map(v)]));
-        exec = await created.sandbox.exec(['/bin/sh', '-c', map(step.command)], { cwd: map(step.cwd), env });
+        exec = await shell(step);
       } catch (err) {
         return { exitCode: null, signal: null, timedOut: false, aborted: false, error: (err as Error).message };
       }
@@ -162,13 +120,12 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
         deadline.dispose();
       }
     },
-    async exec(spec: JobExec): Promise<JobExecResult> {
+    async exec(spec: ExecSpec): Promise<ExecResult> {
       const empty = Buffer.alloc(0);
       if (spec.signal.aborted) return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: 'aborted' };
       let exec;
       try {
-        const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, map(v)]));
-        exec = await created.sandbox.exec(['/bin/sh', '-c', map(spec.command)], { cwd: map(spec.cwd), env });
+        exec = await shell(spec);
       } catch (err) {
         return { exitCode: null, signal: null, stdout: empty, stderr: empty, error: (err as Error).message };
       }
@@ -199,10 +156,10 @@ export async function openJobSession(service: JobSessionHost, spec: JobSessionSp
  * A build runtime for the gate: each build's session is a sandbox of the
  * class its nodeset labels name (or the class given here).
  */
-export function sandboxBuildRuntime(service: JobSessionHost, opts: JobSandboxOptions = {}) {
+export function sandboxBuildRuntime(service: JobSessionHost, opts: JobSandboxOptions = {}): BuildRuntime {
   return {
     name: opts.runtime ? `sandbox:${opts.runtime}` : opts.runtimeClass ? `sandbox:${opts.runtimeClass}` : 'sandbox',
-    open(spec: { buildId: string; workspace: string; env: Record<string, string>; labels: string[]; mounts?: JobSandboxOptions['mounts']; workspaceTarget?: string }): Promise<JobSession> {
+    open(spec: SessionSpec): Promise<JobSession> {
       return openJobSession(service, {
         ...opts, name: spec.buildId, workspace: spec.workspace, env: spec.env, labels: spec.labels,
         ...(spec.workspaceTarget ? { workspaceTarget: spec.workspaceTarget } : {}),

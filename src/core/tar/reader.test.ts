@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexTarFile, readTar, TarError } from './tar-reader.js';
-import { writeTar } from './tar-writer.js';
+import { TarError } from './format.js';
+import { indexTarFile, readTar } from './reader.js';
+import { writeTar } from './writer.js';
 
 async function* chunks(buf: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
