@@ -4,7 +4,7 @@
  * audits: one that answers makes it online; `MISSED_AUDITS_OFFLINE` missed in
  * a row make it offline (one lost packet does not page anyone).
  */
-import { defineMachine } from '../../core/index.js';
+import { defineMachine, persistState } from '../../core/index.js';
 
 export type Availability = 'online' | 'offline';
 export type AvailabilityEvent = 'audit_ok' | 'audits_missed';
@@ -40,3 +40,7 @@ export const managementMachine = defineMachine<Management, ManagementEvent>({
     { from: 'managed', event: 'unmanage', to: 'unmanaged', why: 'the operator takes it back (maintenance, local changes)' },
   ],
 });
+
+/** Where they are kept: every write goes through core's moveState. */
+export const availabilityState = persistState(availabilityMachine, { table: 'edge_subclouds', column: 'availability_status' });
+export const managementState = persistState(managementMachine, { table: 'edge_subclouds', column: 'management_state' });

@@ -6,8 +6,8 @@
  * on the state it leaves, so a stale caller changes nothing.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation, json, parseJson } from '../../core/index.js';
-import { stepMachine, strategyMachine, type StepEvent, type StepState, type StrategyEvent, type StrategyState } from './strategy-machines.js';
+import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation, json, moveState, parseJson } from '../../core/index.js';
+import { stepState, strategyMachine, strategyState, type StepEvent, type StepState, type StrategyEvent, type StrategyState } from './strategy-machines.js';
 
 export const STRATEGY_TYPES = ['site-revision', 'release'] as const;
 export type StrategyType = (typeof STRATEGY_TYPES)[number];
@@ -109,7 +109,7 @@ export class Strategies {
           .insertInto('edge_strategy_steps')
           .values(
             n.subclouds.map((s, i) => ({
-              strategy_id: row.id, subcloud_id: s.id, cloud: s.name, stage: 1 + Math.floor(i / perStage), state: stepMachine.spec.initial,
+              strategy_id: row.id, subcloud_id: s.id, cloud: s.name, stage: 1 + Math.floor(i / perStage), state: stepState.machine.spec.initial,
               details: '', started_at: null, finished_at: null, created_at: now, updated_at: null,
             })) as Omit<StepRow, 'id'>[] as StepRow[],
           )
@@ -158,25 +158,16 @@ export class Strategies {
 
   /** Moves the strategy by `event`; false (and nothing written) when it was no longer in `from`. */
   async transition(s: Strategy, event: StrategyEvent): Promise<boolean> {
-    const to = strategyMachine.next(s.state, event);
-    const res = await this.db.updateTable('edge_strategies').set({ state: to, updated_at: Date.now() }).where('id', '=', s.id).where('state', '=', s.state).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return (await moveState(this.db, strategyState, s.id, s.state, event, { set: { updated_at: Date.now() } })) !== undefined;
   }
 
   /** Moves one step by `event` from the state it is in; false when another writer moved it first. */
   async moveStep(step: Pick<Step, 'id' | 'state'>, event: StepEvent, details: string, trx?: Transaction<any>): Promise<boolean> {
-    const to = stepMachine.next(step.state, event);
     const now = Date.now();
-    const set: Partial<StepRow> = { state: to, details: details.slice(0, 1000), updated_at: now };
+    const set: Partial<StepRow> = { details: details.slice(0, 1000), updated_at: now };
     if (event === 'start') set.started_at = now;
     else set.finished_at = now;
-    const res = await ((trx as Transaction<Tables> | undefined) ?? this.db)
-      .updateTable('edge_strategy_steps')
-      .set(set)
-      .where('id', '=', step.id)
-      .where('state', '=', step.state)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return (await moveState(trx ?? this.db, stepState, step.id, step.state, event, { set })) !== undefined;
   }
 
   async setDetails(stepId: number, details: string): Promise<void> {
@@ -187,8 +178,7 @@ export class Strategies {
   async remove(s: Strategy): Promise<Strategy> {
     if (!strategyMachine.events(s.state).includes('delete')) throw new InvalidInputError(`Strategy in state ${s.state} cannot be deleted`);
     await this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('edge_strategies').set({ state: strategyMachine.next(s.state, 'delete'), updated_at: Date.now() }).where('id', '=', s.id).where('state', '=', s.state).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ConflictError('the strategy changed meanwhile: try again');
+      if (!(await moveState(trx, strategyState, s.id, s.state, 'delete', { set: { updated_at: Date.now() } }))) throw new ConflictError('the strategy changed meanwhile: try again');
       await trx.deleteFrom('edge_strategy_steps').where('strategy_id', '=', s.id).execute();
       await trx.deleteFrom('edge_strategies').where('id', '=', s.id).execute();
     });

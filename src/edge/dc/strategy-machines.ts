@@ -5,7 +5,7 @@
  * lifecycle. The planner (strategy-plan.ts) reads these; no state is
  * decided in `if` chains.
  */
-import { defineMachine } from '../../core/index.js';
+import { defineMachine, persistState } from '../../core/index.js';
 
 export type StrategyState = 'initial' | 'applying' | 'abort-requested' | 'aborting' | 'complete' | 'aborted' | 'failed' | 'deleting';
 export type StrategyEvent = 'apply' | 'abort' | 'abort_started' | 'all_done' | 'step_failed' | 'drained' | 'delete';
@@ -57,3 +57,7 @@ export const stepMachine = defineMachine<StepState, StepEvent>({
     { from: 'initial', event: 'skip', to: 'aborted', why: 'the strategy stopped before this step started' },
   ],
 });
+
+/** Where they are kept: every write goes through core's moveState. */
+export const strategyState = persistState(strategyMachine, { table: 'edge_strategies', column: 'state' });
+export const stepState = persistState(stepMachine, { table: 'edge_strategy_steps', column: 'state' });

@@ -5,8 +5,8 @@
  * only to call the subcloud; no view carries it.
  */
 import type { Kysely } from 'kysely';
-import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation, json, parseJson, type SecretBox } from '../../core/index.js';
-import { managementMachine, type Availability, type Management, type ManagementEvent } from './machines.js';
+import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation, json, moveState, parseJson, type SecretBox } from '../../core/index.js';
+import { availabilityState, managementMachine, managementState, type Availability, type Management, type ManagementEvent } from './machines.js';
 import type { AlarmCounts, AuditedState } from './audit-step.js';
 import type { EndpointType, SyncStatus } from './sync-digest.js';
 import { ENDPOINT_TYPES } from './sync-digest.js';
@@ -140,7 +140,6 @@ export class Subclouds {
     if (patch.management) {
       const target = patch.management === 'manage' ? 'managed' : 'unmanaged';
       if (cur.management === target) throw new InvalidInputError(`Subcloud ${cur.name} already ${target}`);
-      set.management_state = managementMachine.next(cur.management, patch.management);
     }
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.location !== undefined) set.location = patch.location;
@@ -148,7 +147,10 @@ export class Subclouds {
       await this.group(String(patch.group_id));
       set.group_id = patch.group_id;
     }
-    await this.db.updateTable('edge_subclouds').set(set).where('id', '=', cur.id).execute();
+    if (!patch.management) await this.db.updateTable('edge_subclouds').set(set).where('id', '=', cur.id).execute();
+    else if (!(await moveState(this.db, managementState, cur.id, cur.management, patch.management, { set }))) {
+      throw new ConflictError(`Subcloud ${cur.name} changed meanwhile: try again`);
+    }
     return this.get(String(cur.id));
   }
 
@@ -165,14 +167,17 @@ export class Subclouds {
       cur.availability !== next.availability || cur.missedAudits !== next.missedAudits || cur.softwareVersion !== next.softwareVersion ||
       cur.lastError !== next.lastError || json(cur.endpointSync) !== json(next.endpointSync) || json(cur.alarmSummary) !== json(next.alarmSummary);
     if (!changed) return;
-    await this.db
-      .updateTable('edge_subclouds')
-      .set({
-        availability_status: next.availability, missed_audits: next.missedAudits, software_version: next.softwareVersion, last_error: next.lastError,
-        endpoint_sync: json(next.endpointSync), alarm_summary: next.alarmSummary ? json(next.alarmSummary) : null, last_audit_at: now, updated_at: now,
-      })
-      .where('id', '=', cur.id)
-      .execute();
+    const set = {
+      missed_audits: next.missedAudits, software_version: next.softwareVersion, last_error: next.lastError,
+      endpoint_sync: json(next.endpointSync), alarm_summary: next.alarmSummary ? json(next.alarmSummary) : null, last_audit_at: now, updated_at: now,
+    };
+    if (cur.availability === next.availability) {
+      await this.db.updateTable('edge_subclouds').set(set).where('id', '=', cur.id).execute();
+      return;
+    }
+    // The audit step moved availability by the table; the same move is made here, guarded and recorded.
+    const event = next.availability === 'online' ? 'audit_ok' : 'audits_missed';
+    await moveState(this.db, availabilityState, cur.id, cur.availability, event, { set });
   }
 
   async setSync(id: number, type: EndpointType, status: SyncStatus): Promise<void> {

@@ -6,9 +6,8 @@
  */
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import type { Migrations } from '../../core/index.js';
-import { NotFoundError } from '../../core/index.js';
-import { actionMachine, stepMachine, type ActionEvent, type ActionState, type StepEvent, type StepState } from './states.js';
+import { moveState, NotFoundError, type Migrations } from '../../core/index.js';
+import { actionMachine, actionState, stepMachine, type ActionEvent, type ActionState, type StepEvent, type StepState } from './states.js';
 
 export const workflowMigrations: Migrations = {
   '002-workflow': {
@@ -211,19 +210,13 @@ export class ActionStore {
   async move(id: string, event: ActionEvent, changes: { control?: ActionRecord['control']; audit?: AuditEntry } = {}): Promise<ActionRecord | undefined> {
     const a = await this.get(id);
     if (!actionMachine.can(a.lifecycle, event)) return undefined;
-    const to = actionMachine.next(a.lifecycle, event);
-    const res = await this.db
-      .updateTable('site_actions')
-      .set({
-        lifecycle: to,
-        updated_at: Date.now(),
-        ...(changes.control ? { control: changes.control } : {}),
-        ...(changes.audit ? { audit: JSON.stringify([...a.audit, changes.audit]) } : {}),
-      })
-      .where('id', '=', id)
-      .where('lifecycle', '=', a.lifecycle)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1 ? { ...a, lifecycle: to } : undefined;
+    const set = {
+      updated_at: Date.now(),
+      ...(changes.control ? { control: changes.control } : {}),
+      ...(changes.audit ? { audit: JSON.stringify([...a.audit, changes.audit]) } : {}),
+    };
+    const row = await moveState(this.db, actionState, id, a.lifecycle, event, { set });
+    return row ? { ...a, lifecycle: row.lifecycle } : undefined;
   }
 
   async setControl(id: string, control: ActionRecord['control'], audit: AuditEntry): Promise<void> {

@@ -5,7 +5,7 @@
  * success, failed, skipped, upstream_failed). Every write of either goes
  * through these tables with a guard on the current state.
  */
-import { defineMachine, type MachineSpec } from '../../core/index.js';
+import { defineMachine, persistState, type MachineSpec } from '../../core/index.js';
 
 export type ActionState = 'Pending' | 'Processing' | 'Paused' | 'Complete' | 'Failed';
 export type ActionEvent = 'start' | 'pause' | 'unpause' | 'finish' | 'fail' | 'stop';
@@ -36,6 +36,8 @@ export const actionSpec: MachineSpec<ActionState, ActionEvent> = {
 };
 
 export const actionMachine = defineMachine(actionSpec);
+/** Where an action's lifecycle is kept: every write goes through core's moveState. */
+export const actionState = persistState(actionMachine, { table: 'site_actions', column: 'lifecycle' });
 
 export type StepState = 'pending' | 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
 export type StepEvent = 'queue' | 'start' | 'succeed' | 'fail' | 'skip' | 'upstream_fail' | 'requeue';
