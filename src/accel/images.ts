@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../core/index.js';
+import { ConflictError, InvalidInputError, moveState, NotFoundError, PayloadTooLargeError } from '../core/index.js';
+import { imageState, type ImageStatus } from './states.js';
 
 export interface Image {
   uuid: string;
   name: string | null;
-  status: 'queued' | 'active';
+  status: ImageStatus;
   size: number | null;
   sha256: string | null;
   expectedSha256: string | null;
@@ -125,8 +126,8 @@ export class ImageStore {
         throw new InvalidInputError(`image ${uuid}: the data's sha256 is ${sha256}, not the declared ${img.expectedSha256}; nothing was kept`);
       await rename(tmp, this.pathOf(uuid));
       const now = Date.now();
-      const moved = await this.db.updateTable('accel_images').set({ status: 'active', size, sha256, updated_at: now }).where('uuid', '=', uuid).where('status', '=', 'queued').executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) throw new ConflictError(`image ${uuid} was uploaded or deleted meanwhile`);
+      const moved = await moveState(this.db, imageState, uuid, 'queued', 'upload', { set: { size, sha256, updated_at: now } });
+      if (!moved) throw new ConflictError(`image ${uuid} was uploaded or deleted meanwhile`);
       return this.get(uuid);
     } finally {
       await rm(tmp, { force: true });

@@ -2,7 +2,8 @@
  * The accelerator request (ARQ) lifecycle as one table, with Cyborg's state
  * names (cyborg/common/constants.py ARQ_STATES), so `openstack accelerator
  * arq list` reads the same here as against Cyborg. Every write of an ARQ's
- * state goes through `arqMachine.next` with a guard on the current state.
+ * state goes through core's moveState. Bitstream images have a table of
+ * their own (Glance's `queued` until their data is in, then `active`).
  */
 import { defineMachine, persistState, type MachineSpec } from '../core/index.js';
 
@@ -41,6 +42,20 @@ export const arqSpec: MachineSpec<ArqState, ArqEvent> = {
 export const arqMachine = defineMachine(arqSpec);
 /** Where ARQ states are kept: every write goes through core's moveState. */
 export const arqState = persistState(arqMachine, { table: 'accel_arqs', column: 'state', key: 'uuid' });
+
+export type ImageStatus = 'queued' | 'active';
+
+export const imageSpec: MachineSpec<ImageStatus, 'upload'> = {
+  name: 'accel-image',
+  initial: 'queued',
+  states: {
+    queued: { stable: true, description: 'created; no data yet' },
+    active: { stable: true, description: 'its data is in, with the size and sha256 it was checked against' },
+  },
+  transitions: [{ from: 'queued', event: 'upload', to: 'active', why: 'the data arrived whole and matched the declared sha256' }],
+};
+export const imageMachine = defineMachine(imageSpec);
+export const imageState = persistState(imageMachine, { table: 'accel_images', column: 'status', key: 'uuid' });
 
 /** States in which an ARQ holds a deployable's capacity. */
 export const HOLDS_DEVICE: readonly ArqState[] = ['BindStarted', 'Bound', 'UnbindFailed'];
