@@ -44,11 +44,13 @@ import {
   ProvisionRequestError,
   STATE_INFO,
   TAKEOVER,
+  type ProvisionEvent,
   type ProvisionState,
   type StableState,
   type TransientState,
 } from '../states.js';
 import { findNode, release, reserve } from '../db/nodes.js';
+import { writeNode, type NodeChanges, type NodeGuard } from '../db/node-states.js';
 import { nodes, ports } from '../db/tables.js';
 import { recordHistory, type HistoryEventType } from '../db/history.js';
 import { registerConductor, allConductors, isAlive, unregisterConductor } from '../db/conductors.js';
@@ -71,6 +73,7 @@ import {
   notAcceptable,
 } from './errors.js';
 import { NodeAlarms } from './alarms.js';
+import { POWER_TARGET_INFO, powerTargetState } from '../power-states.js';
 import { Periodic } from './periodic.js';
 
 export const PROVISION_TASK = 'metal.provision';
@@ -109,9 +112,14 @@ export interface ProvisionRequest {
   disable_ramdisk?: boolean;
 }
 
-/** Power targets as Ironic's node_power_action records them in target_power_state. */
-export function powerTargetState(target: PowerTarget): PowerState {
-  return target === 'power off' || target === 'soft power off' ? 'power off' : 'power on';
+export { powerTargetState };
+
+/** What a function run under withLock returns: its result, and what to write as the lock is released. */
+export interface LockedResult<T> {
+  result: T;
+  changes?: NodeChanges;
+  /** The power state the hardware reported, recorded through the power machine. */
+  power?: PowerState | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -262,14 +270,14 @@ export class Conductor {
    * 409 NodeLocked. `fn` returns the result and the fields to save; they are
    * written as the lock is released.
    */
-  async withLock<T>(node: NodeRecord, fn: (locked: NodeRecord) => Promise<{ result: T; changes?: Partial<NodeRecord> }>): Promise<T> {
-    const locked = await this.patiently(node, (n) => reserve(this.db, n.id, this.name));
-    let out: { result: T; changes?: Partial<NodeRecord> } | undefined;
+  async withLock<T>(node: NodeRecord, fn: (locked: NodeRecord) => Promise<LockedResult<T>>): Promise<T> {
+    const locked = await this.patiently(node, (n) => reserve(this.db, n, this.name));
+    let out: LockedResult<T> | undefined;
     try {
       out = await fn(locked);
       return out.result;
     } finally {
-      await release(this.db, locked.id, this.name, out?.changes ?? {});
+      await release(this.db, locked, this.name, { changes: out?.changes ?? {}, power: out?.power, by: this.name });
     }
   }
 
@@ -296,7 +304,7 @@ export class Conductor {
   }
 
   /** Writes node fields unless the node is locked (waiting patiently); the API's PATCH and maintenance. */
-  async updateNode(node: NodeRecord, changes: Partial<NodeRecord>, guard: Partial<Record<keyof NodeRecord, unknown>> = {}): Promise<NodeRecord> {
+  async updateNode(node: NodeRecord, changes: NodeChanges, guard: NodeGuard = {}): Promise<NodeRecord> {
     return this.patiently(node, (n) => nodes.update(this.db, n.id, { ...changes, updated_at: Date.now() }, { ...guard, reservation: null }));
   }
 
@@ -337,7 +345,7 @@ export class Conductor {
     await this.validateFor(verb, node, driver, dctx);
 
     const args: ProvisionArgs = {};
-    const changes: Partial<NodeRecord> = {};
+    const changes: NodeChanges = {};
     if (deployVerb) {
       args.rebuild = check.rebuild;
       if (req.configdrive !== undefined && req.configdrive !== null) changes.instance_info = { ...node.instance_info, configdrive: req.configdrive };
@@ -356,10 +364,10 @@ export class Conductor {
     }
     if (verb === 'abort') changes.last_error = abortMessage(node.provision_state);
 
-    const to = check.to;
+    const { to, event } = check;
     if (verb === 'abort') {
       // The node leaves its wait at once; a task then undoes what the wait prepared (Ironic's clean/inspect abort).
-      const moved = await this.startWork(node, { to, target: check.target, changes, args: { abort_from: node.provision_state }, phase: 'start', verb });
+      const moved = await this.startWork(node, { event, target: check.target, changes, args: { abort_from: node.provision_state }, phase: 'start', verb });
       await this.history(moved, moved.last_error ?? 'aborted', historyTypeOf(node.provision_state), 'INFO');
       return moved;
     }
@@ -371,16 +379,16 @@ export class Conductor {
           throw invalidStateRequested(verb, n.uuid, n.provision_state);
         }
         const now = Date.now();
-        return nodes.update(
-          this.db,
-          n.id,
-          { ...changes, provision_state: to, target_provision_state: check.target, provision_updated_at: now, updated_at: now },
-          { reservation: null, provision_state: node.provision_state },
-        );
+        return writeNode(this.db, n, {
+          provision: event,
+          changes: { ...changes, target_provision_state: check.target, provision_updated_at: now, updated_at: now },
+          guard: { reservation: null },
+          by: this.name,
+        });
       });
       return moved;
     }
-    return this.startWork(node, { to, target: check.target, changes: { ...changes, last_error: null }, args, phase: 'start', verb: req.verb });
+    return this.startWork(node, { event, target: check.target, changes: { ...changes, last_error: null }, args, phase: 'start', verb: req.verb });
   }
 
   /** Deploy steps of the deploy templates whose names are among instance_info.traits (Ironic's get_deploy_templates). */
@@ -452,7 +460,7 @@ export class Conductor {
    */
   private async startWork(
     node: NodeRecord,
-    w: { to: ProvisionState; target: StableState | null; changes: Partial<NodeRecord>; args: ProvisionArgs; phase: 'start' | 'continue'; verb: string },
+    w: { event: ProvisionEvent; target: StableState | null; changes: NodeChanges; args: ProvisionArgs; phase: 'start' | 'continue'; verb: string },
   ): Promise<NodeRecord> {
     const attempt = async (n: NodeRecord): Promise<NodeRecord | undefined> => {
       if (n.provision_state !== node.provision_state) {
@@ -462,13 +470,11 @@ export class Conductor {
       const taskId = randomUUID();
       return this.db.transaction().execute(async (trx) => {
         const now = Date.now();
-        const moved = await reserve(
-          trx,
-          n.id,
-          this.name,
-          { ...w.changes, provision_state: w.to, target_provision_state: w.target, provision_updated_at: now, task_id: taskId },
-          { provision_state: node.provision_state },
-        );
+        const moved = await reserve(trx, n, this.name, {
+          provision: w.event,
+          changes: { ...w.changes, target_provision_state: w.target, provision_updated_at: now, task_id: taskId },
+          by: this.name,
+        });
         if (!moved) return undefined;
         await this.deps.tasks.enqueue<ProvisionPayload>(
           { id: taskId, kind: PROVISION_TASK, subject: n.uuid, payload: { node: n.uuid, args: w.args, phase: w.phase }, maxAttempts: this.opts.taskMaxAttempts },
@@ -488,7 +494,7 @@ export class Conductor {
    * default) and, when that leads to a working state, enqueues the rest of the
    * flow with `phase: 'continue'`. The agent's heartbeat endpoint calls this.
    */
-  async resume(nodeIdent: string, opts: { event?: 'resume' | 'done'; changes?: Partial<NodeRecord> } = {}): Promise<NodeRecord> {
+  async resume(nodeIdent: string, opts: { event?: 'resume' | 'done'; changes?: NodeChanges } = {}): Promise<NodeRecord> {
     const node = await findNode(this.db, nodeIdent);
     if (!node) throw nodeNotFound(nodeIdent);
     const rule = TAKEOVER[node.provision_state as TransientState];
@@ -497,9 +503,11 @@ export class Conductor {
     if (!provisionMachine.can(node.provision_state, event)) throw invalidStateRequested(event, node.uuid, node.provision_state);
     const next = advance(node, event);
     if (STATE_INFO[next.provision_state].kind === 'working') {
-      return this.startWork(node, { to: next.provision_state, target: next.target_provision_state, changes: opts.changes ?? {}, args: {}, phase: 'continue', verb: event });
+      return this.startWork(node, { event, target: next.target_provision_state, changes: opts.changes ?? {}, args: {}, phase: 'continue', verb: event });
     }
-    return this.updateNode(node, { ...opts.changes, ...next, provision_updated_at: Date.now() }, { provision_state: node.provision_state });
+    // Moved from the state read above, whatever a retry reads (a lost race answers 409 as a changed node).
+    const changes = { ...opts.changes, target_provision_state: next.target_provision_state, provision_updated_at: Date.now(), updated_at: Date.now() };
+    return this.patiently(node, (n) => writeNode(this.db, { id: n.id, provision_state: node.provision_state }, { provision: event, changes, guard: { reservation: null }, by: this.name }));
   }
 
   // -------------------------------------------------------------------------
@@ -508,11 +516,11 @@ export class Conductor {
 
   /** `PUT /v1/nodes/{id}/states/power`: sets target_power_state under a new task's reservation. */
   async requestPower(node: NodeRecord, req: { target: string; timeout?: number | null; minor: number }): Promise<NodeRecord> {
-    const targets: PowerTarget[] = ['power on', 'power off', 'rebooting', 'soft rebooting', 'soft power off'];
-    const soft = req.target === 'soft rebooting' || req.target === 'soft power off';
-    if ((soft || (req.timeout !== undefined && req.timeout !== null)) && req.minor < 27) throw notAcceptable();
+    const info = Object.prototype.hasOwnProperty.call(POWER_TARGET_INFO, req.target) ? POWER_TARGET_INFO[req.target as PowerTarget] : undefined;
+    // Soft targets and timeouts came with 1.27.
+    if ((info && info.minMinor > req.minor) || (req.timeout !== undefined && req.timeout !== null && req.minor < 27)) throw notAcceptable();
     if (req.timeout !== undefined && req.timeout !== null && (!Number.isInteger(req.timeout) || req.timeout < 1)) throw invalid('timeout has to be positive integer');
-    if (!targets.includes(req.target as PowerTarget)) throw invalidStateRequested(req.target, node.uuid, node.power_state ?? 'None');
+    if (!info) throw invalidStateRequested(req.target, node.uuid, node.power_state ?? 'None');
     if (node.provision_state === 'cleaning' || node.provision_state === 'clean wait') throw invalidStateRequested(req.target, node.uuid, node.provision_state);
     const target = req.target as PowerTarget;
     const { driver, dctx } = this.driverFor(node);
@@ -528,7 +536,7 @@ export class Conductor {
     const moved = await this.patiently(node, (n) => {
       const taskId = randomUUID();
       return this.db.transaction().execute(async (trx) => {
-        const r = await reserve(trx, n.id, this.name, { target_power_state: powerTargetState(target), last_error: null, task_id: taskId });
+        const r = await reserve(trx, n, this.name, { changes: { target_power_state: powerTargetState(target), last_error: null, task_id: taskId } });
         if (!r) return undefined;
         await this.deps.tasks.enqueue<PowerPayload>(
           {
@@ -558,9 +566,9 @@ export class Conductor {
     return nodes.update(this.db, node.id, { reservation: this.name, updated_at: Date.now() }, { task_id: taskId });
   }
 
-  /** Leaves the node: releases the reservation this task holds and writes the final fields. */
-  private async finish(node: NodeRecord, taskId: string, changes: Partial<NodeRecord>): Promise<NodeRecord | undefined> {
-    const done = await nodes.update(this.db, node.id, { ...changes, reservation: null, task_id: null, updated_at: Date.now() }, { task_id: taskId });
+  /** Leaves the node: releases the reservation this task holds and writes the final fields and moves. */
+  private async finish(node: NodeRecord, taskId: string, w: { changes?: NodeChanges; provision?: ProvisionEvent; power?: PowerState } = {}): Promise<NodeRecord | undefined> {
+    const done = await writeNode(this.db, node, { ...w, changes: { ...w.changes, reservation: null, task_id: null, updated_at: Date.now() }, guard: { task_id: taskId }, by: this.name });
     await this.alarms.provisionState(done);
     return done;
   }
@@ -577,7 +585,7 @@ export class Conductor {
       const state = node.provision_state;
       const flow = FLOWS[state];
       if (!flow) {
-        await this.finish(node, task.id, {});
+        await this.finish(node, task.id);
         return { state };
       }
       const { driver, dctx } = this.driverFor(node, ctx.signal);
@@ -616,17 +624,16 @@ export class Conductor {
       // Flows power nodes on and off through the interfaces (as Ironic's do
       // through node_power_action, which records it): record where the node
       // ended up, or power sync would later "correct" the hardware back.
-      if (outcome.changes?.power_state === undefined) {
-        const power_state = await driver.power.getPowerState(dctx).catch(() => undefined);
-        if (power_state !== undefined) outcome = { ...outcome, changes: { ...outcome.changes, power_state } };
+      if (outcome.power === undefined) {
+        const power = await driver.power.getPowerState(dctx).catch(() => undefined);
+        if (power !== undefined) outcome = { ...outcome, power };
       }
       const internal = internalInfoChange(internalBefore, dctx.node) ?? current.driver_internal_info;
       const next = advance(current, outcome.event);
       const nextKind = STATE_INFO[next.provision_state].kind;
-      const changes: Partial<NodeRecord> = {
+      const changes: NodeChanges = {
         ...outcome.changes,
         driver_internal_info: internal,
-        provision_state: next.provision_state,
         target_provision_state: next.target_provision_state,
         provision_updated_at: Date.now(),
       };
@@ -635,13 +642,13 @@ export class Conductor {
         changes.allocation_id = null;
       }
       if (nextKind === 'working') {
-        const saved = await nodes.update(this.db, current.id, { ...changes, updated_at: Date.now() }, { task_id: task.id });
+        const saved = await writeNode(this.db, current, { provision: outcome.event, power: outcome.power, changes: { ...changes, updated_at: Date.now() }, guard: { task_id: task.id }, by: this.name });
         if (!saved) return { skipped: 'the node was taken from this task' };
         node = saved;
         phase = 'start';
         continue;
       }
-      const done = await this.finish(current, task.id, changes);
+      const done = await this.finish(current, task.id, { changes, provision: outcome.event, power: outcome.power });
       return { state: done?.provision_state ?? next.provision_state };
     }
   }
@@ -653,7 +660,7 @@ export class Conductor {
    */
   private async cleanUpAbort(node: NodeRecord, from: ProvisionState, ctx: TaskContext<ProvisionPayload>): Promise<unknown> {
     const { driver, dctx } = this.driverFor(node, ctx.signal);
-    const changes: Partial<NodeRecord> = {};
+    const changes: NodeChanges = {};
     try {
       if (from === 'clean wait') {
         await driver.deploy.tearDownCleaning(dctx);
@@ -668,7 +675,7 @@ export class Conductor {
       const what = from === 'clean wait' ? 'tear down cleaning' : 'stop the inspection';
       changes.last_error = `Failed to ${what} after aborting the operation: ${err instanceof Error ? err.message : String(err)}`;
     }
-    await this.finish(node, ctx.task.id, changes);
+    await this.finish(node, ctx.task.id, { changes });
     return { aborted: from };
   }
 
@@ -680,7 +687,7 @@ export class Conductor {
       const moved = await this.failNode(node, lastError, { taskId });
       return { takeover: 'failed', state: moved?.provision_state };
     }
-    await this.finish(node, taskId, {});
+    await this.finish(node, taskId);
     return { takeover: 'released', state: node.provision_state };
   }
 
@@ -701,11 +708,10 @@ export class Conductor {
     guard: { taskId?: string; unreserved?: boolean; keepTarget?: boolean },
   ): Promise<NodeRecord | undefined> {
     if (!provisionMachine.can(node.provision_state, 'fail')) {
-      return guard.taskId ? this.finish(node, guard.taskId, { last_error: lastError }) : undefined;
+      return guard.taskId ? this.finish(node, guard.taskId, { changes: { last_error: lastError } }) : undefined;
     }
     const next = advance(node, 'fail', guard.keepTarget ? { target: node.target_provision_state } : {});
-    const changes: Partial<NodeRecord> = {
-      provision_state: next.provision_state,
+    const changes: NodeChanges = {
       target_provision_state: next.target_provision_state,
       provision_updated_at: Date.now(),
       last_error: lastError,
@@ -720,10 +726,10 @@ export class Conductor {
       changes.maintenance_reason = lastError;
       changes.fault = 'clean failure';
     }
-    const where: Partial<Record<keyof NodeRecord, unknown>> = { provision_state: node.provision_state };
+    const where: NodeGuard = {};
     if (guard.taskId) where.task_id = guard.taskId;
     if (guard.unreserved) where.reservation = null;
-    const moved = await nodes.update(this.db, node.id, changes, where);
+    const moved = await writeNode(this.db, node, { provision: 'fail', changes, guard: where, by: this.name });
     if (moved) {
       this.log.warn({ node: node.uuid, from: node.provision_state, to: moved.provision_state, error: lastError }, 'node failed');
       await this.history(moved, lastError, historyTypeOf(node.provision_state), 'ERROR');
@@ -737,7 +743,7 @@ export class Conductor {
     const node = await this.adopt(task.payload.node, task.id);
     if (!node) return { skipped: 'the node no longer waits for this task' };
     if (ctx.takeover) {
-      await this.finish(node, task.id, { target_power_state: null, last_error: 'Pending power operation was aborted due to conductor take over' });
+      await this.finish(node, task.id, { changes: { target_power_state: null, last_error: 'Pending power operation was aborted due to conductor take over' } });
       return { takeover: 'aborted' };
     }
     const { target } = task.payload;
@@ -752,7 +758,7 @@ export class Conductor {
         const now = target === 'power on' || target === 'power off' ? await driver.power.getPowerState(dctx) : undefined;
         reached = now === target ? now : await driver.power.setPowerState(dctx, target, { timeoutMs });
       }
-      await this.finish(node, task.id, { power_state: reached, target_power_state: null });
+      await this.finish(node, task.id, { changes: { target_power_state: null }, power: reached });
       return { power_state: reached };
     } catch (err) {
       if (ctx.signal.aborted) throw err;
@@ -768,7 +774,7 @@ export class Conductor {
   private async powerTaskFailed(task: Task<PowerPayload>, error: string): Promise<void> {
     const node = await nodes.byUuid(this.db, task.payload.node);
     if (!node || node.task_id !== task.id) return;
-    const done = await this.finish(node, task.id, { target_power_state: null, last_error: error });
+    const done = await this.finish(node, task.id, { changes: { target_power_state: null, last_error: error } });
     if (done) await this.history(done, error, 'monitoring', 'ERROR');
   }
 

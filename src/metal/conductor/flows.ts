@@ -11,6 +11,8 @@
 import type { CleanStep, ComposedDriver, DriverContext, DriverNode, InspectionResult, BiosSetting } from '../drivers/index.js';
 import type { ProvisionEvent, ProvisionState } from '../states.js';
 import type { Json, NodeRecord } from '../db/records.js';
+import type { NodeChanges } from '../db/node-states.js';
+import type { PowerState } from '../drivers/types.js';
 
 export interface ProvisionArgs {
   rebuild?: boolean;
@@ -33,7 +35,7 @@ export interface FlowContext {
   /** Whether automated cleaning runs for this node (its automated_clean, else the conductor's default). */
   automatedClean: boolean;
   /** Persists fields while the lock is held (driver_internal_info changes are saved with them). */
-  save(changes: Partial<NodeRecord>): Promise<void>;
+  save(changes: NodeChanges): Promise<void>;
   /** Inspection: creates a port for each MAC the node does not have yet. */
   addPorts(macs: string[], pxeMacs?: string[]): Promise<void>;
   /** Stores BIOS settings read from the node. */
@@ -42,7 +44,9 @@ export interface FlowContext {
 
 export interface FlowOutcome {
   event: ProvisionEvent;
-  changes?: Partial<NodeRecord>;
+  changes?: NodeChanges;
+  /** Where the flow left the node's power, when it read it. */
+  power?: PowerState;
 }
 
 export type Flow = (fc: FlowContext) => Promise<FlowOutcome>;
@@ -59,7 +63,7 @@ const verify: Flow = async ({ driver, dctx, cacheBios }) => {
   } catch {
     /* no BIOS interface: nothing to cache */
   }
-  return { event: 'done', changes: { power_state } };
+  return { event: 'done', power: power_state };
 };
 
 const deploy: Flow = async ({ driver, dctx, phase, save, args }) => {

@@ -18,6 +18,7 @@ import { DriverError, type PowerState } from '../drivers/index.js';
 import { STATE_INFO, TAKEOVER, PROVISION_STATES, type ProvisionState, type TransientState } from '../states.js';
 import { nodes } from '../db/tables.js';
 import { clearReservationsOf } from '../db/nodes.js';
+import { writeNode } from '../db/node-states.js';
 import { allConductors, isAlive, touchConductor } from '../db/conductors.js';
 import type { NodeRecord } from '../db/records.js';
 import type { Logger, Store } from '../../core/index.js';
@@ -266,7 +267,7 @@ export class Periodic {
     await this.c.alarms.bmcAnswered(node);
     if (node.power_state === actual) return 0;
     if (node.power_state === null) {
-      await nodes.update(this.c.db, node.id, { power_state: actual, updated_at: Date.now() }, { reservation: null, power_state: null });
+      await writeNode(this.c.db, node, { power: actual, changes: { updated_at: Date.now() }, guard: { reservation: null, power_state: null }, by: this.c.name });
       return 0;
     }
     if (count > max) {
@@ -279,14 +280,14 @@ export class Periodic {
         await this.c.withLock(node, async (locked) => {
           const { driver: d, dctx: ctx } = this.c.driverFor(locked);
           const reached = await d.power.setPowerState(ctx, node.power_state as 'power on' | 'power off', { timeoutMs: this.c.opts.powerTimeoutMs });
-          return { result: reached, changes: { power_state: reached } };
+          return { result: reached, power: reached };
         });
       } catch (err) {
         this.c.log.error({ node: node.uuid, attempt: count, retries: max, err: (err as Error).message }, 'failed to force the recorded power state');
       }
       return count;
     }
-    await nodes.update(this.c.db, node.id, { power_state: actual, updated_at: Date.now() }, { reservation: null });
+    await writeNode(this.c.db, node, { power: actual, changes: { updated_at: Date.now() }, guard: { reservation: null }, by: this.c.name });
     return count;
   }
 
@@ -295,12 +296,12 @@ export class Periodic {
       `During sync_power_state, max retries exceeded for node ${node.uuid}, node state ${actual ?? 'None'} does not match expected state ` +
       `'${node.power_state ?? 'None'}'. Updating DB state to '${actual ?? 'None'}' Switching node to maintenance mode.`;
     if (err !== undefined) msg += ` Error: ${err instanceof Error ? err.message : String(err)}`;
-    const updated = await nodes.update(
-      this.c.db,
-      node.id,
-      { power_state: actual, maintenance: true, maintenance_reason: msg, fault: 'power failure', updated_at: Date.now() },
-      { reservation: null, maintenance: false },
-    );
+    const updated = await writeNode(this.c.db, node, {
+      power: actual,
+      changes: { maintenance: true, maintenance_reason: msg, fault: 'power failure', updated_at: Date.now() },
+      guard: { reservation: null, maintenance: false },
+      by: this.c.name,
+    });
     if (updated) {
       this.c.log.error({ node: node.uuid }, msg);
       await this.c.history(updated, msg, 'monitoring', 'ERROR');
@@ -332,12 +333,12 @@ export class Periodic {
         this.c.log.debug({ node: node.uuid, err: (err as Error).message }, 'power failure recovery: the BMC still does not answer');
         continue;
       }
-      const recovered = await nodes.update(
-        this.c.db,
-        node.id,
-        { power_state: actual, maintenance: false, maintenance_reason: null, fault: null, updated_at: Date.now() },
-        { reservation: null, fault: 'power failure', maintenance: true },
-      );
+      const recovered = await writeNode(this.c.db, node, {
+        power: actual,
+        changes: { maintenance: false, maintenance_reason: null, fault: null, updated_at: Date.now() },
+        guard: { reservation: null, fault: 'power failure', maintenance: true },
+        by: this.c.name,
+      });
       if (recovered) {
         this.syncFailures.delete(node.uuid);
         await this.c.alarms.powerRecovered(recovered);
