@@ -51,6 +51,23 @@ export type TransientState = Exclude<ProvisionState, StableState>;
  */
 export type StateKind = 'stable' | 'working' | 'waiting' | 'failed';
 
+/**
+ * What the conductor does with an agent's heartbeat whose token checked out
+ * (Ironic's agent_base.py HEARTBEAT_ALLOWED and _HEARTBEAT_RECORD_ONLY):
+ * `continue-*`: the flow waited for the agent, resume it; `record`: the
+ * conductor is working on the node, only note the agent is alive; `ignore`
+ * (any state without one): no flow expects an agent.
+ */
+export type HeartbeatAction = 'continue-deploy' | 'continue-clean' | 'continue-rescue' | 'record' | 'ignore';
+
+/** The node-history event types that record a state's failures and aborts. */
+export type StateHistoryType = 'provisioning' | 'unprovisioning' | 'cleaning' | 'introspection' | 'verify' | 'rescue';
+
+/**
+ * A provision state and what the API, the conductor and the agent endpoints
+ * ask of it: Ironic keeps these as separate lists in common/states.py and in
+ * its handlers; here each is a column of the table.
+ */
 export interface ProvisionStateInfo extends StateInfo {
   kind: StateKind;
   /**
@@ -65,49 +82,107 @@ export interface ProvisionStateInfo extends StateInfo {
    * survives moves inside the flow (Ironic passes it explicitly each time).
    */
   alsoTargets?: readonly StableState[];
+  /** UPDATE_ALLOWED_STATES: PATCH /v1/nodes/{id} is allowed even while a target is set. */
+  updateAllowed?: true;
+  /** DELETE_ALLOWED_STATES, as the position in Ironic's list (the API's message names them in that order). */
+  deleteAllowed?: number;
+  /** The driver and interfaces (and a set resource_class) may change; the position in the API's message. */
+  interfacesUpdatable?: number;
+  /** LOOKUP_ALLOWED_STATES (`agent`: a flow expects the ramdisk) or only with fast-track (`fast-track`). */
+  lookup?: 'agent' | 'fast-track';
+  /** What an agent's heartbeat does here (none: `ignore`). */
+  heartbeat?: Exclude<HeartbeatAction, 'ignore'>;
+  /** last_error after an operator aborts this wait. */
+  abortMessage?: string;
+  /** How a failure of this working state reads in last_error: `{uuid}`, `{instance}` and `{error}` are filled in. */
+  failure?: string;
+  /** The node-history event type of this state's failures and aborts (default `provisioning`). */
+  historyType?: StateHistoryType;
+  /** SYNC_EXCLUDED_STATES: power sync leaves the node alone here. */
+  noPowerSync?: true;
+  /** A power request is refused (the flow drives the power itself). */
+  noPowerRequests?: true;
+  /** The network boot serves the rescue ramdisk (not the deploy ramdisk). */
+  rescueRamdisk?: true;
 }
 
-const stable = (description: string): ProvisionStateInfo => ({ stable: true, kind: 'stable', target: null, description });
-const working = (target: StableState, description: string, alsoTargets?: StableState[]): ProvisionStateInfo => ({
-  stable: false,
-  kind: 'working',
-  target,
-  description,
-  ...(alsoTargets ? { alsoTargets } : {}),
-});
-const waiting = (target: StableState, description: string, alsoTargets?: StableState[]): ProvisionStateInfo => ({
-  ...working(target, description, alsoTargets),
-  kind: 'waiting',
-});
-const failed = (target: StableState, description: string, alsoTargets?: StableState[]): ProvisionStateInfo => ({
-  ...working(target, description, alsoTargets),
-  kind: 'failed',
-});
+type Extra = Partial<Omit<ProvisionStateInfo, 'stable' | 'kind' | 'target' | 'description'>>;
+
+const stable = (description: string, extra: Extra = {}): ProvisionStateInfo => ({ stable: true, kind: 'stable', target: null, description, ...extra });
+const working = (target: StableState, description: string, extra: Extra = {}): ProvisionStateInfo => ({ stable: false, kind: 'working', target, description, ...extra });
+const waiting = (target: StableState, description: string, extra: Extra = {}): ProvisionStateInfo => ({ ...working(target, description, extra), kind: 'waiting' });
+// Ironic allows PATCH in every failure state (they wait for an operator's fix).
+const failed = (target: StableState, description: string, extra: Extra = {}): ProvisionStateInfo => ({ ...working(target, description, extra), kind: 'failed', updateAllowed: true });
+
+const manualToo = { alsoTargets: ['manageable'] } as const;
 
 export const STATE_INFO: Record<ProvisionState, ProvisionStateInfo> = {
-  enroll: stable('known to Strata but not managed: credentials not yet verified'),
-  manageable: stable('credentials verified at least once; not offered for deployment'),
-  available: stable('cleaned and offered for deployment'),
+  enroll: stable('known to Strata but not managed: credentials not yet verified', { deleteAllowed: 2, interfacesUpdatable: 1, lookup: 'fast-track', noPowerSync: true }),
+  manageable: stable('credentials verified at least once; not offered for deployment', { deleteAllowed: 1, interfacesUpdatable: 4, lookup: 'fast-track' }),
+  available: stable('cleaned and offered for deployment', { interfacesUpdatable: 5, lookup: 'fast-track' }),
   active: stable('deployed and associated with an instance'),
-  error: stable('tear-down failed; last_error says why'),
+  error: stable('tear-down failed; last_error says why', { updateAllowed: true }),
   rescue: stable('booted into the rescue ramdisk'),
-  verifying: working('manageable', 'checking that the power interface can reach the BMC'),
-  deploying: working('active', 'deploying an image (also: continuing after the agent called back)'),
-  'wait call-back': waiting('active', 'waiting for the deploy ramdisk to call back'),
+  verifying: working('manageable', 'checking that the power interface can reach the BMC', { updateAllowed: true, failure: 'Failed to verify node {uuid}: {error}', historyType: 'verify' }),
+  deploying: working('active', 'deploying an image (also: continuing after the agent called back)', {
+    lookup: 'agent',
+    heartbeat: 'record',
+    failure: 'Deploy step deploy.deploy failed on node {uuid}. {error}',
+  }),
+  'wait call-back': waiting('active', 'waiting for the deploy ramdisk to call back', { lookup: 'agent', heartbeat: 'continue-deploy', noPowerSync: true }),
   'deploy failed': failed('active', 'deployment failed; rebuild, deploy again or undeploy'),
-  cleaning: working('available', 'running clean steps', ['manageable']),
-  'clean wait': waiting('available', 'waiting for a clean step to finish in the ramdisk', ['manageable']),
-  'clean failed': failed('available', 'cleaning failed; manage the node to recover', ['manageable']),
-  deleting: working('available', 'tearing an instance down before cleaning'),
-  inspecting: working('manageable', 'inspecting the hardware'),
+  cleaning: working('available', 'running clean steps', {
+    ...manualToo,
+    lookup: 'agent',
+    heartbeat: 'record',
+    failure: 'Failed to clean node {uuid}: {error}',
+    historyType: 'cleaning',
+    noPowerRequests: true,
+  }),
+  'clean wait': waiting('available', 'waiting for a clean step to finish in the ramdisk', {
+    ...manualToo,
+    lookup: 'agent',
+    heartbeat: 'continue-clean',
+    abortMessage: 'By request, the clean operation was aborted.',
+    historyType: 'cleaning',
+    noPowerSync: true,
+    noPowerRequests: true,
+  }),
+  'clean failed': failed('available', 'cleaning failed; manage the node to recover', manualToo),
+  deleting: working('available', 'tearing an instance down before cleaning', { failure: 'Failed to tear down. Error: {error}', historyType: 'unprovisioning' }),
+  inspecting: working('manageable', 'inspecting the hardware', {
+    updateAllowed: true,
+    interfacesUpdatable: 2,
+    lookup: 'agent',
+    failure: 'Failed to inspect hardware. Reason: {error}',
+    historyType: 'introspection',
+  }),
   'inspect failed': failed('manageable', 'inspection failed; manage or inspect again'),
-  'inspect wait': waiting('manageable', 'waiting for asynchronous inspection to finish'),
-  adopting: working('active', 'taking over an already deployed node'),
-  'adopt failed': failed('active', 'adoption failed; adopt again or manage'),
-  rescuing: working('rescue', 'booting the rescue ramdisk'),
-  'rescue wait': waiting('rescue', 'waiting for the rescue ramdisk to call back'),
+  'inspect wait': waiting('manageable', 'waiting for asynchronous inspection to finish', {
+    updateAllowed: true,
+    interfacesUpdatable: 3,
+    lookup: 'agent',
+    abortMessage: 'By request, the inspect operation was aborted.',
+    historyType: 'introspection',
+  }),
+  adopting: working('active', 'taking over an already deployed node', { failure: 'Error while attempting to adopt node {uuid}: {error}.' }),
+  'adopt failed': failed('active', 'adoption failed; adopt again or manage', { deleteAllowed: 3, noPowerSync: true }),
+  rescuing: working('rescue', 'booting the rescue ramdisk', {
+    lookup: 'agent',
+    heartbeat: 'record',
+    failure: 'Failed to rescue instance {instance} for node {uuid}: {error}',
+    historyType: 'rescue',
+    rescueRamdisk: true,
+  }),
+  'rescue wait': waiting('rescue', 'waiting for the rescue ramdisk to call back', {
+    lookup: 'agent',
+    heartbeat: 'continue-rescue',
+    abortMessage: 'By request, the rescue operation was aborted.',
+    historyType: 'rescue',
+    rescueRamdisk: true,
+  }),
   'rescue failed': failed('rescue', 'rescue failed; rescue again, unrescue or undeploy'),
-  unrescuing: working('active', 'booting back into the instance'),
+  unrescuing: working('active', 'booting back into the instance', { failure: 'Failed to unrescue instance {instance} for node {uuid}: {error}', historyType: 'rescue' }),
   'unrescue failed': failed('active', 'unrescue failed; rescue, unrescue again or undeploy'),
 };
 
@@ -421,10 +496,16 @@ export type TakeoverRule =
 export interface CallbackTimeout {
   /** Ironic's [conductor] option that bounds the wait. */
   option: 'deploy_callback_timeout' | 'clean_callback_timeout' | 'inspect_wait_timeout' | 'rescue_callback_timeout';
+  /** The conductor's setting (options.callbackTimeoutMs) for it. */
+  setting: 'deploy' | 'clean' | 'inspect' | 'rescue';
   defaultSeconds: number;
   event: 'fail';
   /** Keep the target on failure (Ironic's keep_target_state: manual cleaning stays headed for manageable). */
   keepTarget: boolean;
+  /** last_error when the wait times out (`%s`: the node's UUID). */
+  lastError: string;
+  /** The deploy interface undoes what it prepared (Ironic's cleanup_after_timeout). */
+  cleanUp?: true;
 }
 
 const failOnTakeover = (state: string): TakeoverRule => ({
@@ -448,10 +529,33 @@ export const TAKEOVER: Record<TransientState, TakeoverRule> = {
   adopting: failOnTakeover('adopting'),
   rescuing: failOnTakeover('rescuing'),
   unrescuing: failOnTakeover('unrescuing'),
-  'wait call-back': { action: 'keep-waiting', resumeEvent: 'resume', timeout: { option: 'deploy_callback_timeout', defaultSeconds: 1800, event: 'fail', keepTarget: false } },
-  'clean wait': { action: 'keep-waiting', resumeEvent: 'resume', timeout: { option: 'clean_callback_timeout', defaultSeconds: 1800, event: 'fail', keepTarget: true } },
-  'inspect wait': { action: 'keep-waiting', resumeEvent: 'done', timeout: { option: 'inspect_wait_timeout', defaultSeconds: 1800, event: 'fail', keepTarget: false } },
-  'rescue wait': { action: 'keep-waiting', resumeEvent: 'resume', timeout: { option: 'rescue_callback_timeout', defaultSeconds: 1800, event: 'fail', keepTarget: true } },
+  'wait call-back': {
+    action: 'keep-waiting',
+    resumeEvent: 'resume',
+    timeout: { option: 'deploy_callback_timeout', setting: 'deploy', defaultSeconds: 1800, event: 'fail', keepTarget: false, lastError: 'Timeout reached while waiting for callback for node %s', cleanUp: true },
+  },
+  'clean wait': {
+    action: 'keep-waiting',
+    resumeEvent: 'resume',
+    timeout: {
+      option: 'clean_callback_timeout',
+      setting: 'clean',
+      defaultSeconds: 1800,
+      event: 'fail',
+      keepTarget: true,
+      lastError: 'Timeout reached while cleaning the node. Please check if the ramdisk responsible for the cleaning is running on the node.',
+    },
+  },
+  'inspect wait': {
+    action: 'keep-waiting',
+    resumeEvent: 'done',
+    timeout: { option: 'inspect_wait_timeout', setting: 'inspect', defaultSeconds: 1800, event: 'fail', keepTarget: false, lastError: 'Timeout reached while inspecting the node' },
+  },
+  'rescue wait': {
+    action: 'keep-waiting',
+    resumeEvent: 'resume',
+    timeout: { option: 'rescue_callback_timeout', setting: 'rescue', defaultSeconds: 1800, event: 'fail', keepTarget: true, lastError: 'Timeout reached while waiting for rescue ramdisk callback for node %s' },
+  },
   'deploy failed': { action: 'none' },
   'clean failed': { action: 'none' },
   'inspect failed': { action: 'none' },
@@ -461,30 +565,48 @@ export const TAKEOVER: Record<TransientState, TakeoverRule> = {
 };
 
 // ---------------------------------------------------------------------------
-// Other state sets the API and conductor consult (Ironic's names in comments)
+// State sets, derived from the table's columns (Ironic's names in comments)
 // ---------------------------------------------------------------------------
 
-/** UPDATE_ALLOWED_STATES: transient states in which PATCH /v1/nodes/{id} is still allowed (plus every stable state). */
-export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = [
-  'deploy failed',
-  'inspecting',
-  'inspect failed',
-  'inspect wait',
-  'clean failed',
-  'error',
-  'verifying',
-  'adopt failed',
-  'rescue failed',
-  'unrescue failed',
-];
+const where = (pred: (i: ProvisionStateInfo) => unknown): ProvisionState[] => PROVISION_STATES.filter((s) => pred(STATE_INFO[s]));
+/** States that have a numeric column, in its order. */
+const ranked = (column: 'deleteAllowed' | 'interfacesUpdatable'): ProvisionState[] =>
+  where((i) => i[column] !== undefined).sort((a, b) => STATE_INFO[a][column]! - STATE_INFO[b][column]!);
+
+/** UPDATE_ALLOWED_STATES: states in which PATCH /v1/nodes/{id} is allowed while a target is set. */
+export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = where((i) => i.updateAllowed);
 /** DELETE_ALLOWED_STATES: states in which DELETE /v1/nodes/{id} is allowed. */
-export const DELETE_ALLOWED_STATES: readonly ProvisionState[] = ['manageable', 'enroll', 'adopt failed'];
+export const DELETE_ALLOWED_STATES: readonly ProvisionState[] = ranked('deleteAllowed');
+/** States in which a node's driver and interfaces may change. */
+export const INTERFACE_UPDATE_STATES: readonly ProvisionState[] = ranked('interfacesUpdatable');
 /** LOOKUP_ALLOWED_STATES: states in which the agent may look its node up. */
-export const LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = ['deploying', 'wait call-back', 'cleaning', 'clean wait', 'inspecting', 'inspect wait', 'rescuing', 'rescue wait'];
+export const LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = where((i) => i.lookup === 'agent');
 /** FASTTRACK_LOOKUP_ALLOWED_STATES: lookup states when fast-track is enabled. */
-export const FASTTRACK_LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = ['enroll', 'manageable', 'available', ...LOOKUP_ALLOWED_STATES];
+export const FASTTRACK_LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = [...where((i) => i.lookup === 'fast-track'), ...LOOKUP_ALLOWED_STATES];
 /** FAILURE_STATES. */
-export const FAILURE_STATES: readonly ProvisionState[] = PROVISION_STATES.filter((s) => STATE_INFO[s].kind === 'failed');
+export const FAILURE_STATES: readonly ProvisionState[] = where((i) => i.kind === 'failed');
+/** STUCK_STATES_TREATED_AS_FAIL: working states whose work dies with its conductor. */
+export const STUCK_STATES: readonly ProvisionState[] = where((i) => i.kind === 'working');
+/** SYNC_EXCLUDED_STATES: states power sync skips. */
+export const SYNC_EXCLUDED_STATES: readonly ProvisionState[] = where((i) => i.noPowerSync);
+/** States with no transition in progress (stable or failed): settings that would disturb a flow wait for these. */
+export const RESTING_STATES: readonly ProvisionState[] = where((i) => i.kind === 'stable' || i.kind === 'failed');
+
+/** What a heartbeat does in a state. */
+export const heartbeatAction = (state: ProvisionState): HeartbeatAction => STATE_INFO[state].heartbeat ?? 'ignore';
+
+/** last_error after an operator's abort from a state. */
+export const abortMessage = (state: ProvisionState): string => STATE_INFO[state].abortMessage ?? 'By request, the operation was aborted.';
+
+/** How a failure in a working state reads in last_error (after Ironic's error handlers). */
+export function failureMessage(state: ProvisionState, node: { uuid: string; instance_uuid: string | null }, error: string): string {
+  const template = STATE_INFO[state].failure;
+  if (!template) return error;
+  return template.replace(/\{(uuid|instance|error)\}/g, (_, k: string) => (k === 'uuid' ? node.uuid : k === 'instance' ? (node.instance_uuid ?? '') : error));
+}
+
+/** Ironic's node history event types, by the state whose failure they record. */
+export const historyTypeOf = (state: ProvisionState): StateHistoryType => STATE_INFO[state].historyType ?? 'provisioning';
 
 // ---------------------------------------------------------------------------
 // Maintenance faults (ironic/common/faults.py)

@@ -6,6 +6,7 @@
  * is too new answers 406, a sub-resource that is too new 404.
  */
 import { BOOT_DEVICES, DriverError, type BootDevice } from '../drivers/index.js';
+import { RESTING_STATES } from '../states.js';
 import { ports as portsTable, portgroups as portgroupsTable, history as historyTable } from '../db/tables.js';
 import { addTrait, removeTrait, replaceTraits, traitsOf } from '../db/nodes.js';
 import { INTERFACE_FIELDS, type Json, type NodeRecord, type PortgroupRecord, type PortRecord } from '../db/records.js';
@@ -171,7 +172,7 @@ export const nodeActionRoutes: Routes = (app, deps) => {
     const target = ((req.body ?? {}) as Record<string, unknown>).target;
     if (target !== 'uefi' && target !== 'bios') throw invalidParameter(`Invalid boot mode ${String(target)} requested for node. Allowed boot modes are: bios, uefi`);
     const node = await loadNode(deps, x, ident, 'update');
-    if (!(STABLE.includes(node.provision_state))) {
+    if (!RESTING_STATES.includes(node.provision_state)) {
       throw conflict(`Node is in ${node.provision_state} state. Since node is transitioning, the boot mode will not be set as this may interfere with ongoing changes and result in erroneous modification. Try again later.`);
     }
     await c.withLock(node, async (locked) => {
@@ -195,7 +196,7 @@ export const nodeActionRoutes: Routes = (app, deps) => {
       throw invalidParameter(`Invalid secure_boot ${String(raw)} requested for node. Allowed secure_boot states are: True, False) `);
     }
     const node = await loadNode(deps, x, ident, 'update');
-    if (!STABLE.includes(node.provision_state)) {
+    if (!RESTING_STATES.includes(node.provision_state)) {
       throw conflict(`Node is in ${node.provision_state} state. Since node is transitioning, the boot mode will not be set as this may interfere with ongoing changes and result in erroneous modification. Try again later.`);
     }
     // No Strata management interface switches secure boot yet; Ironic answers the same for such drivers.
@@ -549,7 +550,6 @@ export const nodeActionRoutes: Routes = (app, deps) => {
   void INTERFACE_FIELDS;
 };
 
-const STABLE = ['enroll', 'manageable', 'available', 'active', 'error', 'rescue', 'deploy failed', 'clean failed', 'inspect failed', 'adopt failed', 'rescue failed', 'unrescue failed'];
 
 /** A database-only change made under the node lock rule: refused while the node is reserved. */
 async function lockedDb<T>(deps: ApiDeps, node: NodeRecord, fn: () => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../core/index.js';
 import { DriverError, INTERFACE_KINDS } from '../drivers/index.js';
-import { DELETE_ALLOWED_STATES, FAULTS, initialProvisionState, isProvisionState, UPDATE_ALLOWED_STATES } from '../states.js';
+import { DELETE_ALLOWED_STATES, FAULTS, initialProvisionState, INTERFACE_UPDATE_STATES, isProvisionState, UPDATE_ALLOWED_STATES } from '../states.js';
 import { findNodeRow, listNodeRows, type NodeFilters } from '../db/nodes.js';
 import { nodes, chassis as chassisTable } from '../db/tables.js';
 import { INTERFACE_FIELDS, type Json, type NodeRecord } from '../db/records.js';
@@ -442,7 +442,7 @@ async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after:
   const driver = (ch.driver as string | undefined) ?? node.driver;
   const ifaceChanged = INTERFACE_FIELDS.some((f) => f in ch);
   if ('driver' in ch || ifaceChanged) {
-    const updatable = ['enroll', 'inspecting', 'inspect wait', 'manageable', 'available'];
+    const updatable = INTERFACE_UPDATE_STATES;
     if (ifaceChanged && !(updatable.includes(state) || node.maintenance)) {
       const f = INTERFACE_FIELDS.find((i) => i in ch)!;
       throw invalidState(`Node ${node.uuid} can not have ${f} updated unless it is in one of allowed (${updatable.join(', ')}) states or in maintenance mode.`);
@@ -456,8 +456,8 @@ async function nodeChanges(deps: ApiDeps, node: NodeRecord, before: Json, after:
     Object.assign(ch, resolveInterfaces(deps, driver, chosen));
     for (const f of INTERFACE_FIELDS) if (ch[f] === node[f]) delete ch[f];
   }
-  if ('resource_class' in ch && node.resource_class && !['enroll', 'inspecting', 'inspect wait', 'manageable', 'available'].includes(state)) {
-    throw invalidState(`Node ${node.uuid} can not have resource_class updated unless it is in one of allowed (enroll, inspecting, inspect wait, manageable, available) states.`);
+  if ('resource_class' in ch && node.resource_class && !INTERFACE_UPDATE_STATES.includes(state)) {
+    throw invalidState(`Node ${node.uuid} can not have resource_class updated unless it is in one of allowed (${INTERFACE_UPDATE_STATES.join(', ')}) states.`);
   }
   if ('description' in ch && typeof ch.description === 'string' && ch.description.length > NODE_DESCRIPTION_MAX) {
     throw invalid(`Cannot update node with description exceeding ${NODE_DESCRIPTION_MAX} characters`);

@@ -38,8 +38,11 @@ import {
   type PowerTarget,
 } from '../drivers/index.js';
 import {
+  abortMessage,
   advance,
   checkProvisionVerb,
+  failureMessage,
+  historyTypeOf,
   provisionMachine,
   ProvisionRequestError,
   STATE_INFO,
@@ -57,7 +60,7 @@ import { registerConductor, allConductors, isAlive, unregisterConductor } from '
 import type { Db } from '../db/table.js';
 import type { Json, NodeRecord } from '../db/records.js';
 import { toDriverNode, internalInfoChange } from './driver-node.js';
-import { FLOWS, failureMessage, historyTypeOf, type FlowContext, type ProvisionArgs } from './flows.js';
+import { FLOWS, type FlowContext, type ProvisionArgs } from './flows.js';
 import { conductorFor, type RingMember } from './hash-ring.js';
 import { sealSecrets } from './secrets.js';
 import { DEFAULT_CONDUCTOR_OPTIONS, type ConductorOptions } from './options.js';
@@ -521,7 +524,7 @@ export class Conductor {
     if ((info && info.minMinor > req.minor) || (req.timeout !== undefined && req.timeout !== null && req.minor < 27)) throw notAcceptable();
     if (req.timeout !== undefined && req.timeout !== null && (!Number.isInteger(req.timeout) || req.timeout < 1)) throw invalid('timeout has to be positive integer');
     if (!info) throw invalidStateRequested(req.target, node.uuid, node.power_state ?? 'None');
-    if (node.provision_state === 'cleaning' || node.provision_state === 'clean wait') throw invalidStateRequested(req.target, node.uuid, node.provision_state);
+    if (STATE_INFO[node.provision_state].noPowerRequests) throw invalidStateRequested(req.target, node.uuid, node.provision_state);
     const target = req.target as PowerTarget;
     const { driver, dctx } = this.driverFor(node);
     try {
@@ -824,11 +827,4 @@ export class Conductor {
   get jobs(): Periodic {
     return this.periodic;
   }
-}
-
-function abortMessage(state: ProvisionState): string {
-  if (state === 'clean wait') return 'By request, the clean operation was aborted.';
-  if (state === 'inspect wait') return 'By request, the inspect operation was aborted.';
-  if (state === 'rescue wait') return 'By request, the rescue operation was aborted.';
-  return 'By request, the operation was aborted.';
 }

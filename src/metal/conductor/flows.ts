@@ -173,37 +173,3 @@ export const FLOWS: Partial<Record<ProvisionState, Flow>> = {
   rescuing: rescue,
   unrescuing: unrescue,
 };
-
-/** How a failure in each working state reads in last_error (after Ironic's error handlers). */
-export function failureMessage(state: ProvisionState, node: NodeRecord, error: string): string {
-  switch (state) {
-    case 'verifying':
-      return `Failed to verify node ${node.uuid}: ${error}`;
-    case 'deploying':
-      return `Deploy step deploy.deploy failed on node ${node.uuid}. ${error}`;
-    case 'deleting':
-      return `Failed to tear down. Error: ${error}`;
-    case 'cleaning':
-      return `Failed to clean node ${node.uuid}: ${error}`;
-    case 'inspecting':
-      return `Failed to inspect hardware. Reason: ${error}`;
-    case 'adopting':
-      return `Error while attempting to adopt node ${node.uuid}: ${error}.`;
-    case 'rescuing':
-      return `Failed to rescue instance ${node.instance_uuid ?? ''} for node ${node.uuid}: ${error}`;
-    case 'unrescuing':
-      return `Failed to unrescue instance ${node.instance_uuid ?? ''} for node ${node.uuid}: ${error}`;
-    default:
-      return error;
-  }
-}
-
-/** Ironic's node history event types, by the state whose failure they record. */
-export function historyTypeOf(state: ProvisionState): 'provisioning' | 'unprovisioning' | 'cleaning' | 'introspection' | 'verify' | 'rescue' {
-  if (state === 'verifying') return 'verify';
-  if (state === 'deleting') return 'unprovisioning';
-  if (state === 'cleaning' || state === 'clean wait') return 'cleaning';
-  if (state === 'inspecting' || state === 'inspect wait') return 'introspection';
-  if (state === 'rescuing' || state === 'unrescuing' || state === 'rescue wait') return 'rescue';
-  return 'provisioning';
-}

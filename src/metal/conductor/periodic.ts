@@ -15,10 +15,10 @@
  *   the BMC answers again.
  */
 import { DriverError, type PowerState } from '../drivers/index.js';
-import { STATE_INFO, TAKEOVER, PROVISION_STATES, type ProvisionState, type TransientState } from '../states.js';
+import { STUCK_STATES, SYNC_EXCLUDED_STATES, TAKEOVER, type ProvisionState, type TakeoverRule, type TransientState } from '../states.js';
 import { nodes } from '../db/tables.js';
 import { clearReservationsOf } from '../db/nodes.js';
-import { writeNode } from '../db/node-states.js';
+import { writeNode, type NodeChanges } from '../db/node-states.js';
 import { allConductors, isAlive, touchConductor } from '../db/conductors.js';
 import type { NodeRecord } from '../db/records.js';
 import type { Logger, Store } from '../../core/index.js';
@@ -38,16 +38,10 @@ export interface PeriodicHost {
   refreshMembers(): Promise<RingMember[]>;
   isMine(node: Pick<NodeRecord, 'uuid' | 'conductor_group'>): boolean;
   driverFor(node: NodeRecord, signal?: AbortSignal): { driver: ComposedDriver; dctx: DriverContext };
-  withLock<T>(node: NodeRecord, fn: (locked: NodeRecord) => Promise<{ result: T; changes?: Partial<NodeRecord> }>): Promise<T>;
+  withLock<T>(node: NodeRecord, fn: (locked: NodeRecord) => Promise<{ result: T; changes?: NodeChanges; power?: PowerState | null }>): Promise<T>;
   failNode(node: NodeRecord, lastError: string, guard: { taskId?: string; unreserved?: boolean; keepTarget?: boolean }): Promise<NodeRecord | undefined>;
   history(node: NodeRecord, event: string, eventType: HistoryEventType, severity?: 'ERROR' | 'INFO' | 'WARNING'): Promise<void>;
 }
-
-/** States Ironic never power-syncs (SYNC_EXCLUDED_STATES). */
-const SYNC_EXCLUDED: readonly ProvisionState[] = ['wait call-back', 'clean wait', 'enroll', 'adopt failed'];
-
-/** Working states: a node in one of them must hold a reservation; without one it was orphaned. */
-export const STUCK_STATES: readonly ProvisionState[] = PROVISION_STATES.filter((s) => STATE_INFO[s].kind === 'working');
 
 export class Periodic {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -160,18 +154,12 @@ export class Periodic {
 
   /** Fails nodes that waited too long for a call-back (Ironic's _check_*_timeouts). */
   async checkCallbackTimeouts(): Promise<void> {
-    const timeouts = this.c.opts.callbackTimeoutMs;
-    const byState: [ProvisionState, number, string][] = [
-      ['wait call-back', timeouts.deploy, 'Timeout reached while waiting for callback for node %s'],
-      ['clean wait', timeouts.clean, 'Timeout reached while cleaning the node. Please check if the ramdisk responsible for the cleaning is running on the node.'],
-      ['inspect wait', timeouts.inspect, 'Timeout reached while inspecting the node'],
-      ['rescue wait', timeouts.rescue, 'Timeout reached while waiting for rescue ramdisk callback for node %s'],
-    ];
     const now = Date.now();
-    for (const [state, ms, message] of byState) {
+    for (const [state, rule] of Object.entries(TAKEOVER) as [TransientState, TakeoverRule][]) {
+      if (rule.action !== 'keep-waiting') continue;
+      const { timeout } = rule;
+      const ms = this.c.opts.callbackTimeoutMs[timeout.setting];
       if (!ms || ms <= 0) continue;
-      const rule = TAKEOVER[state as TransientState];
-      const keepTarget = rule?.action === 'keep-waiting' && rule.timeout.keepTarget;
       const rows = await this.c.db
         .selectFrom('metal_nodes')
         .selectAll()
@@ -183,8 +171,8 @@ export class Periodic {
         .execute();
       for (const row of rows) {
         const node = nodes.decode(row);
-        const failed = await this.c.failNode(node, message.replace('%s', node.uuid), { unreserved: true, keepTarget });
-        if (failed && state === 'wait call-back') await this.cleanUpAfterTimeout(failed);
+        const failed = await this.c.failNode(node, timeout.lastError.replace('%s', node.uuid), { unreserved: true, keepTarget: timeout.keepTarget });
+        if (failed && timeout.cleanUp) await this.cleanUpAfterTimeout(failed);
       }
     }
   }
@@ -213,7 +201,7 @@ export class Periodic {
       .where('maintenance', '=', 0)
       .where('reservation', 'is', null)
       .where('target_power_state', 'is', null)
-      .where('provision_state', 'not in', SYNC_EXCLUDED as ProvisionState[])
+      .where('provision_state', 'not in', SYNC_EXCLUDED_STATES as ProvisionState[])
       .execute();
     // Failing nodes first, so a dead BMC reaches maintenance fast (as Ironic sorts them).
     const mine = rows
