@@ -6,8 +6,8 @@
  */
 import type { PciDeviceReport } from './agent/ports.js';
 import { faults, type StrataModule } from '../core/index.js';
-import { provisionSpec } from './states.js';
-import { powerSpec } from './power-states.js';
+import { provisionSpec } from './states/index.js';
+import { powerSpec } from './states/index.js';
 import { metalMigrations } from './db/index.js';
 import { Conductor } from './conductor/conductor.js';
 import { chooseConductorName } from './conductor/identity.js';

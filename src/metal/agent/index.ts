@@ -11,7 +11,7 @@ export { DbAgentNodeStore, agentView } from './db-store.js';
 export { ConductorHeartbeatReceiver, type ConductorHeartbeatReceiverDeps } from './conductor-receiver.js';
 export { AgentClient, AgentError, commandError, type AgentClientOptions, type AgentErrorKind, type AgentTarget, type CommandResult, type CommandStatus } from './client.js';
 export { AGENT_STATUSES, type AgentStatus } from './states.js';
-export { LOOKUP_ALLOWED_STATES, heartbeatAction, type HeartbeatAction } from '../states.js';
+export { LOOKUP_ALLOWED_STATES, heartbeatAction, type HeartbeatAction } from '../states/index.js';
 export {
   TOKEN_KEY,
   AGENT_SESSION_KEYS,

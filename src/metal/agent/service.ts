@@ -7,7 +7,7 @@ import { normalizeMac } from '../boot/mac.js';
 import { MINOR_AGENT_STATUS, MINOR_AGENT_TOKEN, MINOR_AGENT_VERSION, MINOR_LOOKUP_HEARTBEAT, MINOR_VERIFY_CA } from './api-version.js';
 import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, PciDeviceReport } from './ports.js';
 import { AGENT_STATUSES, type AgentStatus } from './states.js';
-import { LOOKUP_ALLOWED_STATES } from '../states.js';
+import { LOOKUP_ALLOWED_STATES } from '../states/index.js';
 import { agentTokenMatches, generateAgentToken, hasAgentToken, maskAgentToken, TOKEN_MASK } from './token.js';
 
 export interface AgentConfig {

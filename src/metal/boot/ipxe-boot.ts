@@ -14,7 +14,7 @@
  */
 import { InvalidInputError } from '../../core/index.js';
 import { DriverError, nodeLabel, type BootInterface, type ComposedDriver, type DriverNode, type PropertySpec } from '../drivers/index.js';
-import { STATE_INFO } from '../states.js';
+import { STATE_INFO } from '../states/index.js';
 import { renderNodeScript, checkBootUrl, type NodeBootMode } from './ipxe-script.js';
 import { kernelArgsFromMap, splitKernelArgs } from './kernel-params.js';
 import type { HttpBootStore } from './http-boot-store.js';

@@ -35,7 +35,7 @@ import type { RingMember } from './hash-ring.js';
 
 export { PROVISION_TASK, POWER_TASK, type ConductorDeps, type LockedResult, type PowerPayload, type ProvisionPayload } from './core.js';
 export type { ProvisionRequest } from './provision-args.js';
-export { powerTargetState } from '../power-states.js';
+export { powerTargetState } from '../states/index.js';
 
 export class Conductor implements ConductorCore {
   readonly opts: ConductorOptions;

@@ -7,7 +7,7 @@
 import type { Db } from '../db/table.js';
 import type { Json, NodeRecord } from '../db/records.js';
 import type { NodeChanges } from '../db/node-states.js';
-import type { VerbCheck } from '../states.js';
+import type { VerbCheck } from '../states/index.js';
 import type { ProvisionArgs } from './flows.js';
 import type { ProvisionRequest } from './provision-args.js';
 

@@ -9,7 +9,7 @@
  * flows are re-entrant and keep their progress in driver_internal_info.
  */
 import type { CleanStep, ComposedDriver, DriverContext, DriverNode, InspectionResult, BiosSetting } from '../drivers/index.js';
-import type { ProvisionEvent, ProvisionState } from '../states.js';
+import type { ProvisionEvent, ProvisionState } from '../states/index.js';
 import type { Json, NodeRecord } from '../db/records.js';
 import type { NodeChanges } from '../db/node-states.js';
 import type { PowerState } from '../drivers/types.js';

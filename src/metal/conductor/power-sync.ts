@@ -7,7 +7,7 @@
  * fault once the BMC answers again.
  */
 import { DriverError, type PowerState } from '../drivers/index.js';
-import { SYNC_EXCLUDED_STATES, type ProvisionState } from '../states.js';
+import { SYNC_EXCLUDED_STATES, type ProvisionState } from '../states/index.js';
 import { nodes } from '../db/tables.js';
 import { writeNode } from '../db/node-states.js';
 import type { NodeRecord } from '../db/records.js';

@@ -10,8 +10,8 @@ import { DriverError, type PowerState, type PowerTarget } from '../drivers/index
 import { reserve } from '../db/nodes.js';
 import { nodes } from '../db/tables.js';
 import type { NodeRecord } from '../db/records.js';
-import { STATE_INFO } from '../states.js';
-import { POWER_TARGET_INFO, powerTargetState } from '../power-states.js';
+import { STATE_INFO } from '../states/index.js';
+import { POWER_TARGET_INFO, powerTargetState } from '../states/index.js';
 import { POWER_TASK, type ConductorCore, type PowerPayload } from './core.js';
 import { adoptNode, finishTask } from './tasks.js';
 import { invalid, invalidParameter, invalidStateRequested, notAcceptable } from './errors.js';

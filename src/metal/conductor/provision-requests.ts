@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DriverError, type ComposedDriver, type DriverContext } from '../drivers/index.js';
-import { abortMessage, advance, checkProvisionVerb, historyTypeOf, provisionMachine, ProvisionRequestError, STATE_INFO, TAKEOVER } from '../states.js';
-import type { ProvisionEvent, StableState, TransientState } from '../states.js';
+import { abortMessage, advance, checkProvisionVerb, historyTypeOf, provisionMachine, ProvisionRequestError, STATE_INFO, TAKEOVER } from '../states/index.js';
+import type { ProvisionEvent, StableState, TransientState } from '../states/index.js';
 import { findNode, reserve } from '../db/nodes.js';
 import { writeNode, type NodeChanges } from '../db/node-states.js';
 import type { NodeRecord } from '../db/records.js';

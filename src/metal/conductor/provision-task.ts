@@ -7,7 +7,7 @@
  */
 import { RetryTaskError, type Task, type TaskContext } from '../../core/index.js';
 import { DriverError, type ComposedDriver, type DriverContext } from '../drivers/index.js';
-import { advance, failureMessage, historyTypeOf, provisionMachine, STATE_INFO, type ProvisionState } from '../states.js';
+import { advance, failureMessage, historyTypeOf, provisionMachine, STATE_INFO, type ProvisionState } from '../states/index.js';
 import { nodes } from '../db/tables.js';
 import { writeNode, type NodeChanges, type NodeGuard } from '../db/node-states.js';
 import type { NodeRecord } from '../db/records.js';

@@ -5,7 +5,7 @@
  * rules say. Call-back timeouts of the waiting states are here too: a wait
  * nobody answers fails the same way.
  */
-import { STUCK_STATES, TAKEOVER, type ProvisionState, type TakeoverRule, type TransientState } from '../states.js';
+import { STUCK_STATES, TAKEOVER, type ProvisionState, type TakeoverRule, type TransientState } from '../states/index.js';
 import { nodes } from '../db/tables.js';
 import { clearReservationsOf } from '../db/nodes.js';
 import { allConductors, isAlive } from '../db/conductors.js';

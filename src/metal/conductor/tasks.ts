@@ -7,7 +7,7 @@ import type { NodeRecord } from '../db/records.js';
 import { nodes } from '../db/tables.js';
 import { writeNode, type NodeChanges } from '../db/node-states.js';
 import type { PowerState } from '../drivers/index.js';
-import type { ProvisionEvent } from '../states.js';
+import type { ProvisionEvent } from '../states/index.js';
 import type { ConductorCore } from './core.js';
 
 export interface FinalWrite {

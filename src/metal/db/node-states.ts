@@ -6,8 +6,8 @@
  * table, compare-and-set, and recorded in state_history.
  */
 import { moveState, persistState } from '../../core/index.js';
-import { provisionMachine, type ProvisionEvent } from '../states.js';
-import { powerMachine, nodePowerState, reportEvent } from '../power-states.js';
+import { provisionMachine, type ProvisionEvent } from '../states/index.js';
+import { powerMachine, nodePowerState, reportEvent } from '../states/index.js';
 import type { PowerState } from '../drivers/types.js';
 import type { Db } from './table.js';
 import { nodes } from './tables.js';

@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SecretBox, silentLogger, StrataError, TaskRunner, TaskStore, type Store } from '../../core/index.js';
 import { storesUnderTest } from '../../core/testing/index.js';
 import { metalMigrations, tables, writeNode, type NodeRecord } from '../db/index.js';
-import type { ProvisionEvent } from '../states.js';
+import type { ProvisionEvent } from '../states/index.js';
 import { Conductor } from '../conductor/index.js';
 import { createDriverRegistry } from '../drivers/index.js';
 import { createProvisioning } from './provisioning.js';

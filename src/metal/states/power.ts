@@ -13,8 +13,8 @@
  *
  * Pure data and pure functions; the conductor owns persistence and locking.
  */
-import { defineMachine, type MachineSpec, type StateInfo, type Transition } from '../core/fsm/index.js';
-import type { PowerState, PowerTarget } from './drivers/types.js';
+import { defineMachine, type MachineSpec, type StateInfo, type Transition } from '../../core/fsm/index.js';
+import type { PowerState, PowerTarget } from '../drivers/types.js';
 
 /** `None` is the NULL stored for a node whose power was never read (the API shows `power_state: null`). */
 export type NodePowerState = PowerState | 'None';

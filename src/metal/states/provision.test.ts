@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidTransitionError, toMarkdown } from '../core/fsm/index.js';
+import { InvalidTransitionError, toMarkdown } from '../../core/fsm/index.js';
 import {
   PROVISION_STATES,
   STATE_INFO,
@@ -17,7 +17,7 @@ import {
   ProvisionRequestError,
   type ProvisionPosition,
   type ProvisionState,
-} from './states.js';
+} from './index.js';
 
 // Ironic 21.4's ironic/common/states.py, transcribed move by move (from, event, to).
 const IRONIC: [ProvisionState, string, ProvisionState][] = [
@@ -244,7 +244,7 @@ test('the table renders into a diagram with every state', () => {
 });
 
 test('the state sets are columns of the table, derived in Ironic\'s order (API messages list them so)', async () => {
-  const s = await import('./states.js');
+  const s = await import('./index.js');
   assert.deepEqual(s.DELETE_ALLOWED_STATES, ['manageable', 'enroll', 'adopt failed']);
   assert.deepEqual(s.INTERFACE_UPDATE_STATES, ['enroll', 'inspecting', 'inspect wait', 'manageable', 'available']);
   assert.deepEqual(s.LOOKUP_ALLOWED_STATES, ['deploying', 'wait call-back', 'cleaning', 'clean wait', 'inspecting', 'inspect wait', 'rescuing', 'rescue wait']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { POWER_TARGET_INFO, POWER_STATE_INFO, powerMachine, powerTargetState, reportEvent, type NodePowerState } from './power-states.js';
-import { POWER_TARGETS } from './drivers/types.js';
+import { POWER_TARGET_INFO, POWER_STATE_INFO, powerMachine, powerTargetState, reportEvent, type NodePowerState } from './power.js';
+import { POWER_TARGETS } from '../drivers/types.js';
 
 const STATES = Object.keys(POWER_STATE_INFO) as NodePowerState[];
 

@@ -1,16 +1,15 @@
 /**
  * The bare-metal provision lifecycle as one table, modelled on Ironic 21.4's
  * `ironic/common/states.py` (API 1.82): the same state strings, the same
- * events, the same 63 transitions, plus what Ironic keeps elsewhere as code and
- * Strata keeps here as data: which API verbs map to which events and from which
- * microversion, which moves the API may request (the rest belong to the
- * conductor), each transient state's target, and what a conductor taking over
- * a node does with each transient state.
+ * events, the same 63 transitions, and per state what Ironic keeps elsewhere
+ * as lists and code (its target, which requests and endpoints it allows, how
+ * its failures read). verbs.ts maps the API's verbs onto the events,
+ * takeover.ts says what a new conductor does with each transient state, and
+ * sets.ts derives Ironic's named state lists from the table's columns.
  *
  * Pure data and pure functions; the conductor owns persistence and locking.
  */
-import { defineMachine, type MachineSpec, type StateInfo, type Transition } from '../core/fsm/index.js';
-import { StrataError } from '../core/errors.js';
+import { defineMachine, type MachineSpec, type StateInfo, type Transition } from '../../core/fsm/index.js';
 
 // ---------------------------------------------------------------------------
 // States
@@ -296,152 +295,6 @@ export const provisionSpec: MachineSpec<ProvisionState, ProvisionEvent> = {
 export const provisionMachine = defineMachine(provisionSpec);
 
 // ---------------------------------------------------------------------------
-// API verbs and microversions
-// ---------------------------------------------------------------------------
-
-/** What `PUT /v1/nodes/{id}/states/provision {"target": ...}` accepts. */
-export const API_VERBS = ['active', 'deploy', 'rebuild', 'deleted', 'undeploy', 'manage', 'provide', 'inspect', 'abort', 'clean', 'adopt', 'rescue', 'unrescue'] as const;
-export type ApiVerb = (typeof API_VERBS)[number];
-
-export interface VerbInfo {
-  event: ProvisionEvent;
-  /** The lowest API minor version (1.x) that accepts this verb; older ones answer 406. */
-  minMinor: number;
-}
-
-/** Ironic's `VERBS` and `MIN_VERB_VERSIONS` (api/controllers/v1/utils.py). */
-export const VERBS: Record<ApiVerb, VerbInfo> = {
-  active: { event: 'deploy', minMinor: 1 },
-  deploy: { event: 'deploy', minMinor: 73 },
-  rebuild: { event: 'rebuild', minMinor: 1 },
-  deleted: { event: 'delete', minMinor: 1 },
-  undeploy: { event: 'delete', minMinor: 73 },
-  manage: { event: 'manage', minMinor: 4 },
-  provide: { event: 'provide', minMinor: 4 },
-  inspect: { event: 'inspect', minMinor: 6 },
-  abort: { event: 'abort', minMinor: 13 },
-  clean: { event: 'clean', minMinor: 15 },
-  adopt: { event: 'adopt', minMinor: 17 },
-  rescue: { event: 'rescue', minMinor: 38 },
-  unrescue: { event: 'unrescue', minMinor: 38 },
-};
-
-/** Extra microversion gates on a verb in a given state (Ironic: abort of inspect wait needs 1.41). */
-export const VERB_STATE_MIN_MINOR: readonly { verb: ApiVerb; state: ProvisionState; minMinor: number }[] = [
-  { verb: 'abort', state: 'inspect wait', minMinor: 41 },
-];
-
-/** Verbs refused while the node is in maintenance (Ironic answers 400 NodeInMaintenance). */
-export const VERBS_REFUSED_IN_MAINTENANCE: readonly ApiVerb[] = ['active', 'deploy', 'rebuild'];
-
-/**
- * The provision state as a client of a given microversion sees it: before
- * 1.2 `available` was reported as null ("NOSTATE"), before 1.39 `inspect wait`
- * as `inspecting`.
- */
-export function provisionStateForMinor(state: ProvisionState, minor: number): ProvisionState | null {
-  if (state === 'available' && minor < 2) return null;
-  if (state === 'inspect wait' && minor < 39) return 'inspecting';
-  return state;
-}
-
-/** Where a node created through the API starts: `enroll` from 1.11, `available` before. */
-export function initialProvisionState(minor: number): 'enroll' | 'available' {
-  return minor >= 11 ? 'enroll' : 'available';
-}
-
-/** The provision request could not be honoured. `status` follows Ironic: 406 for a verb too new, 400 otherwise. */
-export class ProvisionRequestError extends StrataError {
-  constructor(
-    message: string,
-    readonly reason: 'unknown-verb' | 'not-acceptable' | 'invalid-state' | 'in-maintenance',
-    details?: Record<string, unknown>,
-  ) {
-    super(message, {
-      status: reason === 'not-acceptable' ? 406 : 400,
-      code: reason === 'not-acceptable' ? 'not_acceptable' : reason === 'invalid-state' ? 'invalid_state_requested' : reason === 'in-maintenance' ? 'node_in_maintenance' : 'invalid_input',
-      details,
-    });
-  }
-}
-
-export function isApiVerb(value: string): value is ApiVerb {
-  return Object.prototype.hasOwnProperty.call(VERBS, value);
-}
-
-/** Verbs a client at `minor` may send for a node in `state` (what a UI would offer). */
-export function allowedVerbs(state: ProvisionState, minor: number): ApiVerb[] {
-  return API_VERBS.filter((verb) => {
-    try {
-      checkProvisionVerb({ state, verb, minor });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-export interface VerbCheck {
-  /** The event to fire. */
-  event: ProvisionEvent;
-  /** The state the node moves to. */
-  to: ProvisionState;
-  /** The target_provision_state to record. */
-  target: StableState | null;
-  /** True for `rebuild` (Ironic's do_node_deploy(rebuild=True)). */
-  rebuild: boolean;
-}
-
-/**
- * Validates `PUT .../states/provision {"target": verb}` against the table and
- * the client's microversion, and says what to do. Throws ProvisionRequestError
- * (406 for a verb newer than the client's version, 400 for an unknown verb,
- * a verb not allowed in this state, or a deploy while in maintenance). The
- * API layer answers 409 NodeLocked itself when the node is reserved.
- */
-export function checkProvisionVerb(opts: {
-  state: ProvisionState;
-  verb: string;
-  minor: number;
-  /** The node's current target_provision_state (an abort of manual cleaning keeps `manageable`). */
-  target?: StableState | null;
-  maintenance?: boolean;
-  /** Names the node in messages. */
-  nodeId?: string;
-}): VerbCheck {
-  const { state, verb, minor } = opts;
-  const node = opts.nodeId ? `node "${opts.nodeId}"` : 'the node';
-  if (!isApiVerb(verb)) {
-    throw new ProvisionRequestError(`The requested action "${verb}" could not be understood.`, 'unknown-verb', { verb });
-  }
-  const info = VERBS[verb];
-  const gate = VERB_STATE_MIN_MINOR.find((g) => g.verb === verb && g.state === state);
-  const needed = Math.max(info.minMinor, gate?.minMinor ?? 0);
-  if (minor < needed) {
-    throw new ProvisionRequestError(`"${verb}" needs API version 1.${needed} or newer (requested 1.${minor})`, 'not-acceptable', { verb, minMinor: needed });
-  }
-  if (opts.maintenance && VERBS_REFUSED_IN_MAINTENANCE.includes(verb)) {
-    throw new ProvisionRequestError(`${node[0].toUpperCase()}${node.slice(1)} is in maintenance mode; "${verb}" is not allowed`, 'in-maintenance', { verb });
-  }
-  const move = TRANSITIONS.find((t) => t.from === state && t.event === info.event && t.by === 'api');
-  if (!move) {
-    const allowed = allowedVerbsIgnoringVersion(state);
-    throw new ProvisionRequestError(
-      `The requested action "${verb}" can not be performed on ${node} while it is in state "${state}"` +
-        (allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (no action is allowed in this state)'),
-      'invalid-state',
-      { verb, state, allowed },
-    );
-  }
-  const target = targetAfter({ provision_state: state, target_provision_state: opts.target ?? null }, move.to, verb === 'clean' ? 'manageable' : undefined);
-  return { event: info.event, to: move.to, target, rebuild: verb === 'rebuild' };
-}
-
-function allowedVerbsIgnoringVersion(state: ProvisionState): ApiVerb[] {
-  return API_VERBS.filter((v) => TRANSITIONS.some((t) => t.from === state && t.event === VERBS[v].event && t.by === 'api'));
-}
-
-// ---------------------------------------------------------------------------
 // Moving a node: provision_state + target_provision_state
 // ---------------------------------------------------------------------------
 
@@ -450,7 +303,7 @@ export interface ProvisionPosition {
   target_provision_state: StableState | null;
 }
 
-function targetAfter(from: ProvisionPosition, to: ProvisionState, explicit?: StableState | null): StableState | null {
+export function targetAfter(from: ProvisionPosition, to: ProvisionState, explicit?: StableState | null): StableState | null {
   const info = STATE_INFO[to];
   if (info.stable) return null;
   if (explicit) {
@@ -476,137 +329,6 @@ export function advance(from: ProvisionPosition, event: ProvisionEvent, opts: { 
   const to = provisionMachine.next(from.provision_state, event);
   return { provision_state: to, target_provision_state: targetAfter(from, to, opts.target) };
 }
-
-// ---------------------------------------------------------------------------
-// Conductor takeover and call-back timeouts
-// ---------------------------------------------------------------------------
-
-export type TakeoverRule =
-  /** Work in progress died with its conductor and cannot be resumed: fire `fail`. */
-  | { action: 'fail'; event: 'fail'; lastError: string }
-  /**
-   * The node waits for the agent and holds no lock: a new conductor keeps
-   * waiting; the agent's heartbeat fires `resume`, and when the call-back
-   * timeout passes the conductor fires `fail`.
-   */
-  | { action: 'keep-waiting'; resumeEvent: 'resume' | 'done'; timeout: CallbackTimeout }
-  /** A failed state rests until an operator acts. */
-  | { action: 'none' };
-
-export interface CallbackTimeout {
-  /** Ironic's [conductor] option that bounds the wait. */
-  option: 'deploy_callback_timeout' | 'clean_callback_timeout' | 'inspect_wait_timeout' | 'rescue_callback_timeout';
-  /** The conductor's setting (options.callbackTimeoutMs) for it. */
-  setting: 'deploy' | 'clean' | 'inspect' | 'rescue';
-  defaultSeconds: number;
-  event: 'fail';
-  /** Keep the target on failure (Ironic's keep_target_state: manual cleaning stays headed for manageable). */
-  keepTarget: boolean;
-  /** last_error when the wait times out (`%s`: the node's UUID). */
-  lastError: string;
-  /** The deploy interface undoes what it prepared (Ironic's cleanup_after_timeout). */
-  cleanUp?: true;
-}
-
-const failOnTakeover = (state: string): TakeoverRule => ({
-  action: 'fail',
-  event: 'fail',
-  lastError: `The ${state} state can't be resumed by a new conductor. Moving to fail state.`,
-});
-
-/**
- * What a conductor does with a node found in a transient state whose owner is
- * gone (Ironic: base_manager `_fail_transient_state` over
- * STUCK_STATES_TREATED_AS_FAIL at start-up, `_check_orphan_nodes`, and the
- * `_check_*_timeouts` periodics for the wait states).
- */
-export const TAKEOVER: Record<TransientState, TakeoverRule> = {
-  verifying: failOnTakeover('verifying'),
-  deploying: failOnTakeover('deploying'),
-  cleaning: failOnTakeover('cleaning'),
-  deleting: failOnTakeover('deleting'),
-  inspecting: failOnTakeover('inspecting'),
-  adopting: failOnTakeover('adopting'),
-  rescuing: failOnTakeover('rescuing'),
-  unrescuing: failOnTakeover('unrescuing'),
-  'wait call-back': {
-    action: 'keep-waiting',
-    resumeEvent: 'resume',
-    timeout: { option: 'deploy_callback_timeout', setting: 'deploy', defaultSeconds: 1800, event: 'fail', keepTarget: false, lastError: 'Timeout reached while waiting for callback for node %s', cleanUp: true },
-  },
-  'clean wait': {
-    action: 'keep-waiting',
-    resumeEvent: 'resume',
-    timeout: {
-      option: 'clean_callback_timeout',
-      setting: 'clean',
-      defaultSeconds: 1800,
-      event: 'fail',
-      keepTarget: true,
-      lastError: 'Timeout reached while cleaning the node. Please check if the ramdisk responsible for the cleaning is running on the node.',
-    },
-  },
-  'inspect wait': {
-    action: 'keep-waiting',
-    resumeEvent: 'done',
-    timeout: { option: 'inspect_wait_timeout', setting: 'inspect', defaultSeconds: 1800, event: 'fail', keepTarget: false, lastError: 'Timeout reached while inspecting the node' },
-  },
-  'rescue wait': {
-    action: 'keep-waiting',
-    resumeEvent: 'resume',
-    timeout: { option: 'rescue_callback_timeout', setting: 'rescue', defaultSeconds: 1800, event: 'fail', keepTarget: true, lastError: 'Timeout reached while waiting for rescue ramdisk callback for node %s' },
-  },
-  'deploy failed': { action: 'none' },
-  'clean failed': { action: 'none' },
-  'inspect failed': { action: 'none' },
-  'adopt failed': { action: 'none' },
-  'rescue failed': { action: 'none' },
-  'unrescue failed': { action: 'none' },
-};
-
-// ---------------------------------------------------------------------------
-// State sets, derived from the table's columns (Ironic's names in comments)
-// ---------------------------------------------------------------------------
-
-const where = (pred: (i: ProvisionStateInfo) => unknown): ProvisionState[] => PROVISION_STATES.filter((s) => pred(STATE_INFO[s]));
-/** States that have a numeric column, in its order. */
-const ranked = (column: 'deleteAllowed' | 'interfacesUpdatable'): ProvisionState[] =>
-  where((i) => i[column] !== undefined).sort((a, b) => STATE_INFO[a][column]! - STATE_INFO[b][column]!);
-
-/** UPDATE_ALLOWED_STATES: states in which PATCH /v1/nodes/{id} is allowed while a target is set. */
-export const UPDATE_ALLOWED_STATES: readonly ProvisionState[] = where((i) => i.updateAllowed);
-/** DELETE_ALLOWED_STATES: states in which DELETE /v1/nodes/{id} is allowed. */
-export const DELETE_ALLOWED_STATES: readonly ProvisionState[] = ranked('deleteAllowed');
-/** States in which a node's driver and interfaces may change. */
-export const INTERFACE_UPDATE_STATES: readonly ProvisionState[] = ranked('interfacesUpdatable');
-/** LOOKUP_ALLOWED_STATES: states in which the agent may look its node up. */
-export const LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = where((i) => i.lookup === 'agent');
-/** FASTTRACK_LOOKUP_ALLOWED_STATES: lookup states when fast-track is enabled. */
-export const FASTTRACK_LOOKUP_ALLOWED_STATES: readonly ProvisionState[] = [...where((i) => i.lookup === 'fast-track'), ...LOOKUP_ALLOWED_STATES];
-/** FAILURE_STATES. */
-export const FAILURE_STATES: readonly ProvisionState[] = where((i) => i.kind === 'failed');
-/** STUCK_STATES_TREATED_AS_FAIL: working states whose work dies with its conductor. */
-export const STUCK_STATES: readonly ProvisionState[] = where((i) => i.kind === 'working');
-/** SYNC_EXCLUDED_STATES: states power sync skips. */
-export const SYNC_EXCLUDED_STATES: readonly ProvisionState[] = where((i) => i.noPowerSync);
-/** States with no transition in progress (stable or failed): settings that would disturb a flow wait for these. */
-export const RESTING_STATES: readonly ProvisionState[] = where((i) => i.kind === 'stable' || i.kind === 'failed');
-
-/** What a heartbeat does in a state. */
-export const heartbeatAction = (state: ProvisionState): HeartbeatAction => STATE_INFO[state].heartbeat ?? 'ignore';
-
-/** last_error after an operator's abort from a state. */
-export const abortMessage = (state: ProvisionState): string => STATE_INFO[state].abortMessage ?? 'By request, the operation was aborted.';
-
-/** How a failure in a working state reads in last_error (after Ironic's error handlers). */
-export function failureMessage(state: ProvisionState, node: { uuid: string; instance_uuid: string | null }, error: string): string {
-  const template = STATE_INFO[state].failure;
-  if (!template) return error;
-  return template.replace(/\{(uuid|instance|error)\}/g, (_, k: string) => (k === 'uuid' ? node.uuid : k === 'instance' ? (node.instance_uuid ?? '') : error));
-}
-
-/** Ironic's node history event types, by the state whose failure they record. */
-export const historyTypeOf = (state: ProvisionState): StateHistoryType => STATE_INFO[state].historyType ?? 'provisioning';
 
 // ---------------------------------------------------------------------------
 // Maintenance faults (ironic/common/faults.py)
