@@ -6,7 +6,8 @@
  */
 import type { PciDeviceReport } from './agent/ports.js';
 import { faults, type StrataModule } from '../core/index.js';
-import { provisionSpec } from './states.js';
+import { provisionSpec } from './states/index.js';
+import { powerSpec } from './states/index.js';
 import { metalMigrations } from './db/index.js';
 import { Conductor } from './conductor/conductor.js';
 import { chooseConductorName } from './conductor/identity.js';
@@ -32,7 +33,7 @@ interface AccelHooks {
 export const metal: StrataModule = {
   name: 'metal',
   migrations: metalMigrations,
-  machines: [provisionSpec],
+  machines: [provisionSpec, powerSpec],
   async create(ctx) {
     const settings = parseMetalOptions(ctx.config.options);
     const drivers = createDriverRegistry(settings.fakeDelay === undefined ? {} : { fake: { delays: { deploy: settings.fakeDelay, boot: settings.fakeDelay } } });

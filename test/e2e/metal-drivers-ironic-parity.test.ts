@@ -7,7 +7,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { FAULTS, DELETE_ALLOWED_STATES, PROVISION_STATES, STATE_INFO, TAKEOVER, TRANSITIONS, UPDATE_ALLOWED_STATES, VERBS, type ApiVerb } from '../../src/metal/states.js';
+import { FAULTS, DELETE_ALLOWED_STATES, PROVISION_STATES, STATE_INFO, TAKEOVER, TRANSITIONS, UPDATE_ALLOWED_STATES, VERBS, type ApiVerb } from '../../src/metal/states/index.js';
 import { createDriverRegistry } from '../../src/metal/drivers/index.js';
 
 interface IronicDump {

@@ -22,6 +22,21 @@ const lamp = defineMachine({
   ],
 });
 const lamps = persistState(lamp, { table: 'test_lamps', column: 'state' });
+// A column whose NULL is a state: a bulb never yet tested.
+const bulb = defineMachine({
+  name: 'test-bulb',
+  initial: 'unknown',
+  states: {
+    unknown: { stable: true, description: 'never tested (stored as NULL)' },
+    good: { stable: true, description: 'lights' },
+    broken: { stable: true, description: 'does not light' },
+  },
+  transitions: [
+    { from: 'unknown', event: 'test', to: 'good', why: 'it lit' },
+    { from: 'good', event: 'break', to: 'broken', why: 'it went dark' },
+  ],
+});
+const bulbs = persistState(bulb, { table: 'test_lamps', column: 'bulb', nullState: 'unknown' });
 
 const migrations: Migrations = {
   '001-lamps': {
@@ -32,6 +47,7 @@ const migrations: Migrations = {
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('room', 'text', (c) => c.notNull())
         .addColumn('note', 'text')
+        .addColumn('bulb', 'text')
         .execute();
     },
   },
@@ -103,6 +119,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       // Other columns of the same table stay writable.
       await db.updateTable('test_lamps').set({ note: 'fine' }).where('id', '=', 1).execute();
       assert.equal((await db.selectFrom('test_lamps').select('state').executeTakeFirstOrThrow()).state, 'off');
+    });
+
+    test('a nullState stands for NULL in the column: moved from and recorded by name', async () => {
+      const { db } = await stores[kind]();
+      await db.insertInto('test_lamps').values({ id: 1, state: 'off', room: 'hall' }).execute();
+      const row = await mustMoveState(db, bulbs, 1, 'unknown', 'test');
+      assert.equal(row.bulb, 'good');
+      assert.equal(await moveState(db, bulbs, 1, 'unknown', 'test'), undefined);
+      await mustMoveState(db, bulbs, 1, 'good', 'break');
+      assert.deepEqual((await stateHistory(db, 'test-bulb', 1)).map((e) => [e.from, e.to]), [['unknown', 'good'], ['good', 'broken']]);
     });
 
     test('a move inside the caller\'s transaction rolls back with it', async () => {

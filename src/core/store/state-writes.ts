@@ -20,6 +20,8 @@ export interface PersistedMachine<S extends string, E extends string> {
   readonly column: string;
   /** The row's key column (default `id`). */
   readonly key: string;
+  /** The state a NULL in the column stands for (a power state not yet read), if NULL is one. */
+  readonly nullState?: S;
 }
 
 /** table → column → machine: what the guard protects (declaration data, like a schema). */
@@ -27,9 +29,10 @@ const bound = new Map<string, Map<string, PersistedMachine<string, string>>>();
 
 export function persistState<S extends string, E extends string>(
   machine: Machine<S, E>,
-  at: { table: string; column: string; key?: string },
+  at: { table: string; column: string; key?: string; nullState?: S },
 ): PersistedMachine<S, E> {
-  const pm: PersistedMachine<S, E> = { machine, table: at.table, column: at.column, key: at.key ?? 'id' };
+  if (at.nullState !== undefined && !machine.isState(at.nullState)) throw new Error(`${machine.spec.name}: nullState "${at.nullState}" is undeclared`);
+  const pm: PersistedMachine<S, E> = { machine, table: at.table, column: at.column, key: at.key ?? 'id', ...(at.nullState !== undefined ? { nullState: at.nullState } : {}) };
   const columns = bound.get(at.table) ?? new Map();
   const prior = columns.get(at.column);
   if (prior && prior.machine !== (machine as unknown)) throw new Error(`${at.table}.${at.column} is already bound to ${prior.machine.spec.name}`);
@@ -47,6 +50,11 @@ export function boundMachine(table: string, column: string): PersistedMachine<st
 export function boundMachines(): PersistedMachine<string, string>[] {
   return [...bound.values()].flatMap((m) => [...m.values()]);
 }
+
+/** The stored value of a state (NULL for the nullState) and the condition that matches it. */
+const stored = (pm: PersistedMachine<string, string>, state: string): string | null => (state === pm.nullState ? null : state);
+const holding = <Q extends { where: (...a: any[]) => Q }>(q: Q, pm: PersistedMachine<string, string>, state: string): Q =>
+  state === pm.nullState ? q.where(pm.column, 'is', null) : q.where(pm.column, '=', state);
 
 /** Set while the helper itself writes: the guard lets these through. */
 export const stateWriter = new AsyncLocalStorage<true>();
@@ -87,11 +95,8 @@ export async function moveState<S extends string, E extends string>(
   const to = pm.machine.next(from, event);
   const now = Date.now();
   const write = async (tx: Db) => {
-    let q = tx
-      .updateTable(pm.table)
-      .set({ ...opts.set, [pm.column]: to })
-      .where(pm.key, '=', key)
-      .where(pm.column, '=', from);
+    const p = pm as unknown as PersistedMachine<string, string>;
+    let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }).where(pm.key, '=', key), p, from);
     for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
     if (opts.narrow) q = opts.narrow(q);
     const row = await q.returningAll().executeTakeFirst();
@@ -131,7 +136,8 @@ export async function moveEvery<S extends string, E extends string>(
     const moved: Record<string, any>[] = [];
     for (const from of pm.machine.sources(event)) {
       const to = pm.machine.next(from, event);
-      let q = tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: to }).where(pm.column, '=', from);
+      const p = pm as unknown as PersistedMachine<string, string>;
+      let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }), p, from);
       for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
       if (opts.narrow) q = opts.narrow(q);
       for (const row of (await q.returningAll().execute()) as Record<string, any>[]) {

@@ -12,7 +12,7 @@ import type { Logger } from '../../core/index.js';
 import type { Conductor } from '../conductor/index.js';
 import { findNode, tables, type NodeRecord } from '../db/index.js';
 import type { HeartbeatReceiver, VerifiedHeartbeat } from './ports.js';
-import { heartbeatAction } from './states.js';
+import { heartbeatAction } from '../states/index.js';
 
 export interface ConductorHeartbeatReceiverDeps {
   db: Kysely<any>;

@@ -10,7 +10,8 @@ export type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, VerifiedHeartbea
 export { DbAgentNodeStore, agentView } from './db-store.js';
 export { ConductorHeartbeatReceiver, type ConductorHeartbeatReceiverDeps } from './conductor-receiver.js';
 export { AgentClient, AgentError, commandError, type AgentClientOptions, type AgentErrorKind, type AgentTarget, type CommandResult, type CommandStatus } from './client.js';
-export { LOOKUP_ALLOWED_STATES, heartbeatAction, AGENT_STATUSES, type AgentStatus, type HeartbeatAction } from './states.js';
+export { AGENT_STATUSES, type AgentStatus } from './states.js';
+export { LOOKUP_ALLOWED_STATES, heartbeatAction, type HeartbeatAction } from '../states/index.js';
 export {
   TOKEN_KEY,
   AGENT_SESSION_KEYS,

@@ -4,7 +4,7 @@
  * the conductor (act on a verified heartbeat). The conductor/API side
  * implements them; tests use in-memory ones.
  */
-import type { ProvisionState } from '../states.js';
+import type { ProvisionState } from '../states/index.js';
 import type { AgentStatus } from './states.js';
 
 /** A node as the agent endpoints see it; driver_internal_info as stored (the token sealed). */

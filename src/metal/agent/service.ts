@@ -6,7 +6,8 @@ import { ConflictError, InvalidInputError, NotFoundError, StrataError, type Logg
 import { normalizeMac } from '../boot/mac.js';
 import { MINOR_AGENT_STATUS, MINOR_AGENT_TOKEN, MINOR_AGENT_VERSION, MINOR_LOOKUP_HEARTBEAT, MINOR_VERIFY_CA } from './api-version.js';
 import type { AgentNodeStore, AgentNodeView, HeartbeatReceiver, PciDeviceReport } from './ports.js';
-import { AGENT_STATUSES, LOOKUP_ALLOWED_STATES, type AgentStatus } from './states.js';
+import { AGENT_STATUSES, type AgentStatus } from './states.js';
+import { LOOKUP_ALLOWED_STATES } from '../states/index.js';
 import { agentTokenMatches, generateAgentToken, hasAgentToken, maskAgentToken, TOKEN_MASK } from './token.js';
 
 export interface AgentConfig {
@@ -70,7 +71,7 @@ export class AgentService {
       this.deps.log.warn({ macs, node: nodeUuid }, 'lookup: no node found');
       throw new NotFoundError('The resource could not be found.');
     }
-    if (this.config.restrictLookup && !LOOKUP_ALLOWED_STATES.has(node.provision_state)) {
+    if (this.config.restrictLookup && !LOOKUP_ALLOWED_STATES.includes(node.provision_state)) {
       this.deps.log.warn({ node: node.uuid, state: node.provision_state }, 'lookup: node is not in a state that expects an agent');
       throw new NotFoundError('The resource could not be found.');
     }

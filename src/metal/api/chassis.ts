@@ -8,7 +8,7 @@ import { ctx, type Routes } from './deps.js';
 import { checkFields, listResponse, requireBody, shape, type FieldSet } from './collection.js';
 import { checkSchema, fieldList, isoTime, selfLinks, UUID_STRICT } from './util.js';
 import { applyPatch, checkAllowedFields, parsePatch } from './patch.js';
-import { listNodesResponse } from './nodes.js';
+import { listNodesResponse } from './node-lists.js';
 import type { ApiContext } from './context.js';
 
 export const CHASSIS_FIELDS: FieldSet = {

@@ -4,7 +4,7 @@
  * `fields=` selection, links, and secrets masked. Pure: the caller supplies
  * the lookups (traits, chassis and allocation UUIDs, the serving conductor).
  */
-import { provisionStateForMinor } from '../states.js';
+import { provisionStateForMinor } from '../states/index.js';
 import { NODE_CODEC, type Json, type NodeRecord } from '../db/records.js';
 import { decode } from '../db/codec.js';
 import { maskSecrets } from '../conductor/secrets.js';

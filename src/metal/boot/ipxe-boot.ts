@@ -14,6 +14,7 @@
  */
 import { InvalidInputError } from '../../core/index.js';
 import { DriverError, nodeLabel, type BootInterface, type ComposedDriver, type DriverNode, type PropertySpec } from '../drivers/index.js';
+import { STATE_INFO } from '../states/index.js';
 import { renderNodeScript, checkBootUrl, type NodeBootMode } from './ipxe-script.js';
 import { kernelArgsFromMap, splitKernelArgs } from './kernel-params.js';
 import type { HttpBootStore } from './http-boot-store.js';
@@ -66,7 +67,7 @@ export function createIpxeBoot(opts: IpxeBootOptions): RamdiskCapableBoot {
   };
 
   /** Which ramdisk the agent boot uses: rescue while rescuing, else deploy. */
-  const ramdiskKind = (node: DriverNode) => (node.provision_state === 'rescuing' || node.provision_state === 'rescue wait' ? 'rescue' : 'deploy');
+  const ramdiskKind = (node: DriverNode) => (node.provision_state && STATE_INFO[node.provision_state].rescueRamdisk ? 'rescue' : 'deploy');
 
   /** How the deployed instance boots: `ramdisk` for the ramdisk deploy interface, else the local disk. */
   const instanceBoot = (node: DriverNode): NodeBootMode => (opts.driverFor(node).deploy.name === 'ramdisk' ? 'ramdisk' : 'local');

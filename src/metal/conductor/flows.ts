@@ -9,8 +9,10 @@
  * flows are re-entrant and keep their progress in driver_internal_info.
  */
 import type { CleanStep, ComposedDriver, DriverContext, DriverNode, InspectionResult, BiosSetting } from '../drivers/index.js';
-import type { ProvisionEvent, ProvisionState } from '../states.js';
+import type { ProvisionEvent, ProvisionState } from '../states/index.js';
 import type { Json, NodeRecord } from '../db/records.js';
+import type { NodeChanges } from '../db/node-states.js';
+import type { PowerState } from '../drivers/types.js';
 
 export interface ProvisionArgs {
   rebuild?: boolean;
@@ -33,7 +35,7 @@ export interface FlowContext {
   /** Whether automated cleaning runs for this node (its automated_clean, else the conductor's default). */
   automatedClean: boolean;
   /** Persists fields while the lock is held (driver_internal_info changes are saved with them). */
-  save(changes: Partial<NodeRecord>): Promise<void>;
+  save(changes: NodeChanges): Promise<void>;
   /** Inspection: creates a port for each MAC the node does not have yet. */
   addPorts(macs: string[], pxeMacs?: string[]): Promise<void>;
   /** Stores BIOS settings read from the node. */
@@ -42,7 +44,9 @@ export interface FlowContext {
 
 export interface FlowOutcome {
   event: ProvisionEvent;
-  changes?: Partial<NodeRecord>;
+  changes?: NodeChanges;
+  /** Where the flow left the node's power, when it read it. */
+  power?: PowerState;
 }
 
 export type Flow = (fc: FlowContext) => Promise<FlowOutcome>;
@@ -59,7 +63,7 @@ const verify: Flow = async ({ driver, dctx, cacheBios }) => {
   } catch {
     /* no BIOS interface: nothing to cache */
   }
-  return { event: 'done', changes: { power_state } };
+  return { event: 'done', power: power_state };
 };
 
 const deploy: Flow = async ({ driver, dctx, phase, save, args }) => {
@@ -169,37 +173,3 @@ export const FLOWS: Partial<Record<ProvisionState, Flow>> = {
   rescuing: rescue,
   unrescuing: unrescue,
 };
-
-/** How a failure in each working state reads in last_error (after Ironic's error handlers). */
-export function failureMessage(state: ProvisionState, node: NodeRecord, error: string): string {
-  switch (state) {
-    case 'verifying':
-      return `Failed to verify node ${node.uuid}: ${error}`;
-    case 'deploying':
-      return `Deploy step deploy.deploy failed on node ${node.uuid}. ${error}`;
-    case 'deleting':
-      return `Failed to tear down. Error: ${error}`;
-    case 'cleaning':
-      return `Failed to clean node ${node.uuid}: ${error}`;
-    case 'inspecting':
-      return `Failed to inspect hardware. Reason: ${error}`;
-    case 'adopting':
-      return `Error while attempting to adopt node ${node.uuid}: ${error}.`;
-    case 'rescuing':
-      return `Failed to rescue instance ${node.instance_uuid ?? ''} for node ${node.uuid}: ${error}`;
-    case 'unrescuing':
-      return `Failed to unrescue instance ${node.instance_uuid ?? ''} for node ${node.uuid}: ${error}`;
-    default:
-      return error;
-  }
-}
-
-/** Ironic's node history event types, by the state whose failure they record. */
-export function historyTypeOf(state: ProvisionState): 'provisioning' | 'unprovisioning' | 'cleaning' | 'introspection' | 'verify' | 'rescue' {
-  if (state === 'verifying') return 'verify';
-  if (state === 'deleting') return 'unprovisioning';
-  if (state === 'cleaning' || state === 'clean wait') return 'cleaning';
-  if (state === 'inspecting' || state === 'inspect wait') return 'introspection';
-  if (state === 'rescuing' || state === 'unrescuing' || state === 'rescue wait') return 'rescue';
-  return 'provisioning';
-}

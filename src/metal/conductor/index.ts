@@ -3,7 +3,8 @@ export { Conductor, PROVISION_TASK, POWER_TASK, powerTargetState } from './condu
 export type { ConductorDeps, ProvisionRequest, ProvisionPayload, PowerPayload } from './conductor.js';
 export { DEFAULT_CONDUCTOR_OPTIONS, type ConductorOptions } from './options.js';
 export { FLOWS, type FlowContext, type FlowOutcome, type ProvisionArgs } from './flows.js';
-export { Periodic, STUCK_STATES } from './periodic.js';
+export { Periodic } from './periodic.js';
+export { STUCK_STATES } from '../states/index.js';
 export { conductorFor, type RingMember } from './hash-ring.js';
 export { isSecretKey, maskSecrets, openSecrets, sealSecrets } from './secrets.js';
 export * from './errors.js';

@@ -6,3 +6,4 @@ export { Table, isUuid, type Db, type PageRequest, type SortSpec } from './table
 export { findNode, listNodes, nodeWhere, traitsOf, replaceTraits, addTrait, removeTrait, reserve, release, clearReservationsOf, type NodeFilters } from './nodes.js';
 export { recordHistory, type HistoryEventType } from './history.js';
 export { registerConductor, touchConductor, unregisterConductor, allConductors, isAlive } from './conductors.js';
+export { nodeProvision, nodePower, writeNode, type NodeWrite, type NodeChanges, type NodeGuard } from './node-states.js';

@@ -8,6 +8,7 @@ import type { Dialect } from '../../core/index.js';
 import { isUuid, type Db, type PageRequest } from './table.js';
 import { nodes } from './tables.js';
 import type { NodeRecord } from './records.js';
+import { writeNode, type NodeWrite } from './node-states.js';
 
 export async function findNode(db: Db, ident: string): Promise<NodeRecord | undefined> {
   if (isUuid(ident)) {
@@ -154,18 +155,20 @@ export async function removeTrait(db: Db, nodeId: number, trait: string): Promis
 // Reservations
 // ---------------------------------------------------------------------------
 
+type Node = Pick<NodeRecord, 'id' | 'provision_state'>;
+
 /**
  * Takes the node's exclusive lock for `holder` if nobody holds it. Returns
- * the node as locked, or undefined when it is held (or gone). `changes` are
- * written in the same statement (a state move made under the lock).
+ * the node as locked, or undefined when it is held (or gone). The write's
+ * changes and moves go with it (a state move made under the lock).
  */
-export async function reserve(db: Db, nodeId: number, holder: string, changes: Partial<NodeRecord> = {}, guard: Partial<Record<keyof NodeRecord, unknown>> = {}): Promise<NodeRecord | undefined> {
-  return nodes.update(db, nodeId, { ...changes, reservation: holder, updated_at: Date.now() }, { ...guard, reservation: null });
+export async function reserve(db: Db, node: Node, holder: string, w: NodeWrite = {}): Promise<NodeRecord | undefined> {
+  return writeNode(db, node, { ...w, changes: { ...w.changes, reservation: holder, updated_at: Date.now() }, guard: { ...w.guard, reservation: null } });
 }
 
-/** Releases the lock if `holder` still holds it; `changes` go with it. */
-export async function release(db: Db, nodeId: number, holder: string, changes: Partial<NodeRecord> = {}): Promise<NodeRecord | undefined> {
-  return nodes.update(db, nodeId, { ...changes, reservation: null, updated_at: Date.now() }, { reservation: holder });
+/** Releases the lock if `holder` still holds it; the write's changes and moves go with it. */
+export async function release(db: Db, node: Node, holder: string, w: NodeWrite = {}): Promise<NodeRecord | undefined> {
+  return writeNode(db, node, { ...w, changes: { ...w.changes, reservation: null, updated_at: Date.now() }, guard: { ...w.guard, reservation: holder } });
 }
 
 /** Clears every reservation a (dead or restarting) conductor holds. Returns the nodes it held. */

@@ -3,7 +3,7 @@
  * per table, JSON already parsed, booleans as booleans. Field names are
  * Ironic's, so the API renders them without renaming.
  */
-import type { ProvisionState, StableState } from '../states.js';
+import type { ProvisionState, StableState } from '../states/index.js';
 import type { Codec } from './codec.js';
 
 export type Json = Record<string, unknown>;

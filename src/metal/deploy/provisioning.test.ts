@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SecretBox, silentLogger, StrataError, TaskRunner, TaskStore, type Store } from '../../core/index.js';
 import { storesUnderTest } from '../../core/testing/index.js';
-import { metalMigrations, tables, type NodeRecord } from '../db/index.js';
+import { metalMigrations, tables, writeNode, type NodeRecord } from '../db/index.js';
+import type { ProvisionEvent } from '../states/index.js';
 import { Conductor } from '../conductor/index.js';
 import { createDriverRegistry } from '../drivers/index.js';
 import { createProvisioning } from './provisioning.js';
@@ -139,12 +140,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const s = await setup(await stores[kind]());
       try {
         const db = s.conductor.db;
-        await tables.nodes.update(db, s.node.id, { provision_state: 'clean wait', reservation: 'someone' });
+        // Locked first (so no periodic fails it midway), then along the table: available → manageable → cleaning → clean wait.
+        const move = async (...events: ProvisionEvent[]) => {
+          for (const provision of events) await writeNode(db, await s.read(), { provision });
+        };
+        await tables.nodes.update(db, s.node.id, { reservation: 'someone' });
+        await move('manage', 'provide', 'wait');
         assert.equal(await status(() => s.p.agent.lookup({ addresses: MAC }, V)), 409);
         assert.equal((await s.read()).driver_internal_info.agent_secret_token, undefined);
         await tables.nodes.update(db, s.node.id, { reservation: null });
         const token = (await s.p.agent.lookup({ node_uuid: s.node.uuid }, V)).config.agent_token as string;
-        await tables.nodes.update(db, s.node.id, { provision_state: 'cleaning', reservation: 'someone' });
+        await tables.nodes.update(db, s.node.id, { reservation: 'someone' });
+        await move('resume');
         const before = await s.read();
         await s.p.agent.heartbeat(s.node.uuid, { callback_url: 'http://10.9.9.50:9999', agent_version: '1.0.0', agent_token: token }, V);
         const after_ = await s.read();

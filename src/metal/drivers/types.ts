@@ -5,7 +5,7 @@
  * async objects; the conductor calls them with a DriverContext and persists
  * whatever they return. They never write to the store themselves.
  */
-import type { ProvisionState } from '../states.js';
+import type { ProvisionState } from '../states/provision.js';
 
 // ---------------------------------------------------------------------------
 // Vocabulary (ironic/common/states.py, boot_devices.py, boot_modes.py)

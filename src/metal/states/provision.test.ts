@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidTransitionError, toMarkdown } from '../core/fsm/index.js';
+import { InvalidTransitionError, toMarkdown } from '../../core/fsm/index.js';
 import {
   PROVISION_STATES,
   STATE_INFO,
@@ -17,7 +17,7 @@ import {
   ProvisionRequestError,
   type ProvisionPosition,
   type ProvisionState,
-} from './states.js';
+} from './index.js';
 
 // Ironic 21.4's ironic/common/states.py, transcribed move by move (from, event, to).
 const IRONIC: [ProvisionState, string, ProvisionState][] = [
@@ -241,4 +241,22 @@ test('the table renders into a diagram with every state', () => {
   const md = toMarkdown(provisionSpec);
   for (const s of PROVISION_STATES) assert.ok(md.includes(`state "${s}"`), s);
   assert.match(md, /wait_call_back --> deploying: resume/);
+});
+
+test('the state sets are columns of the table, derived in Ironic\'s order (API messages list them so)', async () => {
+  const s = await import('./index.js');
+  assert.deepEqual(s.DELETE_ALLOWED_STATES, ['manageable', 'enroll', 'adopt failed']);
+  assert.deepEqual(s.INTERFACE_UPDATE_STATES, ['enroll', 'inspecting', 'inspect wait', 'manageable', 'available']);
+  assert.deepEqual(s.LOOKUP_ALLOWED_STATES, ['deploying', 'wait call-back', 'cleaning', 'clean wait', 'inspecting', 'inspect wait', 'rescuing', 'rescue wait']);
+  assert.deepEqual(s.FASTTRACK_LOOKUP_ALLOWED_STATES, ['enroll', 'manageable', 'available', ...s.LOOKUP_ALLOWED_STATES]);
+  assert.deepEqual([...s.SYNC_EXCLUDED_STATES].sort(), ['adopt failed', 'clean wait', 'enroll', 'wait call-back']);
+  assert.deepEqual([...s.UPDATE_ALLOWED_STATES].sort(), ['adopt failed', 'clean failed', 'deploy failed', 'error', 'inspect failed', 'inspect wait', 'inspecting', 'rescue failed', 'unrescue failed', 'verifying']);
+  assert.deepEqual(s.RESTING_STATES, ['enroll', 'manageable', 'available', 'active', 'error', 'rescue', 'deploy failed', 'clean failed', 'inspect failed', 'adopt failed', 'rescue failed', 'unrescue failed']);
+  assert.equal(s.heartbeatAction('clean wait'), 'continue-clean');
+  assert.equal(s.heartbeatAction('active'), 'ignore');
+  assert.equal(s.abortMessage('inspect wait'), 'By request, the inspect operation was aborted.');
+  assert.equal(s.failureMessage('rescuing', { uuid: 'u', instance_uuid: 'i' }, 'boom'), 'Failed to rescue instance i for node u: boom');
+  assert.equal(s.failureMessage('deploy failed', { uuid: 'u', instance_uuid: null }, 'boom'), 'boom');
+  assert.equal(s.historyTypeOf('inspect wait'), 'introspection');
+  assert.equal(s.historyTypeOf('deploying'), 'provisioning');
 });
