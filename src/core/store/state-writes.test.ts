@@ -38,7 +38,20 @@ const bulb = defineMachine({
 });
 const bulbs = persistState(bulb, { table: 'test_lamps', column: 'bulb', nullState: 'unknown' });
 
+const strings = persistState(defineMachine({ ...lamp.spec, name: 'test-string' }), { table: 'test_strings', column: 'state', key: ['lamp', 'pos'] });
+
 const migrations: Migrations = {
+  '002-strings': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('test_strings')
+        .addColumn('lamp', 'integer', (c) => c.notNull())
+        .addColumn('pos', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('test_strings_pk', ['lamp', 'pos'])
+        .execute();
+    },
+  },
   '001-lamps': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -66,6 +79,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await mustMoveState(db, lamps, 1, 'warming', 'lit');
       const h = await stateHistory(db, 'test-lamp', 1);
       assert.deepEqual(h.map((e) => [e.from, e.event, e.to, e.by]), [['off', 'switch', 'warming', 'alice'], ['warming', 'lit', 'on', null]]);
+    });
+
+    test('a composite key moves only its row and names it in the history', async () => {
+      const { db } = await stores[kind]();
+      await db.insertInto('test_strings').values([{ lamp: 1, pos: 'a', state: 'off' }, { lamp: 1, pos: 'b', state: 'off' }, { lamp: 2, pos: 'a', state: 'off' }]).execute();
+      assert.ok(await moveState(db, strings, [1, 'b'], 'off', 'switch'));
+      const rows = await db.selectFrom('test_strings').select(['lamp', 'pos', 'state']).orderBy('lamp').orderBy('pos').execute();
+      assert.deepEqual(rows.map((r) => `${r.lamp}${r.pos}:${r.state}`), ['1a:off', '1b:warming', '2a:off']);
+      assert.deepEqual((await stateHistory(db, 'test-string', [1, 'b'])).map((e) => e.to), ['warming']);
+      await moveEvery(db, strings, 'switch', { where: { lamp: 2 } });
+      assert.deepEqual((await stateHistory(db, 'test-string', [2, 'a'])).map((e) => e.to), ['warming']);
     });
 
     test('a move the table lacks is refused before any write', async () => {

@@ -18,8 +18,8 @@ export interface PersistedMachine<S extends string, E extends string> {
   readonly machine: Machine<S, E>;
   readonly table: string;
   readonly column: string;
-  /** The row's key column (default `id`). */
-  readonly key: string;
+  /** The row's key column, or columns for a composite key (default `id`). */
+  readonly key: string | readonly string[];
   /** The state a NULL in the column stands for (a power state not yet read), if NULL is one. */
   readonly nullState?: S;
 }
@@ -29,7 +29,7 @@ const bound = new Map<string, Map<string, PersistedMachine<string, string>>>();
 
 export function persistState<S extends string, E extends string>(
   machine: Machine<S, E>,
-  at: { table: string; column: string; key?: string; nullState?: S },
+  at: { table: string; column: string; key?: string | readonly string[]; nullState?: S },
 ): PersistedMachine<S, E> {
   if (at.nullState !== undefined && !machine.isState(at.nullState)) throw new Error(`${machine.spec.name}: nullState "${at.nullState}" is undeclared`);
   const pm: PersistedMachine<S, E> = { machine, table: at.table, column: at.column, key: at.key ?? 'id', ...(at.nullState !== undefined ? { nullState: at.nullState } : {}) };
@@ -56,6 +56,14 @@ const stored = (pm: PersistedMachine<string, string>, state: string): string | n
 const holding = <Q extends { where: (...a: any[]) => Q }>(q: Q, pm: PersistedMachine<string, string>, state: string): Q =>
   state === pm.nullState ? q.where(pm.column, 'is', null) : q.where(pm.column, '=', state);
 
+/** A row's key: one value, or one per key column. */
+export type RowKey = string | number | readonly (string | number)[];
+
+const keyColumns = (pm: PersistedMachine<string, string>): readonly string[] => (typeof pm.key === 'string' ? [pm.key] : pm.key);
+const keyValues = (key: RowKey): readonly (string | number)[] => (Array.isArray(key) ? key : [key as string | number]);
+/** How the history names a row: its key, composite keys joined by '/'. */
+const resourceOf = (key: RowKey) => keyValues(key).map(String).join('/');
+
 /** Set while the helper itself writes: the guard lets these through. */
 export const stateWriter = new AsyncLocalStorage<true>();
 
@@ -71,8 +79,8 @@ export interface MoveOptions {
 }
 
 export class StateMoveLost extends StrataError {
-  constructor(pm: PersistedMachine<string, string>, key: unknown, from: string) {
-    super(`${pm.machine.spec.name} ${String(key)}: no longer in state "${from}" (moved by someone else)`, {
+  constructor(pm: PersistedMachine<string, string>, key: RowKey, from: string) {
+    super(`${pm.machine.spec.name} ${resourceOf(key)}: no longer in state "${from}" (moved by someone else)`, {
       code: 'state_conflict',
       status: 409,
     });
@@ -87,7 +95,7 @@ export class StateMoveLost extends StrataError {
 export async function moveState<S extends string, E extends string>(
   db: Db,
   pm: PersistedMachine<S, E>,
-  key: string | number,
+  key: RowKey,
   from: S,
   event: E,
   opts: MoveOptions = {},
@@ -96,7 +104,9 @@ export async function moveState<S extends string, E extends string>(
   const now = Date.now();
   const write = async (tx: Db) => {
     const p = pm as unknown as PersistedMachine<string, string>;
-    let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }).where(pm.key, '=', key), p, from);
+    let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }), p, from);
+    const values = keyValues(key);
+    keyColumns(p).forEach((c, i) => (q = q.where(c, '=', values[i])));
     for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
     if (opts.narrow) q = opts.narrow(q);
     const row = await q.returningAll().executeTakeFirst();
@@ -110,7 +120,7 @@ export async function moveState<S extends string, E extends string>(
 export async function mustMoveState<S extends string, E extends string>(
   db: Db,
   pm: PersistedMachine<S, E>,
-  key: string | number,
+  key: RowKey,
   from: S,
   event: E,
   opts: MoveOptions = {},
@@ -141,7 +151,7 @@ export async function moveEvery<S extends string, E extends string>(
       for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
       if (opts.narrow) q = opts.narrow(q);
       for (const row of (await q.returningAll().execute()) as Record<string, any>[]) {
-        await record(tx, pm, row[pm.key], from, event, to, now, opts.by);
+        await record(tx, pm, keyColumns(p).map((c) => row[c]), from, event, to, now, opts.by);
         moved.push(row);
       }
     }
@@ -150,10 +160,10 @@ export async function moveEvery<S extends string, E extends string>(
   return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
 }
 
-async function record(db: Db, pm: PersistedMachine<string, string>, key: string | number, from: string, event: string, to: string, at: number, by?: string) {
+async function record(db: Db, pm: PersistedMachine<string, string>, key: RowKey, from: string, event: string, to: string, at: number, by?: string) {
   await db
     .insertInto('state_history')
-    .values({ machine: pm.machine.spec.name, resource: String(key), from_state: from, event, to_state: to, by_whom: by ?? null, at })
+    .values({ machine: pm.machine.spec.name, resource: resourceOf(key), from_state: from, event, to_state: to, by_whom: by ?? null, at })
     .execute();
 }
 
@@ -166,12 +176,12 @@ export interface HistoryEntry {
 }
 
 /** A resource's recorded moves, oldest first. */
-export async function stateHistory(db: Db, machine: string, key: string | number, limit = 1000): Promise<HistoryEntry[]> {
+export async function stateHistory(db: Db, machine: string, key: RowKey, limit = 1000): Promise<HistoryEntry[]> {
   const rows = await db
     .selectFrom('state_history')
     .selectAll()
     .where('machine', '=', machine)
-    .where('resource', '=', String(key))
+    .where('resource', '=', resourceOf(key))
     .orderBy('seq')
     .limit(limit)
     .execute();

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { moveState, NotFoundError, type Migrations } from '../../core/index.js';
-import { actionMachine, actionState, stepMachine, type ActionEvent, type ActionState, type StepEvent, type StepState } from './states.js';
+import { actionMachine, actionState, stepMachine, stepState, type ActionEvent, type ActionState, type StepEvent, type StepState } from './states.js';
 
 export const workflowMigrations: Migrations = {
   '002-workflow': {
@@ -250,20 +250,13 @@ export class ActionStore {
     if (!stepMachine.can(s.state, event)) return false;
     const to = stepMachine.next(s.state, event);
     const now = Date.now();
-    const res = await db
-      .updateTable('site_action_steps')
-      .set({
-        state: to,
-        ...(changes.taskId ? { task_id: changes.taskId } : {}),
-        ...(changes.result !== undefined ? { result: JSON.stringify(changes.result) } : {}),
-        ...(event === 'start' ? { started_at: s.startedAt ?? now, attempts: s.attempts + 1 } : {}),
-        ...(stepMachine.spec.states[to].stable ? { ended_at: now } : {}),
-      })
-      .where('action_id', '=', actionId)
-      .where('step_id', '=', stepId)
-      .where('state', '=', s.state)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    const set = {
+      ...(changes.taskId ? { task_id: changes.taskId } : {}),
+      ...(changes.result !== undefined ? { result: JSON.stringify(changes.result) } : {}),
+      ...(event === 'start' ? { started_at: s.startedAt ?? now, attempts: s.attempts + 1 } : {}),
+      ...(stepMachine.spec.states[to].stable ? { ended_at: now } : {}),
+    };
+    return (await moveState(db, stepState, [actionId, stepId], s.state, event, { set })) !== undefined;
   }
 
   async setResult(actionId: string, stepId: string, result: unknown): Promise<void> {

@@ -69,5 +69,6 @@ export const stepSpec: MachineSpec<StepState, StepEvent> = {
 };
 
 export const stepMachine = defineMachine(stepSpec);
+export const stepState = persistState(stepMachine, { table: 'site_action_steps', column: 'state', key: ['action_id', 'step_id'] });
 
 export const STEP_DONE: readonly StepState[] = ['success', 'failed', 'skipped', 'upstream_failed'];
