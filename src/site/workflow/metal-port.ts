@@ -10,12 +10,13 @@ import type { MachinePort } from './ports.js';
 import type { ObservedNode } from './plan.js';
 
 const HEADERS = { 'x-openstack-ironic-api-version': '1.78' };
-const FIELDS = 'uuid,name,provision_state,power_state,extra,last_error,provision_updated_at';
+const FIELDS = 'uuid,name,provision_state,target_provision_state,power_state,extra,last_error,provision_updated_at';
 
 interface IronicNode {
   uuid: string;
   name: string | null;
   provision_state: string;
+  target_provision_state?: string | null;
   power_state: string | null;
   extra?: Record<string, unknown>;
   last_error?: string | null;
@@ -29,6 +30,7 @@ function observed(n: IronicNode): ObservedNode {
     name: n.name ?? n.uuid,
     uuid: n.uuid,
     provisionState: n.provision_state,
+    targetProvisionState: n.target_provision_state ?? null,
     powerState: n.power_state,
     provisionUpdatedAt: n.provision_updated_at ?? null,
     ...(typeof hash === 'string' ? { hash } : {}),

@@ -11,6 +11,8 @@ export interface ObservedNode {
   name: string;
   uuid: string;
   provisionState: string;
+  /** where metal is taking it; Ironic keeps this only while the node is in a transient state */
+  targetProvisionState?: string | null;
   powerState: string | null;
   /** the design hash the last deploy wrote (extra.strata_site_hash) */
   hash?: string;

@@ -38,8 +38,6 @@ export interface StepOutcome {
 
 export class StepFailed extends Error {}
 
-const TRANSIENT = new Set(['verifying', 'cleaning', 'clean wait', 'deploying', 'wait call-back', 'deploy wait', 'inspecting', 'inspect wait', 'rebuild', 'deleting', 'adopting', 'unrescuing', 'rescuing']);
-
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason ?? new Error('aborted');
   await new Promise<void>((resolve, reject) => {
@@ -120,7 +118,8 @@ async function driveNode(ctx: StepContext, name: string, force: boolean): Promis
         await ctx.machines.provision(name, 'active', req);
         break;
       default:
-        if (!TRANSIENT.has(seen.provisionState)) return `${name}: stuck in ${seen.provisionState}: ${(await ctx.machines.lastError(name)) ?? 'no reason given'}`;
+        // Still on its way while metal names a target (Ironic clears it in every stable state); at rest anywhere else it is stuck.
+        if (!seen.targetProvisionState) return `${name}: stuck in ${seen.provisionState}: ${(await ctx.machines.lastError(name)) ?? 'no reason given'}`;
     }
     await sleep(ctx.pollMs, ctx.signal);
   }

@@ -28,6 +28,7 @@ export class FakeMachines implements MachinePort {
       name: n.name,
       uuid: n.uuid,
       provisionState: n.provisionState,
+      targetProvisionState: n.targetProvisionState ?? null,
       powerState: n.powerState,
       provisionUpdatedAt: n.provisionUpdatedAt ?? null,
       ...(typeof hash === 'string' ? { hash } : {}),
@@ -51,6 +52,7 @@ export class FakeMachines implements MachinePort {
     const later = (state: string, power?: string) =>
       setTimeout(() => {
         n.provisionState = state;
+        n.targetProvisionState = null;
         n.provisionUpdatedAt = `t${++this.clock}`;
         if (power) n.powerState = power;
       }, this.deployMs).unref();
@@ -58,6 +60,7 @@ export class FakeMachines implements MachinePort {
     else if (target === 'provide') n.provisionState = 'available';
     else {
       n.provisionState = 'deploying';
+      n.targetProvisionState = 'active';
       n.deploys++;
       if (req) n.extra = { ...req.create.extra };
       if (this.failing.has(name)) {

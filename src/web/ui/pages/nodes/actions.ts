@@ -1,5 +1,5 @@
 // Which provision verbs the node page offers in which state (a subset of
-// Ironic's table in src/metal/states.ts: the ones an operator starts from a
+// Ironic's table in src/metal/states/verbs.ts: the ones an operator starts from a
 // stable state). The server checks the full table; this only hides buttons
 // that would be refused.
 export interface Verb {
