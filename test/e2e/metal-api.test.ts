@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openMachines, startIpmiSim, type IpmiSim } from '../../src/metal/bmc/index.js';
-import { api, REPO, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { api, REPO, requireCommand, startServer, strata, type StrataServer, until as poll } from '../helpers/strata.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-metal-api-'));
 const PASSWORD = `Pw-${randomBytes(5).toString('hex')}`;
@@ -42,15 +42,7 @@ async function call(method: string, path: string, body?: unknown, raw?: string):
 
 const fault = (r: { body: any }) => JSON.parse(r.body.error_message).faultstring as string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000) => poll(what, fn, timeoutMs, { every: 300 });
 
 /** A UDP port nothing listens on. */
 function closedPort(): Promise<number> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openStore } from '../../src/core/index.js';
 import { startPostgres, type PostgresCluster } from '../../src/core/testing/index.js';
-import { api, startServer, type StrataServer } from '../helpers/strata.js';
+import { api, startServer, type StrataServer, until as poll } from '../helpers/strata.js';
 
 const N = 100;
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-takeover-'));
@@ -42,15 +42,7 @@ async function all(s: StrataServer): Promise<any[]> {
   return (await json(s, '/nodes?limit=1000&fields=uuid,provision_state,target_provision_state,reservation,last_error')).nodes;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number) => poll(what, fn, timeoutMs, { every: 200 });
 
 test('SIGKILL during 100 concurrent deploys: a restart fails what was in flight, keeps what finished, leaves no lock or task behind', { timeout: 240_000 }, async () => {
   let s = await startServer({ dataDir, args: ARGS });

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { spawnBmc, type BmcProcess } from '../../src/metal/bmc/index.js';
 import { dumpYamlStream } from '../../src/site/documents/index.js';
 import { sampleSite, type SampleSiteOptions } from '../../src/site/workflow/testing.js';
-import { api, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { api, startServer, strata, type StrataServer, until as poll } from '../helpers/strata.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-site-wf-'));
 const pwFile = join(dir, 'bmc-password');
@@ -51,15 +51,7 @@ async function call(s: StrataServer, method: string, path: string, body?: unknow
   return { status: res.status, body: parsed, text };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number) => poll(what, fn, timeoutMs, { every: 250 });
 
 const site = (o: SampleSiteOptions = {}, offset = 0) =>
   dumpYamlStream(
