@@ -20,7 +20,8 @@ import type {
   PrepareResult, QueueSpec, ReportKind, ReportOutcome,
 } from './types.js';
 import { decreaseWindow, increaseWindow, isActionable } from './window.js';
-import { buildMachine, buildSetMachine } from '../machines.js';
+import { buildMachine, buildSetMachine, itemMachine } from '../machines.js';
+import { dequeueItem, settleItem } from './item-state.js';
 
 /** One call's working context: the draft state (a private copy), the environment and the actions so far. */
 export interface Run {
@@ -272,7 +273,7 @@ export abstract class PipelineManager {
   protected newItem(run: Run, changes: Changeish[], live: boolean, quiet: boolean, cause: string): QueueItem {
     const id = run.env.newId();
     return {
-      id, changes: clone(changes), live, aheadId: null, enqueueTime: run.env.now, active: false, quiet,
+      id, state: itemMachine.spec.initial, changes: clone(changes), live, aheadId: null, enqueueTime: run.env.now, active: false, quiet,
       buildSet: newBuildSet(id, 0), failingReasons: [], cause,
     };
   }
@@ -430,6 +431,7 @@ export abstract class PipelineManager {
       return { nnfi, stayed: false };
     }
     item.failingReasons = reasons;
+    settleItem(item);
     const liveAhead = ahead && ahead.live ? ahead : null;
     if (!liveAhead && item.live && areAllJobsComplete(item)) {
       this.finalReport(run, item);
@@ -484,7 +486,7 @@ export abstract class PipelineManager {
       if (this.aheadHolds(ahead, byId)) return;
       for (const job of ready) {
         const build = {
-          id: run.env.newId(), job: job.uid, name: job.name, status: 'queued' as const, result: null, voting: job.voting,
+          id: run.env.newId(), job: job.uid, name: job.name, status: buildMachine.spec.initial, result: null, voting: job.voting,
           launchTime: run.env.now, startTime: null, endTime: null,
         };
         bs.builds[job.uid] = build;
@@ -591,6 +593,7 @@ export abstract class PipelineManager {
     if (at === -1) return;
     queue.items.splice(at, 1);
     byId?.delete(item.id);
+    dequeueItem(item);
     for (const behind of queue.items) {
       if (behind.aheadId !== item.id) continue;
       behind.aheadId = item.aheadId;

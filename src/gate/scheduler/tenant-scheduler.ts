@@ -28,7 +28,9 @@ import type { LocalSource } from '../sources/index.js';
 import type { PipelineManager } from './base.js';
 import { changeState, pipelineSettings, PRECEDENCE_RANK, queueSpec, triggerEvent } from './layout-adapter.js';
 import { createManager } from './managers.js';
-import { buildSetMachine } from '../machines.js';
+import { buildMachine, buildSetMachine, changeMachine } from '../machines.js';
+import { submitStates } from '../db/state-columns.js';
+import { moveState } from '../../core/index.js';
 import { prepareItem } from './preparer.js';
 import { statusPipeline, type StatusPipeline } from './status.js';
 import type { Action, LaunchAction, ManagerEnv, PrepareAction, ReportAction, ReportKind, ReportOutcome } from './types.js';
@@ -188,6 +190,7 @@ export class TenantScheduler {
     await this.reconfigure(true);
     const loaded = await this.store.load();
     this.cursor = loaded.cursor ?? (await this.deps.events.lastId());
+    const interrupted: string[] = [];
     for (const [name, state] of loaded.pipelines) {
       if (!this.managers.has(name)) continue; // a pipeline gone from the configuration
       for (const q of state.queues) {
@@ -196,8 +199,8 @@ export class TenantScheduler {
           // Work in flight when the previous process stopped is redone: merges, and builds (their processes were killed).
           if (bs.state === 'preparing') bs.state = buildSetMachine.next(bs.state, 'restart');
           for (const [uid, b] of Object.entries(bs.builds)) {
-            if (b.status === 'completed') continue;
-            this.store.noteBuild(buildRecord(this.name, name, item, { ...b, status: 'completed', result: 'ABORTED', endTime: Date.now(), message: 'interrupted by a restart; it runs again' }, bs.jobs.find((j) => j.uid === uid)));
+            if (!buildMachine.can(b.status, 'interrupt')) continue;
+            interrupted.push(b.id);
             delete bs.builds[uid];
           }
         }
@@ -205,6 +208,7 @@ export class TenantScheduler {
       // A restart is a reconfiguration: as Zuul, it enables a pipeline disabled after consecutive failures.
       this.states.set(name, state.disabled ? { ...state, disabled: false, consecutiveFailures: 0 } : state);
     }
+    await this.store.interruptBuilds(interrupted, Date.now());
     for (const state of this.states.values()) for (const q of state.queues) for (const i of q.items) for (const c of i.changes) if (c.kind === 'change') await this.loadClosure(c);
     await this.repairMerges();
     this.deps.log.info({ tenant: this.name, cursor: this.cursor, items: this.itemCount() }, 'gate scheduler started');
@@ -216,8 +220,9 @@ export class TenantScheduler {
     for (const r of rows) {
       const tip = await this.deps.repos.branchTip(r.project, r.branch);
       if (tip === r.new_sha) {
-        await this.deps.db.updateTable('gate_merges').set({ state: 'done', detail: 'completed before a restart', updated_at: Date.now() })
-          .where('buildset', '=', r.buildset).where('project', '=', r.project).where('branch', '=', r.branch).execute();
+        await moveState(this.deps.db, submitStates, r.buildset, 'pending', 'advanced', {
+          set: { detail: 'completed before a restart', updated_at: Date.now() }, where: { project: r.project, branch: r.branch }, by: 'gate-scheduler',
+        });
         this.deps.log.warn({ project: r.project, branch: r.branch, changes: r.changes }, 'a submit interrupted by a restart had moved the branch: recorded as done');
       }
     }
@@ -649,7 +654,7 @@ export class TenantScheduler {
       for (const c of a.item.changes) {
         if (c.kind !== 'change' || c.project !== t.project || c.branch !== t.branch) continue;
         const cached = this.changes.get(c.number);
-        if (cached) this.changes.set(c.number, { ...cached, status: 'MERGED' });
+        if (cached && changeMachine.can(cached.status, 'merge')) this.changes.set(c.number, { ...cached, status: changeMachine.next(cached.status, 'merge') });
       }
     }
     const out = managed.manager.onReported(this.states.get(name)!, a.itemId, outcome, this.env(name));
