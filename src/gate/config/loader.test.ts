@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParseCache } from './loader.js';
-import { BranchMatcher, type ChangeEventFilter } from './model.js';
+import { BranchMatcher } from './change-matcher.js';
+import { type ChangeEventFilter } from './model.js';
 import { BASE_CONFIG, lineOf, loadMemory, problems, repo, simpleTenant, tenantFromYaml } from './test-helpers.js';
 
 describe('loadTenantLayout', () => {
