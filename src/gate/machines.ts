@@ -44,8 +44,8 @@ export const itemMachine = defineMachine<ItemState, ItemEvent>({
   },
   transitions: [
     { from: 'enqueued', event: 'activate', to: 'active', why: 'the window reached it' },
-    { from: 'active', event: 'deactivate', to: 'enqueued', why: 'the window shrank after a failure, or items ahead were added' },
-    { from: 'enqueued', event: 'fail', to: 'failing', why: 'a change it needs is failing, or its last build set failed' },
+    { from: 'active', event: 'deactivate', to: 'enqueued', why: 'the window shrank after a failure, or a promote moved it back' },
+    { from: 'enqueued', event: 'fail', to: 'failing', why: 'a change it needs is failing, or it failed as the window moved past it' },
     { from: 'active', event: 'fail', to: 'failing', why: 'a job failed, it does not merge, or its configuration is broken' },
     { from: 'failing', event: 'recover', to: 'enqueued', why: 'its base changed and its build set started over; the window decides again' },
     { from: 'enqueued', event: 'dequeue', to: 'dequeued', why: 'removed (a new patchset, abandoned, superseded, dequeued by hand) or its needed change cannot merge' },
