@@ -2,14 +2,14 @@
 // didAnyJobFail, areAllJobsComplete, didAllJobsSucceed, findJobsToRun,
 // isHoldingFollowingChanges), as pure functions over plain data.
 
-import { buildMachine } from '../machines.js';
+import { buildMachine, buildSetMachine } from '../machines.js';
 import type { Build, BuildResult, BuildSet, FrozenJob, QueueItem } from '../model.js';
 
 export function newBuildSet(itemId: string, seq: number): BuildSet {
   return {
     id: `${itemId}#${seq}`,
     seq,
-    state: 'new',
+    state: buildSetMachine.spec.initial,
     aheadBuildSet: null,
     changes: [],
     commits: {},

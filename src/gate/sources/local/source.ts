@@ -114,7 +114,7 @@ export class LocalSource {
     await this.db.transaction().execute(async (trx) => {
       number = await nextValue(trx, 'change');
       await trx.insertInto('gate_changes').values({
-        number, project, branch, topic: input.topic ?? null, status: 'NEW', owner: JSON.stringify(input.uploader),
+        number, project, branch, topic: input.topic ?? null, status: changeMachine.spec.initial, owner: JSON.stringify(input.uploader),
         current_patchset: 1, created_at: now, updated_at: now,
       }).execute();
       await this.insertPatchset(trx, number, 1, commit, meta, input.uploader, now);
