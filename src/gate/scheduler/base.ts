@@ -175,7 +175,7 @@ export abstract class PipelineManager {
   onBuildStarted(state: PipelineState, buildId: string, startTime: number, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
     const found = findBuild(run.state, buildId);
-    if (!found || found.build.status !== 'queued') return { state, actions: [] };
+    if (!found || !buildMachine.can(found.build.status, 'start')) return { state, actions: [] };
     found.build.status = buildMachine.next(found.build.status, 'start');
     found.build.startTime = startTime;
     return { state: run.state, actions: [] };
@@ -184,7 +184,7 @@ export abstract class PipelineManager {
   onBuildCompleted(state: PipelineState, buildId: string, c: BuildCompletion, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
     const found = findBuild(run.state, buildId);
-    if (!found || found.build.status === 'completed') return { state, actions: [] };
+    if (!found || !buildMachine.can(found.build.status, 'finish')) return { state, actions: [] };
     const b = found.build;
     b.status = buildMachine.next(b.status, 'finish');
     b.result = c.result;

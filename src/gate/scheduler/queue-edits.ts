@@ -11,7 +11,7 @@ import { cloneItem, type Run } from './run.js';
 
 export function cancelBuild(run: Run, item: QueueItem, buildId: string, message: string): void {
   const b = Object.values(item.buildSet.builds).find((x) => x.id === buildId);
-  if (!b || b.status === 'completed') return;
+  if (!b || !buildMachine.can(b.status, 'finish')) return;
   b.status = buildMachine.next(b.status, 'finish');
   b.result = 'ABORTED' satisfies BuildResult;
   b.endTime = run.env.now;
