@@ -10,7 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GateFixture, PIPELINES, projectConfig } from '../test/e2e/gate-helpers.js';
+import { GateFixture, PIPELINES, projectConfig } from '../test/helpers/gate/fixture.js';
 
 const QUICK = process.argv.includes('--quick');
 const R = QUICK ? 2 : 5;

@@ -68,7 +68,7 @@ for (const p of [0, 0.05, 0.2]) {
 print(['p(fail)', 'merged', 'speculative (×T)', 'serial (×T)', 'serial/speculative'], rows);
 
 if (!process.argv.includes('--simulated-only')) {
-  const { GateFixture, JOBS, PIPELINES, projectConfig } = await import('../test/e2e/gate-helpers.js');
+  const { GateFixture, JOBS, PIPELINES, projectConfig } = await import('../test/helpers/gate/fixture.js');
   const REAL_N = 8;
   const JOB_S = 2;
   const real = async (brokenAt: number | null, serial: boolean) => {

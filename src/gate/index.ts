@@ -11,14 +11,14 @@ import { gateRoutes } from './api/routes.js';
 import { zuulApi } from './api/zuul-api.js';
 import { gateMigrations } from './db/migrations.js';
 import { RUNTIME_OFFERS, type RuntimeOffer } from './executor/index.js';
-import { buildMachine, buildSetMachine } from './machines.js';
+import { buildMachine, buildSetMachine, changeMachine, itemMachine, submitMachine } from './machines.js';
 import { nodeMachine, nodeRequestMachine } from './nodepool/states.js';
 import { GateService, gateOptions } from './service.js';
 
 export const gateModule: StrataModule = {
   name: 'gate',
   migrations: gateMigrations,
-  machines: [buildSetMachine.spec, buildMachine.spec, nodeRequestMachine.spec, nodeMachine.spec],
+  machines: [changeMachine.spec, itemMachine.spec, buildSetMachine.spec, buildMachine.spec, submitMachine.spec, nodeRequestMachine.spec, nodeMachine.spec],
   async create(ctx) {
     const options = gateOptions(ctx);
     const service = new GateService(ctx, options);

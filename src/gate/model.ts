@@ -275,8 +275,12 @@ export interface BuildSet {
   failFast: boolean;
 }
 
+/** Where a queue item is in its lifecycle (machines.ts itemMachine). */
+export type ItemState = 'enqueued' | 'active' | 'failing' | 'dequeued';
+
 export interface QueueItem {
   id: string;
+  state: ItemState;
   /** One change, or every change of an allowed dependency cycle. */
   changes: Changeish[];
   /** False for a dependency enqueued only so that the live item is tested with it (independent pipelines). */

@@ -6,7 +6,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, JOBS, projectConfig } from './gate-helpers.js';
+import { GateFixture, JOBS, projectConfig } from '../helpers/gate/fixture.js';
 import { api, startServer, strata, type StrataServer, until } from '../helpers/strata.js';
 import { join } from 'node:path';
 import { killSupervisor } from './sandbox-helpers.js';

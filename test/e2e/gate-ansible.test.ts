@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, requireCommand } from '../helpers/strata.js';
-import { GateFixture, PIPELINES } from './gate-helpers.js';
+import { GateFixture, PIPELINES } from '../helpers/gate/fixture.js';
 
 requireCommand('ansible-playbook', 'ansible-core');
 requireCommand('bwrap', 'bubblewrap');

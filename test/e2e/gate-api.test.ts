@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, strata } from '../helpers/strata.js';
-import { GateFixture, JOBS, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, JOBS, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const STREAMING = `
 - job:

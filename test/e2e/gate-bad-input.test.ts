@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, strata } from '../helpers/strata.js';
-import { GateFixture, gateMessages, JOBS, projectConfig } from './gate-helpers.js';
+import { GateFixture, gateMessages, JOBS, projectConfig } from '../helpers/gate/fixture.js';
 
 let f: GateFixture;
 let dir: string;

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, gateMessages, JOBS, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, gateMessages, JOBS, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const QUEUES = `
 - queue:

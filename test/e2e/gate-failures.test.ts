@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, gateMessages } from './gate-helpers.js';
+import { GateFixture, gateMessages } from '../helpers/gate/fixture.js';
 
 let f: GateFixture;
 before(async () => {

@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, gateMessages, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, gateMessages, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const JOBS = `
 - job:

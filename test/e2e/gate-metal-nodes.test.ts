@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { api, requireCommand } from '../helpers/strata.js';
-import { GateFixture, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 requireCommand('ansible-playbook', 'ansible-core');
 requireCommand('bwrap', 'bubblewrap');

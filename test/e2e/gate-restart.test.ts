@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPostgres, type PostgresCluster } from '../../src/core/testing/index.js';
-import { GateFixture, gateMessages } from './gate-helpers.js';
+import { GateFixture, gateMessages } from '../helpers/gate/fixture.js';
 
 let pg: PostgresCluster | undefined;
 const fixtures: GateFixture[] = [];

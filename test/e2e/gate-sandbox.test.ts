@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import path from 'node:path';
 import { api } from '../helpers/strata.js';
-import { GateFixture, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const hostDir = mkdtempSync(path.join(tmpdir(), 'strata-gate-host-'));
 const marker = path.join(hostDir, 'host-only');

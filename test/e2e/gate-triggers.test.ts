@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, gateMessages, JOBS, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, gateMessages, JOBS, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const EXTRA_JOBS = `
 - job:

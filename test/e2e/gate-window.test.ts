@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateFixture, JOBS, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, JOBS, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 const WINDOWED = PIPELINES.replace('    manager: dependent\n', '    manager: dependent\n    window: 2\n    window-floor: 1\n    window-increase-type: linear\n    window-increase-factor: 1\n');
 

@@ -1,6 +1,6 @@
 // Zuul's REST API at /api as zuul-client and Zuul's web UI use it: the
 // status of a queue of three items checked against what the web UI reads
-// (src/gate/testing/zuul-web-shape.ts, written from Zuul's web/src), the
+// (test/helpers/gate/zuul-web-shape.ts, written from Zuul's web/src), the
 // read endpoints, and the admin actions through HTTP and the CLI: promote
 // reorders the gate queue (and the merge order), enqueue skips the
 // pipeline's requirements, dequeue cancels; only tenant admins (a Strata
@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { api } from '../helpers/strata.js';
 import { readFrames } from '../../src/gate/api/console-stream.js';
-import { checkZuulStatus } from '../../src/gate/testing/zuul-web-shape.js';
-import { GateFixture } from './gate-helpers.js';
+import { checkZuulStatus } from '../helpers/gate/zuul-web-shape.js';
+import { GateFixture } from '../helpers/gate/fixture.js';
 
 let f: GateFixture;
 before(async () => {

@@ -19,7 +19,7 @@ import type { Page } from 'playwright-core';
 import { freePort } from '../../src/core/testing/index.js';
 import { api, REPO, startServer, type StrataServer } from '../helpers/strata.js';
 import { launchBrowser, type Browser } from '../helpers/browser.js';
-import { GateFixture, JOBS, PIPELINES, projectConfig } from './gate-helpers.js';
+import { GateFixture, JOBS, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 // The hub re-reads watched resources every 100 ms here, so short-lived states show.
 process.env.STRATA_WEB_WATCH_INTERVAL = '100';

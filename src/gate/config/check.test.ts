@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkConfig, formatCheckResult } from './check.js';
-import { BASE_CONFIG } from './test-helpers.js';
+import { BASE_CONFIG } from '../../../test/helpers/gate/config.js';
 
 describe('checkConfig', () => {
   let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matchEvent, pipelineAccepts, pipelineTriggerFor, type ChangeState } from './filters.js';
 import type { ChangeEventFilter } from './model.js';
-import { BASE_CONFIG, loadMemory, repo, simpleTenant } from './test-helpers.js';
+import { BASE_CONFIG, loadMemory, repo, simpleTenant } from '../../../test/helpers/gate/config.js';
 
 const PIPELINES = `
 - pipeline:

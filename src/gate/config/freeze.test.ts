@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobConfigurationError, JobCycleError } from './errors.js';
 import { freezeJobGraph } from './freeze.js';
-import { BASE_CONFIG, loadMemory, problems, repo, simpleTenant } from './test-helpers.js';
+import { BASE_CONFIG, loadMemory, problems, repo, simpleTenant } from '../../../test/helpers/gate/config.js';
 
 async function layoutWith(config: string, projectA: string, opts: { aBranches?: Record<string, string>; extraConfig?: string } = {}) {
   const more: Record<string, Record<string, string>> = {};

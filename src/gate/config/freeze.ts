@@ -6,10 +6,12 @@
 // matchers, then resolve dependencies into a DAG.
 
 import { JobConfigurationError, JobCycleError, ReferenceNotFoundError, type ConfigErrorOptions } from './errors.js';
-import { describeVariant, JobBuilder, type FrozenJob } from './frozen-job.js';
+import type { FrozenJob } from './frozen-job.js';
+import { describeVariant, JobBuilder } from './job-builder.js';
 import { JobGraph } from './job-graph.js';
 import type { ItemPipelineConfig, Layout } from './layout.js';
-import { matchAllFiles, matchAnyFiles, matchesAnyBranch, type ChangeRef, type JobVariant, type ProjectMetadata } from './model.js';
+import { matchAllFiles, matchAnyFiles, matchesAnyBranch, type ChangeRef } from './change-matcher.js';
+import { type JobVariant, type ProjectMetadata } from './model.js';
 
 export interface FreezeOptions {
   /** Ignore `files`/`irrelevant-files` (Zuul does for an item whose files are unknown). */

@@ -35,9 +35,10 @@ export {
 export { EncryptedValue, OverrideValue, MarkTable, loadYaml, ZUUL_YAML_SCHEMA, type NodeMark, type ParsedYaml } from './yaml.js';
 export { ZuulRegex, RegexSyntaxError, translateRe2 } from './regex.js';
 export { parseCron, nextCronTime, CronSyntaxError, type CronSpec } from './cron.js';
+export { BranchMatcher, matchAllFiles, matchAnyFiles, matchesAnyBranch, type ChangeRef } from './change-matcher.js';
 export {
-  BranchMatcher, matchAllFiles, matchAnyFiles, matchesAnyBranch, CONFIG_CLASSES, GERRIT_EVENTS, MANAGERS, REPORTER_ACTIONS,
-  type ApprovalRequirement, type ChangeEventFilter, type ChangeRef, type ConfigClass, type EventFilter, type JobDependency,
+  CONFIG_CLASSES, GERRIT_EVENTS, MANAGERS, REPORTER_ACTIONS,
+  type ApprovalRequirement, type ChangeEventFilter, type ConfigClass, type EventFilter, type JobDependency,
   type JobProject, type JobSemaphore, type JobVariant, type ManagerName, type MergeMode, type Node, type NodeGroup, type NodeSet,
   type Origin, type Pipeline, type PipelineMessages, type Precedence, type ProjectConfig, type ProjectMetadata,
   type ProjectPipeline, type Queue, type RefFilter, type Reporter, type ReporterAction, type RunStep, type Secret,

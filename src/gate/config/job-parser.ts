@@ -7,9 +7,9 @@
 // extension: a command line run with /bin/sh -c in the job's workspace.
 
 import { ConfigError, ReferenceNotFoundError } from './errors.js';
+import { BranchMatcher } from './change-matcher.js';
 import {
-  BranchMatcher, type IncludeVars, type JobDependency, type JobProject, type JobRole, type JobSemaphore,
-  type JobVariant, type OverridableAttr, type RunStep, type SecretUse,
+  type IncludeVars, type JobDependency, type JobProject, type JobRole, type JobSemaphore, type JobVariant, type OverridableAttr, type RunStep, type SecretUse,
 } from './model.js';
 import { parseNodeSet } from './nodeset-parser.js';
 import type { ConfigItem, ParseContext } from './parse-context.js';

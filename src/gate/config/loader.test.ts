@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParseCache } from './loader.js';
-import { BranchMatcher, type ChangeEventFilter } from './model.js';
-import { BASE_CONFIG, lineOf, loadMemory, problems, repo, simpleTenant, tenantFromYaml } from './test-helpers.js';
+import { BranchMatcher } from './change-matcher.js';
+import { type ChangeEventFilter } from './model.js';
+import { BASE_CONFIG, lineOf, loadMemory, problems, repo, simpleTenant, tenantFromYaml } from '../../../test/helpers/gate/config.js';
 
 describe('loadTenantLayout', () => {
   it('loads config and untrusted projects, in Zuul file order', async () => {

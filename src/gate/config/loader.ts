@@ -8,7 +8,8 @@ import {
   ConfigError, ConfigYamlError, LoadingErrors, toConfigError, type ConfigErrorOptions,
 } from './errors.js';
 import { parseJob } from './job-parser.js';
-import { assembleLayout, Layout } from './layout.js';
+import { Layout } from './layout.js';
+import { assembleLayout } from './layout-assembly.js';
 import { CONFIG_CLASSES, type ConfigClass, type JobVariant, type NodeSet, type Pipeline, type ProjectConfig, type Queue, type Secret, type Semaphore, type SourceContext } from './model.js';
 import { parseNodeSet } from './nodeset-parser.js';
 import { defaultConnections, ParseContext, type ConfigItem, type ConnectionRegistry } from './parse-context.js';

@@ -3,7 +3,8 @@
 // connections Strata knows, and the accumulator for warnings.
 
 import { ConfigError, ConfigSchemaError, LoadingErrors, type ConfigErrorOptions, type ConfigLocation } from './errors.js';
-import { BranchMatcher, type SourceContext } from './model.js';
+import { BranchMatcher } from './change-matcher.js';
+import { type SourceContext } from './model.js';
 import { RegexSyntaxError, ZuulRegex } from './regex.js';
 import { isMapping, lineAt, validate, type Check, type Path } from './validate.js';
 import type { MarkTable } from './yaml.js';

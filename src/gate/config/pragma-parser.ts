@@ -1,7 +1,7 @@
 // `pragma` items change how the rest of their file is read: whether job and
 // template definitions get implied branch matchers, and which branches.
 
-import { BranchMatcher } from './model.js';
+import { BranchMatcher } from './change-matcher.js';
 import type { ConfigItem, ParseContext } from './parse-context.js';
 import { anyOf, asList, bool, dict, str, toList } from './validate.js';
 

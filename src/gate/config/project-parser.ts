@@ -4,7 +4,8 @@
 
 import { ConfigError, ReferenceNotFoundError } from './errors.js';
 import { parseJob, JOB_ATTRIBUTES } from './job-parser.js';
-import { BranchMatcher, type MergeMode, type ProjectConfig, type ProjectPipeline } from './model.js';
+import { BranchMatcher } from './change-matcher.js';
+import { type MergeMode, type ProjectConfig, type ProjectPipeline } from './model.js';
 import type { ConfigItem, ParseContext, TenantProjectView } from './parse-context.js';
 import { ZuulRegex } from './regex.js';
 import { anyOf, asList, bool, dict, isMapping, listOf, nullValue, oneOf, str, toList, type Check, type Path } from './validate.js';

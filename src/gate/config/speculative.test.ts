@@ -4,7 +4,7 @@ import { freezeJobGraph } from './freeze.js';
 import { loadTenantLayout } from './loader.js';
 import { MemoryReader } from './reader.js';
 import { buildSpeculativeLayout, isConfigFile } from './speculative.js';
-import { BASE_CONFIG, simpleTenant } from './test-helpers.js';
+import { BASE_CONFIG, simpleTenant } from '../../../test/helpers/gate/config.js';
 
 const A_MASTER = '- job: {name: unit, run: make test}\n- project: {check: {jobs: [unit]}}\n';
 

@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { stateHistory } from '../../core/index.js';
 import { storesUnderTest } from '../../core/testing/index.js';
 import { gateMigrations } from './migrations.js';
 import { queryBuilds, StateStore, buildRecord } from './state-store.js';
@@ -42,4 +43,26 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     assert.equal(done.length, 6);
     assert.equal(done.find((x) => x.id === b.id)!.result, 'SUCCESS');
   });
+
+  test(`${kind}: a build's status moves along its table and is recorded; a restart interrupts what was queued or running`, async () => {
+    const store = await stores[kind]();
+    const sim = new Simulation({ jobTime: 10, jobs: (c) => [makeJob('unit', c.key)] });
+    sim.addChange(makeChange(1));
+    sim.addChange(makeChange(2));
+    const s1 = new StateStore(store.db, 't');
+    await s1.save(new Map([['gate', sim.state]]), 1);
+    const [first, second] = await queryBuilds(store.db, { tenant: 't' });
+    sim.runToEnd();
+    const after = new StateStore(store.db, 't');
+    await after.load();
+    await after.interruptBuilds([first!.id], 50);
+    const rows = await queryBuilds(store.db, { tenant: 't' });
+    assert.deepEqual(rows.map((b) => [b.status, b.result, b.message]), [
+      ['completed', 'ABORTED', 'interrupted by a restart; it runs again'],
+      ['running', null, null],
+    ]);
+    assert.deepEqual((await stateHistory(store.db, 'gate-build', first!.id)).map((h) => [h.from, h.event, h.to]), [['running', 'interrupt', 'completed']]);
+    assert.deepEqual(await stateHistory(store.db, 'gate-build', second!.id), []);
+  });
 }
+

@@ -2,10 +2,17 @@
 // (with their build sets) and builds, written after each scheduler round in
 // one transaction with the event cursor, only what changed since the last
 // write. A restart reads it back: nothing queued, tested or decided is lost.
+// A build's status moves only along its table (moveState), from the status
+// this store last wrote.
 
-import { sql, type Kysely } from 'kysely';
-import type { Build, ChangeQueue, FrozenJob, PipelineState, QueueItem } from '../model.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { mustMoveState, moveState } from '../../core/index.js';
+import type { Build, BuildStatus, ChangeQueue, FrozenJob, PipelineState, QueueItem } from '../model.js';
+import { itemStateOf } from '../scheduler/item-state.js';
 import { nextValue } from './migrations.js';
+import { buildStates } from './state-columns.js';
+
+const BY = 'gate-scheduler';
 
 interface PipelineRow {
   waiting?: number[];
@@ -72,6 +79,8 @@ export class StateStore {
   private readonly lastPipelines = new Map<string, string>();
   private readonly lastItems = new Map<string, string>();
   private readonly lastBuilds = new Map<string, string>();
+  /** Each build's status as stored: where its next move starts. */
+  private readonly lastStatus = new Map<string, BuildStatus>();
   /** Build records seen outside the state (cancelled builds of a reset build set): written with the next save. */
   private readonly extra = new Map<string, BuildRecord>();
 
@@ -82,7 +91,9 @@ export class StateStore {
     const pipelines = new Map<string, PipelineState>();
     const items = new Map<string, QueueItem>();
     for (const r of await this.db.selectFrom('gate_items').select(['id', 'data']).where('tenant', '=', this.tenant).execute()) {
-      items.set(r.id, JSON.parse(r.data));
+      const item = JSON.parse(r.data) as QueueItem;
+      item.state ??= itemStateOf(item);
+      items.set(r.id, item);
       this.lastItems.set(r.id, r.data);
     }
     for (const r of await this.db.selectFrom('gate_pipelines').select(['name', 'data']).where('tenant', '=', this.tenant).execute()) {
@@ -97,8 +108,33 @@ export class StateStore {
       });
       this.lastPipelines.set(r.name, r.data);
     }
-    for (const r of await this.db.selectFrom('gate_builds').select(['id']).where('tenant', '=', this.tenant).execute()) this.lastBuilds.set(r.id, '');
+    for (const r of await this.db.selectFrom('gate_builds').select(['id', 'status']).where('tenant', '=', this.tenant).execute()) {
+      this.lastBuilds.set(r.id, '');
+      this.lastStatus.set(r.id, r.status);
+    }
     return { cursor: cur ? Number(cur.event_id) : null, pipelines };
+  }
+
+  /**
+   * The previous process stopped while these builds were queued or running
+   * (their processes are gone): each is moved by the table's `interrupt`,
+   * recorded ABORTED; the scheduler runs the jobs again in new builds.
+   */
+  async interruptBuilds(ids: string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    const moved: string[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      for (const id of ids) {
+        const from = this.lastStatus.get(id);
+        if (!from || !buildStates.machine.can(from, 'interrupt')) continue;
+        const set = { result: 'ABORTED', end_time: now, message: 'interrupted by a restart; it runs again' };
+        if (await moveState(trx, buildStates, id, from, 'interrupt', { set, by: BY })) moved.push(id);
+      }
+    });
+    for (const id of moved) {
+      this.lastStatus.set(id, 'completed');
+      this.lastBuilds.set(id, '');
+    }
   }
 
   noteBuild(record: BuildRecord): void {
@@ -149,11 +185,13 @@ export class StateStore {
         const values = {
           tenant: b.tenant, pipeline: b.pipeline, item_id: b.item, buildset: b.buildset, job: b.job, uid: b.uid, project: b.project,
           branch: b.branch, ref: b.ref, change_key: b.change, change_number: b.change ? Number(b.change.split(',')[0]) : null,
-          changes: JSON.stringify(b.changes), status: b.status, result: b.result, voting: b.voting ? 1 : 0, launch_time: b.launch_time,
+          changes: JSON.stringify(b.changes), result: b.result, voting: b.voting ? 1 : 0, launch_time: b.launch_time,
           start_time: b.start_time, end_time: b.end_time, message: b.message,
         };
-        if (this.lastBuilds.has(b.id)) await trx.updateTable('gate_builds').set(values).where('id', '=', b.id).execute();
-        else await trx.insertInto('gate_builds').values({ id: b.id, seq: await nextValue(trx, 'build'), ...values }).execute();
+        const from = this.lastStatus.get(b.id);
+        if (from === undefined) await trx.insertInto('gate_builds').values({ id: b.id, seq: await nextValue(trx, 'build'), status: b.status, ...values }).execute();
+        else if (from === b.status) await trx.updateTable('gate_builds').set(values).where('id', '=', b.id).execute();
+        else await this.moveBuild(trx, b, from, values);
       }
       await trx.insertInto('gate_cursors').values({ tenant: this.tenant, event_id: cursor })
         .onConflict((oc) => oc.column('tenant').doUpdateSet({ event_id: cursor })).execute();
@@ -162,8 +200,21 @@ export class StateStore {
     for (const n of pipelineDeletes) this.lastPipelines.delete(n);
     for (const i of itemWrites) this.lastItems.set(i.id, i.data);
     for (const id of itemDeletes) this.lastItems.delete(id);
-    for (const b of builds) this.lastBuilds.set(b.id, JSON.stringify(b));
+    for (const b of builds) {
+      this.lastBuilds.set(b.id, JSON.stringify(b));
+      this.lastStatus.set(b.id, b.status as BuildStatus);
+    }
     this.extra.clear();
+  }
+
+  /** From the stored status to the build's: started, ended, or both since the last write. */
+  private async moveBuild(trx: Transaction<any>, b: BuildRecord, from: BuildStatus, set: Record<string, unknown>): Promise<void> {
+    let at = from;
+    if (at === 'queued' && b.status === 'completed' && b.start_time !== null) {
+      await mustMoveState(trx, buildStates, b.id, at, 'start', { set, by: BY });
+      at = 'running';
+    }
+    await mustMoveState(trx, buildStates, b.id, at, b.status === 'running' ? 'start' : 'finish', { set, by: BY });
   }
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../core/index.js';
 import { requireCommand } from '../../../test/helpers/strata.js';
-import { TestRepos } from '../testing/repos.js';
+import { TestRepos } from '../../../test/helpers/gate/repos.js';
 import { makeJob } from '../scheduler/simulation.js';
 import { git, RepoCache, type Commits } from '../merger/index.js';
 import { Executor, type BuildOutcome } from './executor.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../core/index.js';
-import { TestRepos } from '../testing/repos.js';
+import { TestRepos } from '../../../test/helpers/gate/repos.js';
 import { makeJob } from '../scheduler/simulation.js';
 import { RepoCache, type Commits } from '../merger/index.js';
 import { Executor, type BuildOutcome, type BuildRequest } from './executor.js';

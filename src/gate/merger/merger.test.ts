@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TestRepos } from '../testing/repos.js';
+import { TestRepos } from '../../../test/helpers/gate/repos.js';
 import { makeChange } from '../scheduler/simulation.js';
 import type { Change } from '../model.js';
 import { git } from './git.js';

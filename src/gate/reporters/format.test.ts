@@ -17,7 +17,7 @@ function item(): QueueItem {
   bs.builds.unit = { id: 'b1', job: 'unit', name: 'unit', status: 'completed', result: 'SUCCESS', voting: true, launchTime: 0, startTime: 1000, endTime: 63_000 };
   bs.builds.lint = { id: 'b2', job: 'lint', name: 'lint', status: 'completed', result: 'FAILURE', voting: false, launchTime: 0, startTime: 1000, endTime: 3000 };
   bs.builds.docs = { id: 'b3', job: 'docs', name: 'docs', status: 'completed', result: 'SKIPPED', voting: true, launchTime: 0, startTime: null, endTime: 5 };
-  return { id: 'i', changes: [makeChange(1)], live: true, aheadId: null, enqueueTime: 0, active: true, quiet: false, buildSet: bs, failingReasons: [], cause: 'x' };
+  return { id: 'i', state: 'active', changes: [makeChange(1)], live: true, aheadId: null, enqueueTime: 0, active: true, quiet: false, buildSet: bs, failingReasons: [], cause: 'x' };
 }
 
 test('a success report lists every job with its log, result and duration, as Zuul does', () => {

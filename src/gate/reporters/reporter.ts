@@ -8,7 +8,9 @@
 
 import type { Kysely } from 'kysely';
 import type { Pipeline } from '../config/index.js';
-import type { Logger } from '../../core/index.js';
+import { moveState, type Logger } from '../../core/index.js';
+import { submitStates } from '../db/state-columns.js';
+import { submitMachine, type SubmitEvent, type SubmitState } from '../machines.js';
 import type { EventLog } from '../db/events.js';
 import { advanceBranch, isAncestor, type RepoCache } from '../merger/index.js';
 import type { Build, QueueItem } from '../model.js';
@@ -58,10 +60,11 @@ export class Reporter {
         advanced.push(t);
         continue;
       }
+      let at = row?.state as SubmitState | undefined;
       const tip = await repos.branchTip(t.project, t.branch);
       let old = row?.old_sha as string | undefined;
       if (tip === t.sha) {
-        await this.mark(tenant, item, t, old ?? tip, 'done');
+        await this.mark(tenant, item, t, old ?? tip, at, 'advanced');
         advanced.push(t);
         continue;
       }
@@ -72,34 +75,37 @@ export class Reporter {
           return { merged: false, error: `${t.project} ${t.branch} moved to ${tip?.slice(0, 12) ?? 'nothing'}, which the tested state does not contain`, advanced };
         }
         old = tip;
+        at = submitMachine.spec.initial;
         await db.insertInto('gate_merges').values({
           buildset: bs.id, project: t.project, branch: t.branch, tenant, item_id: item.id, changes: JSON.stringify(keys),
-          old_sha: old, new_sha: t.sha, state: 'pending', created_at: Date.now(), updated_at: Date.now(),
+          old_sha: old, new_sha: t.sha, state: at, created_at: Date.now(), updated_at: Date.now(),
         }).execute();
       }
       const r = await advanceBranch(repos, t.project, t.branch, old, t.sha, `strata gate: merge ${keys.join(' ')}`);
       if (r.status === 'moved') {
-        await this.mark(tenant, item, t, old, 'failed', `the branch moved to ${r.current}`);
+        await this.mark(tenant, item, t, old, at, 'moved', `the branch moved to ${r.current}`);
         return { merged: false, error: `${t.project} ${t.branch} moved meanwhile`, advanced };
       }
       if ('note' in r && r.note) this.deps.log.warn({ project: t.project }, r.note);
-      await this.mark(tenant, item, t, old, 'done');
+      await this.mark(tenant, item, t, old, at, 'advanced');
       advanced.push(t);
     }
     return { merged: true, advanced };
   }
 
-  private async mark(tenant: string, item: QueueItem, t: MergeTarget, old: string, state: string, detail?: string): Promise<void> {
+  /** Moves the submit's record of a branch (`from`: its stored state), or records it when there was none. */
+  private async mark(tenant: string, item: QueueItem, t: MergeTarget, old: string, from: SubmitState | undefined, event: SubmitEvent, detail?: string): Promise<void> {
     const now = Date.now();
     const { db } = this.deps;
-    const updated = await db.updateTable('gate_merges').set({ state, detail: detail ?? null, updated_at: now })
-      .where('buildset', '=', item.buildSet.id).where('project', '=', t.project).where('branch', '=', t.branch).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
-      await db.insertInto('gate_merges').values({
-        buildset: item.buildSet.id, project: t.project, branch: t.branch, tenant, item_id: item.id,
-        changes: JSON.stringify(item.changes.map((c) => c.key)), old_sha: old, new_sha: t.sha, state, detail: detail ?? null, created_at: now, updated_at: now,
-      }).execute();
+    if (from) {
+      await moveState(db, submitStates, item.buildSet.id, from, event, { set: { detail: detail ?? null, updated_at: now }, where: { project: t.project, branch: t.branch }, by: 'gate-reporter' });
+      return;
     }
+    await db.insertInto('gate_merges').values({
+      buildset: item.buildSet.id, project: t.project, branch: t.branch, tenant, item_id: item.id,
+      changes: JSON.stringify(item.changes.map((c) => c.key)), old_sha: old, new_sha: t.sha, state: submitMachine.next(submitMachine.spec.initial, event),
+      detail: detail ?? null, created_at: now, updated_at: now,
+    }).execute();
   }
 
   /**

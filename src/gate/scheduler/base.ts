@@ -1,83 +1,27 @@
 // The pipeline manager base (Zuul's PipelineManager): how a change enters a
-// pipeline, and one pass over its queues deciding, for every item, whether
-// it is tested on the right base, what to prepare, which builds to start,
-// cancel or skip, and when it reports. Pure: every entry point takes a
-// state and returns a new state and the actions for the imperative shell;
-// the input state is never modified.
+// pipeline (with what it needs ahead of it, as one item with its cycle if
+// allowed), and the entry points through which the shell reports what
+// happened (prepared, a build started or ended, an item reported). Pure:
+// every entry point takes a state and returns a new state and the actions
+// for the imperative shell; the input state is never modified. The pass
+// over the queues is pass.ts; the edits it shares are queue-edits.ts.
 //
 // Each manager (independent, dependent, serial, supercedent) is a subclass
 // overriding a few hooks: which queue a change goes to, how its
 // dependencies are handled, and the window.
 
-import type { BuildResult, Change, ChangeQueue, Changeish, PipelineState, QueueItem } from '../model.js';
-import {
-  activeBuilds, areAllJobsComplete, didAllJobsSucceed, didAnyJobFail, holdsFollowingChanges, jobsToRun, newBuildSet,
-  syntheticBuild,
-} from './build-set.js';
+import type { Change, ChangeQueue, Changeish, PipelineState, QueueItem } from '../model.js';
+import { buildMachine, buildSetMachine, itemMachine } from '../machines.js';
+import { newBuildSet } from './build-set.js';
 import { cycleOf } from './dependencies.js';
+import { processOneQueue } from './pass.js';
+import { cancelBuilds, dequeue, dropEmptyDynamicQueues, findBuild, findItem as findItemIn, resetBuildSet } from './queue-edits.js';
+import { clone, cloneItem, cloneState, describe, itemHas, type AddOptions, type EnqueueAttempt, type ManagerTraits, type Run } from './run.js';
 import type {
-  Action, BuildCompletion, EnqueueOptions, EnqueueOutcome, ManagerEnv, ManagerName, Outcome, PipelineSettings,
-  PrepareResult, QueueSpec, ReportKind, ReportOutcome,
+  BuildCompletion, EnqueueOptions, EnqueueOutcome, ManagerEnv, ManagerName, Outcome, PipelineSettings, PrepareResult, QueueSpec,
+  ReportOutcome,
 } from './types.js';
-import { decreaseWindow, increaseWindow, isActionable } from './window.js';
-import { buildMachine, buildSetMachine } from '../machines.js';
-
-/** One call's working context: the draft state (a private copy), the environment and the actions so far. */
-export interface Run {
-  state: PipelineState;
-  env: ManagerEnv;
-  actions: Action[];
-  enqueued: Changeish[];
-}
-
-export interface EnqueueAttempt {
-  ok: boolean;
-  reason?: string;
-  /** Not an error: a dependency is not in the queue yet (or must merge first). */
-  waiting?: boolean;
-  /** Tell the change why (an unallowed cycle). */
-  report?: boolean;
-}
-
-export interface AddOptions {
-  live: boolean;
-  quiet: boolean;
-  ignoreRequirements: boolean;
-  cause: string;
-  /** The queue to use (needed changes go into the queue of the change that needs them). */
-  queue?: ChangeQueue;
-  /** Change keys being enqueued up the call chain (a guard against loops). */
-  history: Set<string>;
-}
-
-export function clone<T>(value: T): T {
-  return structuredClone(value);
-}
-
-/**
- * A copy of an item deep enough for the core to change it: the item, its
- * build set and its builds. The rest (changes, frozen jobs, commits, files)
- * is never modified once made, so copies share it.
- */
-export function cloneItem(item: QueueItem): QueueItem {
-  const bs = item.buildSet;
-  const builds: Record<string, QueueItem['buildSet']['builds'][string]> = {};
-  for (const k in bs.builds) builds[k] = { ...bs.builds[k]! };
-  return { ...item, buildSet: { ...bs, builds } };
-}
-
-/** A private copy of a pipeline state for one call of the core (see cloneItem). */
-export function cloneState(state: PipelineState): PipelineState {
-  return {
-    ...state,
-    queues: state.queues.map((q) => ({ ...q, items: q.items.map(cloneItem) })),
-    ...(state.waiting ? { waiting: [...state.waiting] } : {}),
-  };
-}
-
-export function itemHas(item: QueueItem, key: string): boolean {
-  return item.changes.some((c) => c.key === key);
-}
+import { decreaseWindow, increaseWindow } from './window.js';
 
 export abstract class PipelineManager {
   abstract readonly name: ManagerName;
@@ -131,7 +75,7 @@ export abstract class PipelineManager {
   }
 
   private begin(state: PipelineState, env: ManagerEnv): Run {
-    return { state: cloneState(state), env, actions: [], enqueued: [] };
+    return { settings: this.settings, state: cloneState(state), env, actions: [], enqueued: [] };
   }
 
   /** Enqueues a change (Zuul's addChange): with what it needs ahead of it, as one item with its cycle if allowed. */
@@ -144,7 +88,7 @@ export abstract class PipelineManager {
       cause: opts.cause ?? 'enqueue',
       history: new Set(),
     });
-    this.dropEmptyDynamicQueues(run);
+    dropEmptyDynamicQueues(run);
     if (!r.ok && r.report && change.kind === 'change') {
       // Tell the change why it was not enqueued; there is no item, so report a transient one.
       const transient = this.newItem(run, [change], true, true, opts.cause ?? 'enqueue');
@@ -163,12 +107,12 @@ export abstract class PipelineManager {
     for (const queue of [...run.state.queues]) {
       for (const item of [...queue.items]) {
         if (!item.live || !item.changes.some(matches)) continue;
-        this.cancelBuilds(run, item);
-        this.dequeue(run, queue, item, false, reason);
+        cancelBuilds(run, item);
+        dequeue(run, queue, item, false, reason);
         run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'dequeue', final: false, submit: false, item: cloneItem(item), message: reason });
       }
     }
-    this.dropEmptyDynamicQueues(run);
+    dropEmptyDynamicQueues(run);
     return { state: run.state, actions: run.actions };
   }
 
@@ -190,7 +134,7 @@ export abstract class PipelineManager {
       let ahead: QueueItem | null = null;
       for (const item of queue.items) {
         item.aheadId = ahead?.id ?? null;
-        this.resetBuildSet(run, item);
+        resetBuildSet(run, item);
         ahead = item;
       }
     }
@@ -200,15 +144,16 @@ export abstract class PipelineManager {
   /** One pass over every queue (Zuul's processQueue). Call again while it returns actions. */
   processQueue(state: PipelineState, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
-    for (const queue of [...run.state.queues]) this.processOneQueue(run, queue);
-    this.dropEmptyDynamicQueues(run);
+    const traits: ManagerTraits = { windowMoves: this.windowMoves(), handlesDependencies: this.handlesDependencies(), stopsOnFailingNeeds: this.stopsOnFailingNeeds() };
+    for (const queue of [...run.state.queues]) processOneQueue(traits, run, queue);
+    dropEmptyDynamicQueues(run);
     return { state: run.state, actions: run.actions };
   }
 
   /** The merger and job freezing finished for a build set (ignored when the item moved on meanwhile). */
   onPrepared(state: PipelineState, itemId: string, seq: number, result: PrepareResult, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
-    const item = this.findItem(run.state, itemId)?.item;
+    const item = findItemIn(run.state, itemId)?.item;
     if (!item || item.buildSet.seq !== seq || item.buildSet.state !== 'preparing') return { state, actions: [] };
     const bs = item.buildSet;
     if (result.ok) {
@@ -229,8 +174,8 @@ export abstract class PipelineManager {
 
   onBuildStarted(state: PipelineState, buildId: string, startTime: number, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
-    const found = this.findBuild(run.state, buildId);
-    if (!found || found.build.status !== 'queued') return { state, actions: [] };
+    const found = findBuild(run.state, buildId);
+    if (!found || !buildMachine.can(found.build.status, 'start')) return { state, actions: [] };
     found.build.status = buildMachine.next(found.build.status, 'start');
     found.build.startTime = startTime;
     return { state: run.state, actions: [] };
@@ -238,8 +183,8 @@ export abstract class PipelineManager {
 
   onBuildCompleted(state: PipelineState, buildId: string, c: BuildCompletion, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
-    const found = this.findBuild(run.state, buildId);
-    if (!found || found.build.status === 'completed') return { state, actions: [] };
+    const found = findBuild(run.state, buildId);
+    if (!found || !buildMachine.can(found.build.status, 'finish')) return { state, actions: [] };
     const b = found.build;
     b.status = buildMachine.next(b.status, 'finish');
     b.result = c.result;
@@ -252,7 +197,7 @@ export abstract class PipelineManager {
   /** The shell performed an item's final report (and the submit, if any): the item leaves its queue. */
   onReported(state: PipelineState, itemId: string, outcome: ReportOutcome, env: ManagerEnv): Outcome {
     const run = this.begin(state, env);
-    const found = this.findItem(run.state, itemId);
+    const found = findItemIn(run.state, itemId);
     if (!found) return { state, actions: [] };
     const { queue, item } = found;
     const merged = this.settings.changesMerge && outcome.merged;
@@ -262,8 +207,8 @@ export abstract class PipelineManager {
     if (this.settings.changesMerge && !merged && item.failingReasons.length === 0) {
       item.failingReasons = [outcome.error ? `it did not merge: ${outcome.error}` : 'it did not merge'];
     }
-    this.dequeue(run, queue, item, merged, merged ? 'merged' : 'reported');
-    this.dropEmptyDynamicQueues(run);
+    dequeue(run, queue, item, merged, merged ? 'merged' : 'reported');
+    dropEmptyDynamicQueues(run);
     return { state: run.state, actions: run.actions };
   }
 
@@ -272,7 +217,7 @@ export abstract class PipelineManager {
   protected newItem(run: Run, changes: Changeish[], live: boolean, quiet: boolean, cause: string): QueueItem {
     const id = run.env.newId();
     return {
-      id, changes: clone(changes), live, aheadId: null, enqueueTime: run.env.now, active: false, quiet,
+      id, state: itemMachine.spec.initial, changes: clone(changes), live, aheadId: null, enqueueTime: run.env.now, active: false, quiet,
       buildSet: newBuildSet(id, 0), failingReasons: [], cause,
     };
   }
@@ -363,266 +308,10 @@ export abstract class PipelineManager {
     return { ok: true };
   }
 
-  // ------------------------------------------------------------ the pass
-
-  private processOneQueue(run: Run, queue: ChangeQueue): void {
-    let nnfi: QueueItem | null = null;
-    const failing = new Set<string>();
-    const byId = new Map(queue.items.map((i) => [i.id, i]));
-    let index = 0;
-    for (const item of [...queue.items]) {
-      if (!byId.has(item.id)) continue;
-      const r = this.processItem(run, queue, item, index, nnfi, failing, byId);
-      if (r === 'stop') return;
-      if (r.stayed) index++;
-      nnfi = r.nnfi;
-    }
-  }
-
-  private processItem(
-    run: Run, queue: ChangeQueue, item: QueueItem, index: number, nnfi: QueueItem | null, failing: Set<string>,
-    byId: Map<string, QueueItem>,
-  ): 'stop' | { nnfi: QueueItem | null; stayed: boolean } {
-    const reasons: string[] = [];
-    if (this.handlesDependencies()) {
-      const problem = this.unmergeableNeed(queue, item, index, run.env);
-      if (problem) {
-        this.cancelBuilds(run, item);
-        item.dequeuedNeedingChange = problem;
-        item.failingReasons = [`it needs a change that can no longer merge: ${problem}`];
-        this.dequeue(run, queue, item, false, `a needed change cannot merge: ${problem}`, byId);
-        if (item.live) {
-          this.countReport(run, 'failure');
-          if (this.windowMoves()) queue.window = decreaseWindow(queue.window, this.settings.window);
-          run.actions.push({
-            type: 'report', pipeline: this.settings.name, itemId: item.id, kind: run.state.disabled ? 'disabled' : 'failure', final: false,
-            submit: false, item: cloneItem(item), message: `This change depends on a change that failed to merge: ${problem}.`,
-          });
-        }
-        return { nnfi, stayed: false };
-      }
-    }
-
-    let ahead = item.aheadId ? byId.get(item.aheadId) ?? null : null;
-    const actionable = isActionable(queue.window, index);
-    item.active = actionable;
-
-    if (this.handlesDependencies() && this.stopsOnFailingNeeds() && this.needsFailingItem(queue, item, index, failing)) {
-      reasons.push('a needed change is failing');
-      this.cancelBuilds(run, item);
-    } else {
-      const effectiveAhead = ahead && ahead.live ? ahead : null;
-      if ((effectiveAhead?.id ?? null) !== (nnfi?.id ?? null) && !(ahead && !ahead.live)) {
-        // Something ahead failed: test on the nearest non-failing item instead.
-        item.aheadId = nnfi ? nnfi.id : null;
-        ahead = nnfi;
-      }
-      const base = ahead ? ahead.buildSet.id : null;
-      if (item.buildSet.state !== 'new' && item.buildSet.aheadBuildSet !== base) this.resetBuildSet(run, item);
-      if (actionable) this.advance(run, queue, item, ahead, byId);
-      if (item.buildSet.state === 'merge-conflict') reasons.push('it has a merge conflict');
-      if (item.buildSet.state === 'config-error') reasons.push('it has a configuration error');
-    }
-    if (didAnyJobFail(item)) reasons.push('at least one job failed');
-
-    if (!item.live && !queue.items.some((i) => i.aheadId === item.id)) {
-      this.dequeue(run, queue, item, false, 'a non-live item with no items behind', byId);
-      return { nnfi, stayed: false };
-    }
-    item.failingReasons = reasons;
-    const liveAhead = ahead && ahead.live ? ahead : null;
-    if (!liveAhead && item.live && areAllJobsComplete(item)) {
-      this.finalReport(run, item);
-      return 'stop';
-    }
-    if (reasons.length) failing.add(item.id);
-    else if (item.live) nnfi = item;
-    return { nnfi, stayed: true };
-  }
-
-  /** Prepare the build set, then start (or skip) jobs, within the window. */
-  private advance(run: Run, queue: ChangeQueue, item: QueueItem, ahead: QueueItem | null, byId: Map<string, QueueItem>): void {
-    const bs = item.buildSet;
-    if (bs.state === 'new') {
-      if (ahead && ahead.buildSet.state === 'merge-conflict') {
-        // A change this one is tested with (a dependency ahead) does not merge, so neither does this state.
-        bs.state = buildSetMachine.next(bs.state, 'ahead-conflict');
-        bs.aheadBuildSet = ahead.buildSet.id;
-        bs.error = `a change ahead of it (${ahead.changes.map((c) => c.key).join(', ')}) cannot be merged: ${ahead.buildSet.error ?? 'merge conflict'}`;
-        return;
-      }
-      const aheadReady = !ahead || ahead.buildSet.state === 'ready' || (ahead.buildSet.state === 'config-error' && !ahead.live);
-      if (!aheadReady) return;
-      bs.state = buildSetMachine.next(bs.state, 'prepare');
-      bs.aheadBuildSet = ahead ? ahead.buildSet.id : null;
-      bs.changes = [...(ahead ? ahead.buildSet.changes : []), ...item.changes.map((c) => c.key)];
-      run.actions.push({
-        type: 'prepare', pipeline: this.settings.name, itemId: item.id, buildSet: bs.id, seq: bs.seq, live: item.live,
-        changes: clone(item.changes),
-        ahead: ahead
-          ? {
-            buildSet: ahead.buildSet.id, commits: clone(ahead.buildSet.commits), changes: [...ahead.buildSet.changes],
-            updatesConfig: ahead.buildSet.updatesConfig, configChanges: clone(ahead.buildSet.configChanges),
-          }
-          : null,
-      });
-      return;
-    }
-    if (bs.state !== 'ready' || !item.live) return;
-    if (bs.failFast && didAnyJobFail(item)) {
-      for (const b of activeBuilds(bs)) this.cancelBuild(run, item, b.id, 'fail-fast: another job failed');
-      for (const job of bs.jobs) {
-        if (!bs.builds[job.uid]) bs.builds[job.uid] = syntheticBuild(run.env.newId(), job, 'SKIPPED', run.env.now, 'fail-fast: another job failed');
-      }
-      return;
-    }
-    for (;;) {
-      const { run: ready, skip } = jobsToRun(bs);
-      for (const s of skip) bs.builds[s.job.uid] = syntheticBuild(run.env.newId(), s.job, 'SKIPPED', run.env.now, s.reason);
-      if (skip.length > 0) continue;
-      if (ready.length === 0) return;
-      if (this.aheadHolds(ahead, byId)) return;
-      for (const job of ready) {
-        const build = {
-          id: run.env.newId(), job: job.uid, name: job.name, status: 'queued' as const, result: null, voting: job.voting,
-          launchTime: run.env.now, startTime: null, endTime: null,
-        };
-        bs.builds[job.uid] = build;
-        run.actions.push({ type: 'launch', pipeline: this.settings.name, itemId: item.id, buildSet: bs.id, build: clone(build), job: clone(job) });
-      }
-      if (!item.startReported && !item.quiet) {
-        item.startReported = true;
-        run.actions.push({ type: 'report', pipeline: this.settings.name, itemId: item.id, kind: 'start', final: false, submit: false, item: cloneItem(item) });
-      }
-      return;
-    }
-  }
-
-  private aheadHolds(ahead: QueueItem | null, byId: Map<string, QueueItem>): boolean {
-    for (let a = ahead; a; a = a.aheadId ? byId.get(a.aheadId) ?? null : null) if (holdsFollowingChanges(a)) return true;
-    return false;
-  }
-
-  /** A need of the item that is neither merged nor ahead of it in the queue: the item cannot merge any more. */
-  private unmergeableNeed(queue: ChangeQueue, item: QueueItem, index: number, env: ManagerEnv): string | null {
-    const inItem = new Set(item.changes.map((c) => (c.kind === 'change' ? c.number : -1)));
-    let aheadKeys: Set<string> | undefined;
-    for (const c of item.changes) {
-      if (c.kind !== 'change') continue;
-      for (const need of c.needs) {
-        if (inItem.has(need.number)) continue;
-        const needed = env.change(need.number);
-        if (!needed) return `change ${need.number} does not exist`;
-        if (needed.status === 'MERGED') continue;
-        if (needed.status === 'ABANDONED') return `change ${need.number} was abandoned`;
-        if (need.patchset !== null && need.patchset !== needed.currentPatchset) return `patchset ${need.patchset} of change ${need.number} is outdated`;
-        aheadKeys ??= new Set(queue.items.slice(0, index).flatMap((i) => i.changes.map((x) => x.key)));
-        if (!aheadKeys.has(needed.key)) return `change ${needed.key} is neither merged nor ahead of it in the queue`;
-      }
-    }
-    return null;
-  }
-
-  private needsFailingItem(queue: ChangeQueue, item: QueueItem, index: number, failing: Set<string>): boolean {
-    if (failing.size === 0) return false;
-    const needed = new Set(item.changes.flatMap((c) => (c.kind === 'change' ? c.needs.map((n) => n.number) : [])));
-    if (needed.size === 0) return false;
-    for (const other of queue.items.slice(0, index)) {
-      if (!failing.has(other.id)) continue;
-      if (other.changes.some((c) => c.kind === 'change' && needed.has(c.number))) return true;
-    }
-    return false;
-  }
-
-  private finalReport(run: Run, item: QueueItem): void {
-    const bs = item.buildSet;
-    let kind: ReportKind;
-    if (bs.state === 'merge-conflict') kind = 'merge-conflict';
-    else if (bs.state === 'config-error') kind = 'config-error';
-    else if (bs.jobs.length === 0) kind = 'no-jobs';
-    else if (didAllJobsSucceed(item)) kind = 'success';
-    else kind = 'failure';
-    const wasDisabled = run.state.disabled;
-    this.countReport(run, kind);
-    run.actions.push({
-      type: 'report', pipeline: this.settings.name, itemId: item.id, kind: wasDisabled ? 'disabled' : kind, final: true,
-      submit: kind === 'success' && this.settings.changesMerge && !wasDisabled, item: cloneItem(item),
-    });
-  }
-
-  /** Zuul's consecutive-failure accounting: a success resets it; enough failures disable the pipeline. */
-  private countReport(run: Run, kind: ReportKind): void {
-    if (kind === 'success') run.state.consecutiveFailures = 0;
-    else if (kind === 'failure' || kind === 'merge-conflict' || kind === 'config-error') run.state.consecutiveFailures++;
-    const limit = this.settings.disableAfterConsecutiveFailures;
-    if (limit !== null && !run.state.disabled && run.state.consecutiveFailures >= limit) run.state.disabled = true;
-  }
-
-  // ------------------------------------------------------------ queue edits
-
-  protected cancelBuild(run: Run, item: QueueItem, buildId: string, message: string): void {
-    const b = Object.values(item.buildSet.builds).find((x) => x.id === buildId);
-    if (!b || b.status === 'completed') return;
-    b.status = buildMachine.next(b.status, 'finish');
-    b.result = 'ABORTED' satisfies BuildResult;
-    b.endTime = run.env.now;
-    b.message = message;
-    run.actions.push({ type: 'cancel', pipeline: this.settings.name, itemId: item.id, buildId, item: cloneItem(item) });
-  }
-
-  protected cancelBuilds(run: Run, item: QueueItem): void {
-    for (const b of activeBuilds(item.buildSet)) this.cancelBuild(run, item, b.id, 'cancelled');
-  }
-
-  /** Its base changed: cancel what runs and start over with a new build set. */
-  protected resetBuildSet(run: Run, item: QueueItem): void {
-    this.cancelBuilds(run, item);
-    item.buildSet = newBuildSet(item.id, item.buildSet.seq + 1);
-  }
-
-  /**
-   * Removes an item. Items behind it move onto its own base. When it merged,
-   * their state stays valid (what they were tested on is now the branch);
-   * otherwise their build sets no longer match their base and are reset at
-   * the next pass.
-   */
-  protected dequeue(run: Run, queue: ChangeQueue, item: QueueItem, merged: boolean, reason: string, byId?: Map<string, QueueItem>): void {
-    const at = queue.items.indexOf(item);
-    if (at === -1) return;
-    queue.items.splice(at, 1);
-    byId?.delete(item.id);
-    for (const behind of queue.items) {
-      if (behind.aheadId !== item.id) continue;
-      behind.aheadId = item.aheadId;
-      if (merged && behind.buildSet.aheadBuildSet === item.buildSet.id) behind.buildSet.aheadBuildSet = item.buildSet.aheadBuildSet;
-    }
-    run.actions.push({ type: 'dequeued', pipeline: this.settings.name, item: cloneItem(item), merged, reason });
-  }
-
-  private dropEmptyDynamicQueues(run: Run): void {
-    run.state.queues = run.state.queues.filter((q) => !q.dynamic || q.items.length > 0);
-  }
 
   // ------------------------------------------------------------ lookups
 
   findItem(state: PipelineState, itemId: string): { queue: ChangeQueue; item: QueueItem } | undefined {
-    for (const queue of state.queues) {
-      const item = queue.items.find((i) => i.id === itemId);
-      if (item) return { queue, item };
-    }
-    return undefined;
+    return findItemIn(state, itemId);
   }
-
-  private findBuild(state: PipelineState, buildId: string) {
-    for (const queue of state.queues) {
-      for (const item of queue.items) {
-        for (const build of Object.values(item.buildSet.builds)) if (build.id === buildId) return { queue, item, build };
-      }
-    }
-    return undefined;
-  }
-}
-
-export function describe(c: Changeish): string {
-  return c.kind === 'change' ? `change ${c.key}` : `${c.project} ${c.ref}`;
 }

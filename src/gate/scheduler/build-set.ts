@@ -2,13 +2,14 @@
 // didAnyJobFail, areAllJobsComplete, didAllJobsSucceed, findJobsToRun,
 // isHoldingFollowingChanges), as pure functions over plain data.
 
+import { buildMachine, buildSetMachine } from '../machines.js';
 import type { Build, BuildResult, BuildSet, FrozenJob, QueueItem } from '../model.js';
 
 export function newBuildSet(itemId: string, seq: number): BuildSet {
   return {
     id: `${itemId}#${seq}`,
     seq,
-    state: 'new',
+    state: buildSetMachine.spec.initial,
     aheadBuildSet: null,
     changes: [],
     commits: {},
@@ -111,10 +112,10 @@ export function jobsToRun(bs: BuildSet): { run: FrozenJob[]; skip: Array<{ job: 
   return { run, skip };
 }
 
-/** A build record for a job that never ran (SKIPPED), or ended before it started. */
+/** A build record for a job decided without running (SKIPPED): born queued and moved by the table's `skip`. */
 export function syntheticBuild(id: string, job: FrozenJob, result: BuildResult, now: number, message: string): Build {
   return {
-    id, job: job.uid, name: job.name, status: 'completed', result, voting: job.voting,
+    id, job: job.uid, name: job.name, status: buildMachine.next(buildMachine.spec.initial, 'skip'), result, voting: job.voting,
     launchTime: now, startTime: null, endTime: now, message,
   };
 }

@@ -6,7 +6,8 @@
 // shrinks after failures.
 
 import type { Change, ChangeQueue, Changeish } from '../model.js';
-import { itemHas, PipelineManager, type AddOptions, type EnqueueAttempt, type Run } from './base.js';
+import { PipelineManager } from './base.js';
+import { itemHas, type AddOptions, type EnqueueAttempt, type Run } from './run.js';
 import type { QueueSpec } from './types.js';
 
 export class DependentPipelineManager extends PipelineManager {

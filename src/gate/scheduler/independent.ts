@@ -4,7 +4,8 @@
 // non-live items: merged into its speculative state, never reported).
 
 import type { Change, ChangeQueue, Changeish } from '../model.js';
-import { itemHas, PipelineManager, type AddOptions, type EnqueueAttempt, type Run } from './base.js';
+import { PipelineManager } from './base.js';
+import { itemHas, type AddOptions, type EnqueueAttempt, type Run } from './run.js';
 import type { QueueSpec } from './types.js';
 
 export class IndependentPipelineManager extends PipelineManager {

@@ -5,7 +5,8 @@
 // followed: what is deployed is what already merged.
 
 import type { Change, ChangeQueue, Changeish } from '../model.js';
-import { PipelineManager, type EnqueueAttempt, type Run } from './base.js';
+import { PipelineManager } from './base.js';
+import type { EnqueueAttempt, Run } from './run.js';
 import type { QueueSpec } from './types.js';
 
 export class SerialPipelineManager extends PipelineManager {

@@ -7,6 +7,7 @@
 
 import type { BuildResult, Change, ChangeNeed, FrozenJob, PipelineState, QueueItem } from '../model.js';
 import { changeKey, changeRef } from '../model.js';
+import { changeMachine } from '../machines.js';
 import type { PipelineManager } from './base.js';
 import { createManager } from './managers.js';
 import type { Action, ManagerEnv, ManagerName, PipelineSettings, QueueSpec, ReportKind } from './types.js';
@@ -174,7 +175,7 @@ export class Simulation {
 
   abandon(number: number): void {
     const c = this.changes.get(number)!;
-    this.changes.set(number, { ...c, status: 'ABANDONED' });
+    this.changes.set(number, { ...c, status: changeMachine.next(c.status, 'abandon') });
     const out = this.manager.removeChanges(this.state, (x) => x.kind === 'change' && x.number === number, `change ${number} abandoned`, this.env());
     this.state = out.state;
     this.execute(out.actions);
@@ -256,7 +257,7 @@ export class Simulation {
               this.branch.push(k);
               this.merged.push({ change: k, testedOn: [...a.item.buildSet.changes], state, exact, time: this.now });
               const c = [...this.changes.values()].find((x) => x.key === k);
-              if (c) this.changes.set(c.number, { ...c, status: 'MERGED' });
+              if (c) this.changes.set(c.number, { ...c, status: changeMachine.next(c.status, 'merge') });
             }
           }
           this.state = this.manager.onReported(this.state, a.itemId, { merged: a.submit }, this.env()).state;

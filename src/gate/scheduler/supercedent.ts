@@ -4,7 +4,9 @@
 // supersedes the waiting one. Only the newest state is worth testing.
 
 import type { Change, ChangeQueue, Changeish, QueueItem } from '../model.js';
-import { PipelineManager, type EnqueueAttempt, type Run } from './base.js';
+import { PipelineManager } from './base.js';
+import { cancelBuilds, dequeue } from './queue-edits.js';
+import type { EnqueueAttempt, Run } from './run.js';
 import type { QueueSpec } from './types.js';
 
 export class SupercedentPipelineManager extends PipelineManager {
@@ -41,8 +43,8 @@ export class SupercedentPipelineManager extends PipelineManager {
   protected override afterEnqueue(run: Run, queue: ChangeQueue, item: QueueItem): void {
     while (queue.items.length > 2) {
       const stale = queue.items[1]!;
-      this.cancelBuilds(run, stale);
-      this.dequeue(run, queue, stale, false, `superseded by ${item.changes.map((c) => c.key).join(', ')}`);
+      cancelBuilds(run, stale);
+      dequeue(run, queue, stale, false, `superseded by ${item.changes.map((c) => c.key).join(', ')}`);
     }
   }
 }

@@ -7,7 +7,7 @@ import { storesUnderTest } from '../../../core/testing/index.js';
 import { gateMigrations } from '../../db/migrations.js';
 import { EventLog } from '../../db/events.js';
 import { RepoCache, git } from '../../merger/index.js';
-import { TestRepos } from '../../testing/repos.js';
+import { TestRepos } from '../../../../test/helpers/gate/repos.js';
 import { GATE_ACCOUNT, LocalSource } from './source.js';
 
 const stores = storesUnderTest({ gate: gateMigrations });

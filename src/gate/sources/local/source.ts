@@ -5,9 +5,11 @@
 // pipelines are written exactly as for Gerrit.
 
 import type { Kysely, Transaction } from 'kysely';
-import { ConflictError, InvalidInputError, NotFoundError, type Store } from '../../../core/index.js';
+import { ConflictError, InvalidInputError, moveState, NotFoundError, type Store } from '../../../core/index.js';
 import { git, readCommit, resolveCommit, isAncestor, type RepoCache } from '../../merger/index.js';
 import { nextValue } from '../../db/migrations.js';
+import { changeStates } from '../../db/state-columns.js';
+import { changeMachine } from '../../machines.js';
 import type { EventLog, GateEvent } from '../../db/events.js';
 import type { Account, Approval, Change, ChangeNeed, ChangeStatus } from '../../model.js';
 import { changeKey, changeRef } from '../../model.js';
@@ -21,7 +23,7 @@ interface ChangeRow {
   project: string;
   branch: string;
   topic: string | null;
-  status: string;
+  status: ChangeStatus;
   owner: string;
   current_patchset: number;
   created_at: number;
@@ -112,7 +114,7 @@ export class LocalSource {
     await this.db.transaction().execute(async (trx) => {
       number = await nextValue(trx, 'change');
       await trx.insertInto('gate_changes').values({
-        number, project, branch, topic: input.topic ?? null, status: 'NEW', owner: JSON.stringify(input.uploader),
+        number, project, branch, topic: input.topic ?? null, status: changeMachine.spec.initial, owner: JSON.stringify(input.uploader),
         current_patchset: 1, created_at: now, updated_at: now,
       }).execute();
       await this.insertPatchset(trx, number, 1, commit, meta, input.uploader, now);
@@ -203,20 +205,23 @@ export class LocalSource {
   }
 
   async abandon(number: number, author: Account, message?: string): Promise<void> {
-    await this.transition(number, 'NEW', 'ABANDONED', author, `Abandoned${message ? `\n\n${message}` : ''}`, 'change-abandoned');
+    await this.transition(number, 'abandon', author, `Abandoned${message ? `\n\n${message}` : ''}`, 'change-abandoned');
   }
 
   async restore(number: number, author: Account, message?: string): Promise<void> {
-    await this.transition(number, 'ABANDONED', 'NEW', author, `Restored${message ? `\n\n${message}` : ''}`, 'change-restored');
+    await this.transition(number, 'restore', author, `Restored${message ? `\n\n${message}` : ''}`, 'change-restored');
   }
 
-  private async transition(number: number, from: ChangeStatus, to: ChangeStatus, author: Account, text: string, type: GateEvent['type']): Promise<void> {
+  private async transition(number: number, event: 'abandon' | 'restore', author: Account, text: string, type: GateEvent['type']): Promise<void> {
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
       const row = await this.changeRow(number, trx);
-      if (row.status !== from) throw new ConflictError(`change ${number} is ${row.status.toLowerCase()}; only ${from.toLowerCase()} changes can be ${to === 'NEW' ? 'restored' : 'abandoned'}`);
-      const r = await trx.updateTable('gate_changes').set({ status: to, updated_at: now }).where('number', '=', number).where('status', '=', from).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new ConflictError(`change ${number} changed meanwhile`);
+      if (!changeMachine.can(row.status, event)) {
+        const from = changeMachine.sources(event).map((s) => s.toLowerCase()).join(' or ');
+        throw new ConflictError(`change ${number} is ${row.status.toLowerCase()}; only ${from} changes can be ${event === 'restore' ? 'restored' : 'abandoned'}`);
+      }
+      const moved = await moveState(trx, changeStates, number, row.status, event, { set: { updated_at: now }, by: author.username });
+      if (!moved) throw new ConflictError(`change ${number} changed meanwhile`);
       await this.addMessage(trx, number, row.current_patchset, author, text, now);
       await this.events.append(trx, {
         type, connection: this.connection, project: row.project, branch: row.branch, ref: changeRef(number, row.current_patchset),
@@ -237,10 +242,14 @@ export class LocalSource {
 
   /** The branch advanced to include the change: it is merged (Gerrit's change-merged and ref-updated). */
   async markMerged(trx: Transaction<any>, number: number, merge: { oldrev: string; newrev: string }): Promise<boolean> {
-    const row = await this.changeRow(number, trx);
-    if (row.status === 'MERGED') return false;
     const now = Date.now();
-    await trx.updateTable('gate_changes').set({ status: 'MERGED', updated_at: now }).where('number', '=', number).execute();
+    let row = await this.changeRow(number, trx);
+    // From whatever state it is in (a concurrent abandon does not undo what the branch holds).
+    while (changeMachine.can(row.status, 'merge')) {
+      if (await moveState(trx, changeStates, number, row.status, 'merge', { set: { updated_at: now }, by: GATE_ACCOUNT.username })) break;
+      row = await this.changeRow(number, trx);
+    }
+    if (row.status === 'MERGED') return false;
     await this.addMessage(trx, number, row.current_patchset, GATE_ACCOUNT, `Change has been successfully merged by ${GATE_ACCOUNT.name}`, now, 'autogenerated:gerrit:merged');
     const common = { connection: this.connection, project: row.project, branch: row.branch, account: GATE_ACCOUNT };
     await this.events.append(trx, { ...common, type: 'change-merged', ref: changeRef(number, row.current_patchset), change: { number, patchset: row.current_patchset }, newrev: merge.newrev });

@@ -1,9 +1,9 @@
-// Shared by the unit tests of this folder: build a tenant from YAML text and
+// For the gate's configuration tests: build a tenant from YAML text and
 // load it from memory.
 
-import { loadTenant, type LoadedTenant, type LoadOptions } from './loader.js';
-import { MemoryReader, type MemoryRepo } from './reader.js';
-import { parseTenantConfig, type TenantConfig } from './tenant-config.js';
+import { loadTenant, type LoadedTenant, type LoadOptions } from '../../../src/gate/config/loader.js';
+import { MemoryReader, type MemoryRepo } from '../../../src/gate/config/reader.js';
+import { parseTenantConfig, type TenantConfig } from '../../../src/gate/config/tenant-config.js';
 
 export function tenantFromYaml(text: string, name?: string): TenantConfig {
   const file = parseTenantConfig(text, 'main.yaml');

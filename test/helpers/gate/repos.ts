@@ -1,10 +1,11 @@
-// Test support (never imported by production code): real git repositories
-// under a temporary git root, with commits made from plain file maps.
+// The gate's test helpers (with config.ts, fixture.ts, zuul-web-shape.ts):
+// real git repositories under a temporary git root, with commits made from
+// plain file maps.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { git } from '../merger/git.js';
+import { git } from '../../../src/gate/merger/git.js';
 
 const AUTHOR = { name: 'Dev', email: 'dev@example.org', date: Date.UTC(2024, 0, 1) };
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TestRepos } from '../../src/gate/testing/repos.js';
-import { git } from '../../src/gate/merger/git.js';
-import { api, startServer, strata, type StrataServer } from '../helpers/strata.js';
+import { TestRepos } from './repos.js';
+import { git } from '../../../src/gate/merger/git.js';
+import { api, startServer, strata, type StrataServer } from '../strata.js';
 
 /** Check (independent), gate (dependent, submit), post (supercedent) and periodic pipelines on the `local` connection. */
 export const PIPELINES = `
