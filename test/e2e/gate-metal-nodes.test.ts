@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, requireCommand } from '../helpers/strata.js';
+import { api, requireCommand, until as poll } from '../helpers/strata.js';
 import { GateFixture, PIPELINES, projectConfig } from '../helpers/gate/fixture.js';
 
 requireCommand('ansible-playbook', 'ansible-core');
@@ -53,15 +53,7 @@ async function ironic(method: string, p: string, body?: unknown): Promise<any> {
   return text ? JSON.parse(text) : undefined;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000) => poll(what, fn, timeoutMs);
 
 before(async () => {
   const labels = path.join(process.env.TMPDIR ?? '/tmp', `strata-labels-${process.pid}.yaml`);

@@ -6,7 +6,7 @@
 // group, and the playbook's results (job-output.json's entry) read back.
 
 import { spawn } from 'node:child_process';
-import { stopOnDeadline } from '../../../core/host/index.js';
+import { killGroup, stopOnDeadline } from '../../../core/host/index.js';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pluginsDir } from './plugins.js';
@@ -110,13 +110,7 @@ export function runPlaybook(spec: PlaybookSpec): Promise<PlaybookOutcome> {
       return;
     }
     const pgid = child.pid;
-    const kill = (sig: NodeJS.Signals) => {
-      try {
-        if (pgid) process.kill(-pgid, sig);
-      } catch {
-        /* gone */
-      }
-    };
+    const kill = (sig: NodeJS.Signals) => pgid && killGroup(pgid, sig);
     const deadline = stopOnDeadline({ timeoutMs: spec.timeoutMs, signal: spec.signal, graceMs: spec.graceMs ?? 5000, term: () => kill('SIGTERM'), kill: () => kill('SIGKILL') });
     const lines = (stream: NodeJS.ReadableStream) => {
       let rest = '';
