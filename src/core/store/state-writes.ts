@@ -87,6 +87,18 @@ export class StateMoveLost extends StrataError {
   }
 }
 
+/** The UPDATE of a move from one state to another, with the caller's columns and guards. */
+function guarded(tx: Db, pm: PersistedMachine<string, string>, from: string, to: string, opts: MoveOptions): UpdateQueryBuilder<any, any, any, any> {
+  let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(pm, to) }), pm, from);
+  for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+  return opts.narrow ? opts.narrow(q) : q;
+}
+
+/** Runs a write as the helper (the guard lets it through), in the caller's transaction or a new one (the row and its history together). */
+function writing<T>(db: Db, write: (tx: Db) => Promise<T>): Promise<T> {
+  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+}
+
 /**
  * Moves one row by an event. Returns the updated row, or undefined when the
  * row is gone or no longer in `from` (another writer won); throws
@@ -102,18 +114,14 @@ export async function moveState<S extends string, E extends string>(
 ): Promise<Record<string, any> | undefined> {
   const to = pm.machine.next(from, event);
   const now = Date.now();
-  const write = async (tx: Db) => {
+  const values = keyValues(key);
+  return writing(db, async (tx) => {
     const p = pm as unknown as PersistedMachine<string, string>;
-    let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }), p, from);
-    const values = keyValues(key);
-    keyColumns(p).forEach((c, i) => (q = q.where(c, '=', values[i])));
-    for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
-    if (opts.narrow) q = opts.narrow(q);
+    const q = keyColumns(p).reduce((q, c, i) => q.where(c, '=', values[i]), guarded(tx, p, from, to, opts));
     const row = await q.returningAll().executeTakeFirst();
     if (row) await record(tx, pm, key, from, event, to, now, opts.by);
     return row as Record<string, any> | undefined;
-  };
-  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+  });
 }
 
 /** moveState that throws StateMoveLost instead of returning undefined. */
@@ -142,22 +150,18 @@ export async function moveEvery<S extends string, E extends string>(
   opts: MoveOptions = {},
 ): Promise<Record<string, any>[]> {
   const now = Date.now();
-  const write = async (tx: Db) => {
+  return writing(db, async (tx) => {
     const moved: Record<string, any>[] = [];
+    const p = pm as unknown as PersistedMachine<string, string>;
     for (const from of pm.machine.sources(event)) {
       const to = pm.machine.next(from, event);
-      const p = pm as unknown as PersistedMachine<string, string>;
-      let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(p, to) }), p, from);
-      for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
-      if (opts.narrow) q = opts.narrow(q);
-      for (const row of (await q.returningAll().execute()) as Record<string, any>[]) {
+      for (const row of (await guarded(tx, p, from, to, opts).returningAll().execute()) as Record<string, any>[]) {
         await record(tx, pm, keyColumns(p).map((c) => row[c]), from, event, to, now, opts.by);
         moved.push(row);
       }
     }
     return moved;
-  };
-  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+  });
 }
 
 async function record(db: Db, pm: PersistedMachine<string, string>, key: RowKey, from: string, event: string, to: string, at: number, by?: string) {
