@@ -1,13 +1,12 @@
 /**
  * The two machines a node row persists, bound to their columns —
- * `provision_state` (states.ts) and `power_state` (power-states.ts) — and the
+ * `provision_state` (states/provision.ts) and `power_state` (states/power.ts) — and the
  * one write that moves them. The store's guard refuses any other UPDATE of
  * these columns, so every provision and power move is checked against its
  * table, compare-and-set, and recorded in state_history.
  */
 import { moveState, persistState } from '../../core/index.js';
-import { provisionMachine, type ProvisionEvent } from '../states/index.js';
-import { powerMachine, nodePowerState, reportEvent } from '../states/index.js';
+import { nodePowerState, powerMachine, provisionMachine, reportEvent, type ProvisionEvent } from '../states/index.js';
 import type { PowerState } from '../drivers/types.js';
 import type { Db } from './table.js';
 import { nodes } from './tables.js';

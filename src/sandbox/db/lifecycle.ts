@@ -1,8 +1,9 @@
 /**
  * The lifecycle of a sandbox record as the server keeps it (what `strata
  * sandbox ls` shows): the sandbox's own table (model/states.ts) extended by
- * `lost`, for a record whose server died, so that its processes died with
- * it and a restarted server reaped what they left. Bound to the `state`
+ * `lost`, for a record its server left behind that no supervisor still
+ * runs (a running sandbox outlives its server; the next server adopts it
+ * from its supervisor), whose leftovers that next server released. Bound to the `state`
  * column of `sandboxes`: every write of it goes through moveState.
  */
 import { defineMachine, persistState } from '../../core/index.js';
@@ -13,8 +14,8 @@ export type RecordEvent = SandboxEvent | 'lost';
 
 /** Every live state can be lost with its server: why, for each. */
 const LOST_FROM: ReadonlyArray<[SandboxState, string]> = [
-  ['creating', 'its server died while starting it'],
-  ['running', 'its server died; the sandbox died with it'],
+  ['creating', 'its supervisor (or the server starting it) died before it ran'],
+  ['running', 'its supervisor died; the sandbox died with it'],
   ['stopping', 'its server died while stopping it'],
   ['failed', 'its server died before the failure was cleaned up'],
 ];
@@ -24,7 +25,7 @@ export const recordMachine = defineMachine<RecordState, RecordEvent>({
   name: 'sandbox-record',
   states: {
     ...sandboxMachineSpec.states,
-    lost: { stable: true, description: 'its server died; the next server on the host released what it left. Nothing of it runs' },
+    lost: { stable: true, description: 'its server is gone and no supervisor runs it; the next server on the host released what it left. Nothing of it runs' },
   },
   transitions: [...sandboxMachineSpec.transitions, ...LOST_FROM.map(([from, why]) => ({ from, event: 'lost' as const, to: 'lost' as const, why }))],
 });
