@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createTableWithId, type Migrations } from './migrations.js';
+import { isPostgres, type Migrations } from './migrations.js';
 
 /** Tables core owns: API tokens, durable tasks, settings. */
 export const coreMigrations: Migrations = {
@@ -51,8 +51,11 @@ export const coreMigrations: Migrations = {
   },
   '004-state-history': {
     async up(db: Kysely<any>) {
-      // Every move made through state-writes.ts, oldest first by seq.
-      await createTableWithId(db, 'state_history', 'seq')
+      // Every move made through state-writes.ts, oldest first by seq. A plain
+      // rowid key on SQLite: AUTOINCREMENT's bookkeeping made each move a
+      // third slower, and seq only orders the rows.
+      const t = db.schema.createTable('state_history');
+      await (isPostgres(db) ? t.addColumn('seq', 'bigserial', (c) => c.primaryKey()) : t.addColumn('seq', 'integer', (c) => c.primaryKey()))
         .addColumn('machine', 'text', (c) => c.notNull())
         .addColumn('resource', 'text', (c) => c.notNull())
         .addColumn('from_state', 'text', (c) => c.notNull())

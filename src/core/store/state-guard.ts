@@ -15,7 +15,7 @@ import type {
   UnknownRow,
 } from 'kysely';
 import { StrataError } from '../errors/index.js';
-import { boundMachine, stateWriter } from './state-writes.js';
+import { boundMachine, isStateWriter } from './state-writes.js';
 
 export class StateWriteRefused extends StrataError {
   constructor(message: string) {
@@ -73,7 +73,7 @@ function checkRaw(node: any): void {
 
 export class StateGuard implements KyselyPlugin {
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-    if (!stateWriter.getStore()) {
+    if (!isStateWriter()) {
       if (node.kind === 'UpdateQueryNode') checkUpdate(node);
       else if (node.kind === 'InsertQueryNode') checkInsert(node);
       else if ((node as OperationNode).kind === 'RawNode') checkRaw(node);

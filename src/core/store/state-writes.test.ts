@@ -171,6 +171,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   });
 }
 
+test('a machine bound without history moves by one guarded UPDATE and records nothing', async () => {
+  const { db } = await stores.sqlite();
+  await db.schema.createTable('test_quiet').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('state', 'text').execute();
+  const quiet = persistState(defineMachine({ ...lamp.spec, name: 'test-quiet' }), { table: 'test_quiet', column: 'state', history: false });
+  await db.insertInto('test_quiet').values({ id: 1, state: 'off' }).execute();
+  assert.equal((await moveState(db, quiet, 1, 'off', 'switch'))?.state, 'warming');
+  assert.equal(await moveState(db, quiet, 1, 'off', 'switch'), undefined);
+  assert.deepEqual(await stateHistory(db, 'test-quiet', 1), []);
+  await assert.rejects(db.updateTable('test_quiet').set({ state: 'on' }).execute(), StateWriteRefused);
+});
+
 test('binding a column to a second machine is an error', () => {
   assert.throws(() => persistState(defineMachine({ ...lamp.spec, name: 'other' }), { table: 'test_lamps', column: 'state' }), /already bound to test-lamp/);
 });

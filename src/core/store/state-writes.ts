@@ -6,8 +6,7 @@
  * `persistState` may be written by nothing else: the store's guard
  * (state-guard.ts) refuses any other UPDATE of it.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely, Transaction, UpdateQueryBuilder } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction, type UpdateQueryBuilder } from 'kysely';
 import type { Machine } from '../fsm/index.js';
 import { StrataError } from '../errors/index.js';
 
@@ -22,6 +21,8 @@ export interface PersistedMachine<S extends string, E extends string> {
   readonly key: string | readonly string[];
   /** The state a NULL in the column stands for (a power state not yet read), if NULL is one. */
   readonly nullState?: S;
+  /** Whether moves are recorded in state_history (default true). */
+  readonly history: boolean;
 }
 
 /** table → column → machine: what the guard protects (declaration data, like a schema). */
@@ -29,10 +30,17 @@ const bound = new Map<string, Map<string, PersistedMachine<string, string>>>();
 
 export function persistState<S extends string, E extends string>(
   machine: Machine<S, E>,
-  at: { table: string; column: string; key?: string | readonly string[]; nullState?: S },
+  at: { table: string; column: string; key?: string | readonly string[]; nullState?: S; history?: boolean },
 ): PersistedMachine<S, E> {
   if (at.nullState !== undefined && !machine.isState(at.nullState)) throw new Error(`${machine.spec.name}: nullState "${at.nullState}" is undeclared`);
-  const pm: PersistedMachine<S, E> = { machine, table: at.table, column: at.column, key: at.key ?? 'id', ...(at.nullState !== undefined ? { nullState: at.nullState } : {}) };
+  const pm: PersistedMachine<S, E> = {
+    machine,
+    table: at.table,
+    column: at.column,
+    key: at.key ?? 'id',
+    history: at.history ?? true,
+    ...(at.nullState !== undefined ? { nullState: at.nullState } : {}),
+  };
   const columns = bound.get(at.table) ?? new Map();
   const prior = columns.get(at.column);
   if (prior && prior.machine !== (machine as unknown)) throw new Error(`${at.table}.${at.column} is already bound to ${prior.machine.spec.name}`);
@@ -64,8 +72,23 @@ const keyValues = (key: RowKey): readonly (string | number)[] => (Array.isArray(
 /** How the history names a row: its key, composite keys joined by '/'. */
 const resourceOf = (key: RowKey) => keyValues(key).map(String).join('/');
 
-/** Set while the helper itself writes: the guard lets these through. */
-export const stateWriter = new AsyncLocalStorage<true>();
+/**
+ * Non-zero while the helper issues its own UPDATE: the guard lets that one
+ * through. Kysely compiles a query (and runs the guard) synchronously when
+ * it is executed, so a counter around that call marks exactly our queries;
+ * an AsyncLocalStorage would turn on promise hooks for the whole process.
+ */
+let writingNow = 0;
+export const isStateWriter = () => writingNow > 0;
+
+function asWriter<T>(start: () => Promise<T>): Promise<T> {
+  writingNow++;
+  try {
+    return start();
+  } finally {
+    writingNow--;
+  }
+}
 
 export interface MoveOptions {
   /** Other columns written in the same UPDATE (error text, targets, times). */
@@ -94,9 +117,10 @@ function guarded(tx: Db, pm: PersistedMachine<string, string>, from: string, to:
   return opts.narrow ? opts.narrow(q) : q;
 }
 
-/** Runs a write as the helper (the guard lets it through), in the caller's transaction or a new one (the row and its history together). */
-function writing<T>(db: Db, write: (tx: Db) => Promise<T>): Promise<T> {
-  return stateWriter.run(true, () => (db.isTransaction ? write(db) : db.transaction().execute(write)));
+/** Runs a write in the caller's transaction or a new one (the row and its history together). */
+function writing<T>(db: Db, pm: PersistedMachine<string, string>, write: (tx: Db) => Promise<T>): Promise<T> {
+  // Without history a move is one UPDATE, atomic by itself.
+  return db.isTransaction || !pm.history ? write(db) : db.transaction().execute(write);
 }
 
 /**
@@ -115,10 +139,10 @@ export async function moveState<S extends string, E extends string>(
   const to = pm.machine.next(from, event);
   const now = Date.now();
   const values = keyValues(key);
-  return writing(db, async (tx) => {
+  return writing(db, pm as unknown as PersistedMachine<string, string>, async (tx) => {
     const p = pm as unknown as PersistedMachine<string, string>;
     const q = keyColumns(p).reduce((q, c, i) => q.where(c, '=', values[i]), guarded(tx, p, from, to, opts));
-    const row = await q.returningAll().executeTakeFirst();
+    const row = await asWriter(() => q.returningAll().executeTakeFirst());
     if (row) await record(tx, pm, key, from, event, to, now, opts.by);
     return row as Record<string, any> | undefined;
   });
@@ -150,12 +174,13 @@ export async function moveEvery<S extends string, E extends string>(
   opts: MoveOptions = {},
 ): Promise<Record<string, any>[]> {
   const now = Date.now();
-  return writing(db, async (tx) => {
+  return writing(db, pm as unknown as PersistedMachine<string, string>, async (tx) => {
     const moved: Record<string, any>[] = [];
     const p = pm as unknown as PersistedMachine<string, string>;
     for (const from of pm.machine.sources(event)) {
       const to = pm.machine.next(from, event);
-      for (const row of (await guarded(tx, p, from, to, opts).returningAll().execute()) as Record<string, any>[]) {
+      const q = guarded(tx, p, from, to, opts);
+      for (const row of (await asWriter(() => q.returningAll().execute())) as Record<string, any>[]) {
         await record(tx, pm, keyColumns(p).map((c) => row[c]), from, event, to, now, opts.by);
         moved.push(row);
       }
@@ -164,11 +189,21 @@ export async function moveEvery<S extends string, E extends string>(
   });
 }
 
+/**
+ * The history INSERT, compiled once per dialect: a move is the hottest write
+ * there is, and building the query each time cost more than running it.
+ */
+const historyInsert = new Map<unknown, string>();
+
 async function record(db: Db, pm: PersistedMachine<string, string>, key: RowKey, from: string, event: string, to: string, at: number, by?: string) {
-  await db
-    .insertInto('state_history')
-    .values({ machine: pm.machine.spec.name, resource: resourceOf(key), from_state: from, event, to_state: to, by_whom: by ?? null, at })
-    .execute();
+  if (!pm.history) return;
+  const adapter = db.getExecutor().adapter.constructor;
+  let text = historyInsert.get(adapter);
+  if (text === undefined) {
+    text = db.insertInto('state_history').values({ machine: '', resource: '', from_state: '', event: '', to_state: '', by_whom: null, at: 0 }).compile().sql;
+    historyInsert.set(adapter, text);
+  }
+  await db.executeQuery(CompiledQuery.raw(text, [pm.machine.spec.name, resourceOf(key), from, event, to, by ?? null, at]));
 }
 
 export interface HistoryEntry {

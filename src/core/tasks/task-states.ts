@@ -28,4 +28,11 @@ export const taskMachine = defineMachine({
 });
 
 export type TaskState = keyof typeof taskMachine.spec.states;
-export const taskState = persistState(taskMachine, { table: 'tasks', column: 'state' });
+/**
+ * Bound like every persisted lifecycle, but without state_history: a task's
+ * row is itself the record of its work (state, attempts, owner, error,
+ * result, times), its moves are the runner's bookkeeping and the most
+ * frequent writes there are, and what the task serves (a node, a step)
+ * keeps its own history.
+ */
+export const taskState = persistState(taskMachine, { table: 'tasks', column: 'state', history: false });
