@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, requireCommand, startServer, strata, until as poll, type StrataServer } from '../helpers/strata.js';
-import { startSubcloud, type Subcloud } from '../helpers/edge.js';
+import { cutLink, restoreLink, startSubcloud, type Subcloud } from '../helpers/edge.js';
 import { createLabNetwork } from '../../src/metal/boot/index.js';
 
 const AUDIT_S = 2;
@@ -94,7 +94,7 @@ test('three subclouds added and managed go online and in-sync', async () => {
 
 test('a cut link: offline with 280.001 within two audit periods; the subcloud works alone; back online when the link returns', async () => {
   const s = subs[0]!;
-  spawnSync('ip', ['link', 'set', s.lab.hostIf, 'down']);
+  cutLink(s.lab);
   const cut = Date.now();
   try {
     const a = await until('280.001', async () => ((await cli(['alarm', 'list', '--query', 'alarm_id=280.001'])) as any[]).find((x) => x.entity_instance_id === 'subcloud=subcloud1'));
@@ -113,7 +113,7 @@ test('a cut link: offline with 280.001 within two audit periods; the subcloud wo
     assert.equal(sandbox.status, 0, sandbox.stderr);
     assert.equal(sandbox.stdout, 'alone\n');
   } finally {
-    spawnSync('ip', ['link', 'set', s.lab.hostIf, 'up']);
+    restoreLink(s.lab);
   }
   await until('online again', async () => (await subcloud('subcloud1'))['availability-status'] === 'online');
   await until('280.001 cleared', async () => ((await cli(['alarm', 'list', '--query', 'alarm_id=280.001'])) as any[]).length === 0);

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, requireCommand, startServer, strata, until as poll, type StrataServer } from '../helpers/strata.js';
-import { startSubcloud, type Subcloud } from '../helpers/edge.js';
+import { cutLink, restoreLink, startSubcloud, type Subcloud } from '../helpers/edge.js';
 import { createLabNetwork } from '../../src/metal/boot/index.js';
 
 const PORT = 7445;
@@ -141,14 +141,14 @@ test('serial, stop-on-failure: a subcloud that cannot be reached fails its step;
   const rev = await fleetRevision('10.0.0.2');
   await cli(['strategy', 'create', '--type', 'site-revision', '--subcloud-apply-type', 'serial', '--stop-on-failure', 'true']);
   const s1 = subs[0]!;
-  spawnSync('ip', ['link', 'set', s1.lab.hostIf, 'down']);
+  cutLink(s1.lab);
   try {
     const r = await cli(['strategy', 'apply'], false);
     assert.notEqual(r.code, 0, 'apply exits non-zero when the strategy fails');
     assert.match(r.stderr, /subcloud1: applying/, 'progress on stderr');
     assert.match(r.stderr, /the strategy ended failed/);
   } finally {
-    spawnSync('ip', ['link', 'set', s1.lab.hostIf, 'up']);
+    restoreLink(s1.lab);
   }
   assert.deepEqual(await steps(), [['subcloud1', 'failed'], ['subcloud2', 'aborted'], ['subcloud3', 'aborted']]);
   const shown = await cli(['strategy', 'show']);

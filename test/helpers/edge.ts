@@ -1,5 +1,5 @@
 /** Subclouds for the fleet e2e tests: each a `strata server` process inside its own network namespace. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabNetwork } from '../../src/metal/boot/index.js';
@@ -34,4 +34,22 @@ export async function startSubcloud(name: string, lab: LabNetwork, dir: string, 
     proc.on('exit', (code) => reject(new Error(`${name} exited (${code}): ${err}`)));
   });
   return { name, lab, dir, url, token: readFileSync(join(dir, 'admin-token'), 'utf8').trim(), proc };
+}
+
+/**
+ * Cuts the host's link to a subcloud, and restores it. While the veth is
+ * down its connected route is gone, so without more the host would send the
+ * subcloud's traffic out of its default route (off this machine, where
+ * something else may answer); an unreachable route for the subnet, below the
+ * connected one, keeps every packet here and fails it at once.
+ */
+export function cutLink(lab: LabNetwork): void {
+  const subnet = lab.bridgeAddress.replace(/\.\d+$/, '.0/24');
+  spawnSync('ip', ['route', 'replace', 'unreachable', subnet, 'metric', '4000']);
+  spawnSync('ip', ['link', 'set', lab.hostIf, 'down']);
+}
+
+export function restoreLink(lab: LabNetwork): void {
+  spawnSync('ip', ['link', 'set', lab.hostIf, 'up']);
+  spawnSync('ip', ['route', 'del', 'unreachable', lab.bridgeAddress.replace(/\.\d+$/, '.0/24'), 'metric', '4000']);
 }

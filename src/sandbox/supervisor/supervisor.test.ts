@@ -110,7 +110,8 @@ test("the agent's session outlives its server: a second server gets the HELLO ag
   sock1.on('error', () => {});
   const first = new AgentClient({ readable: sock1, writable: sock1 }, { label: 'first server' });
   assert.equal((await first.waitHello()).pid, st.childPid);
-  const loop = await first.exec({ argv: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo line $i; done; sleep 0.3; echo done'], env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+  const loop = await first.exec({ argv: ['sh', '-c', 'echo start; sleep 0.5; i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo line $i; done; echo done'], env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+  // The first server goes while the exec sleeps: its 2,000 lines are all written with nobody reading.
   await new Promise<void>((resolve) => loop.stdout.once('data', () => resolve()));
   first.close('server gone');
   sock1.destroy(); // as a SIGKILLed server's socket closes
