@@ -10,7 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, requireCommand, startServer, strata, type StrataServer } from '../helpers/strata.js';
@@ -57,6 +57,20 @@ after(async () => {
   await server?.stop('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** How many sandbox supervisors run with state under `dir` (from /proc, by their argv). */
+function supervisorsUnder(dir: string): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('supervisor/supervisor.js')) && argv.some((a) => a.startsWith(dir))) n++;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return n;
+}
 
 const GPU = 'GPU-6a3e6f9c-0f4b-7a1e-9b5e-1d2f3a4b5c6d';
 
@@ -108,6 +122,8 @@ test('SIGKILL of the server mid-bind: after restart every request is Bound to a 
     const sandboxes = (await json('/sandbox/api/v1/sandboxes')).body.sandboxes ?? [];
     const live = new Set(sandboxes.filter((s: any) => s.state === 'running').map((s: any) => s.id));
     for (const a of arqs) assert.ok(a.state === 'Unbound' || (a.state === 'Bound' && live.has(a.instance_uuid)), `after a kill at ${delay} ms: ${JSON.stringify(a)}`);
+    // A sandbox whose server died while creating it is lost, and its supervisor, if it came up, stopped.
+    assert.equal(supervisorsUnder(dataDir), live.size, `after a kill at ${delay} ms: a supervisor per running sandbox, no more`);
     const deps = (await json('/accelerator/v2/deployables')).body.deployables;
     const holding = arqs.filter((a: any) => a.state === 'Bound').length;
     assert.equal(deps.reduce((n: number, d: any) => n + d.used, 0), holding, `after a kill at ${delay} ms the deployables' use matches the bound requests`);

@@ -21,6 +21,11 @@ export async function adoptOrLose(s: Sandboxes): Promise<void> {
       }
     }
     const moved = await s.records.move(r.id, r.state, 'lost', { error: `its server (pid ${r.ownerPid}) stopped; what the sandbox ran died with it and was released` });
+    // Its server died before the record said running, but its supervisor came up: nobody can reach
+    // that sandbox any more, so it is stopped here rather than left running unowned.
+    if (moved && r.localId && adopted.has(r.localId)) {
+      await s.manager.destroy(r.localId).catch((err: Error) => s.log.warn({ sandbox: r.id, err: err.message }, 'could not stop the supervisor of a lost sandbox'));
+    }
     if (moved) {
       s.log.warn({ sandbox: r.id, owner: r.owner }, 'sandbox lost with its server');
       await s.opts.faults?.raise({ alarmId: '600.002', entityInstanceId: `sandbox=${r.id}`, reasonText: `Sandbox ${r.id} (project ${r.project}) was lost: its server (pid ${r.ownerPid}) stopped and what it ran died with it.` });
