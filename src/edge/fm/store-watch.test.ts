@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverConfig, silentLogger } from '../../core/index.js';
-import { startPostgres, type PostgresCluster } from '../../core/testing/index.js';
+import { startPostgres, until as poll, type PostgresCluster } from '../../core/testing/index.js';
 import { startServer, type RunningServer } from '../../server.js';
 import { fmModule } from './index.js';
 
@@ -22,15 +22,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000) => poll(what, fn, ms, { every: 100, tolerateErrors: true });
 
 test('the store going away raises 600.004 in memory; its return records the outage and clears it', async () => {
   pg = await startPostgres();

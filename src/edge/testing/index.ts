@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverConfig, silentLogger, type StrataModule } from '../../core/index.js';
-import { freePort } from '../../core/testing/index.js';
+import { freePort, until as poll } from '../../core/testing/index.js';
 import { startServer, type RunningServer } from '../../server.js';
 
 export interface Site {
@@ -67,13 +67,5 @@ export async function call(s: Site, method: string, url: string, body?: unknown,
   return { status: res.statusCode, body: res.body ? (json ? res.json() : res.body) : undefined, raw: res.rawPayload };
 }
 
-/** Polls until `fn` gives a value, or fails naming what it waited for. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** core's poller, every 50 ms and 15 s by default (in-process fleets answer fast). */
+export const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000) => poll(what, fn, ms, { every: 50 });

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverConfig, silentLogger } from '../../core/index.js';
+import { until as poll } from '../../core/testing/index.js';
 import { startServer, type RunningServer } from '../../server.js';
 import { fmModule } from '../../edge/fm/index.js';
 import { metal } from '../index.js';
@@ -34,15 +35,7 @@ async function boot(withFm: boolean, extra: Record<string, string> = {}, existin
   return { server, dir, call, close: async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000) => poll(what, fn, ms, { every: 50 });
 
 test('hostEntity: the name when FM can carry it, else the UUID', () => {
   assert.equal(hostEntity({ uuid: 'u-1', name: 'node-3' }), 'host=node-3');
