@@ -9,6 +9,7 @@
 import { CompiledQuery, type Kysely, type Transaction, type UpdateQueryBuilder } from 'kysely';
 import type { Machine } from '../fsm/index.js';
 import { StrataError } from '../errors/index.js';
+import { whereEquals } from './sql-helpers.js';
 
 type Db = Kysely<any> | Transaction<any>;
 
@@ -113,7 +114,7 @@ export class StateMoveLost extends StrataError {
 /** The UPDATE of a move from one state to another, with the caller's columns and guards. */
 function guarded(tx: Db, pm: PersistedMachine<string, string>, from: string, to: string, opts: MoveOptions): UpdateQueryBuilder<any, any, any, any> {
   let q = holding(tx.updateTable(pm.table).set({ ...opts.set, [pm.column]: stored(pm, to) }), pm, from);
-  for (const [c, v] of Object.entries(opts.where ?? {})) q = v === null ? q.where(c, 'is', null) : q.where(c, '=', v);
+  q = whereEquals(q, opts.where ?? {});
   return opts.narrow ? opts.narrow(q) : q;
 }
 
@@ -139,11 +140,11 @@ export async function moveState<S extends string, E extends string>(
   const to = pm.machine.next(from, event);
   const now = Date.now();
   const values = keyValues(key);
-  return writing(db, pm as unknown as PersistedMachine<string, string>, async (tx) => {
-    const p = pm as unknown as PersistedMachine<string, string>;
+  const p = pm as unknown as PersistedMachine<string, string>;
+  return writing(db, p, async (tx) => {
     const q = keyColumns(p).reduce((q, c, i) => q.where(c, '=', values[i]), guarded(tx, p, from, to, opts));
     const row = await asWriter(() => q.returningAll().executeTakeFirst());
-    if (row) await record(tx, pm, key, from, event, to, now, opts.by);
+    if (row) await record(tx, p, key, from, event, to, now, opts.by);
     return row as Record<string, any> | undefined;
   });
 }
@@ -174,14 +175,14 @@ export async function moveEvery<S extends string, E extends string>(
   opts: MoveOptions = {},
 ): Promise<Record<string, any>[]> {
   const now = Date.now();
-  return writing(db, pm as unknown as PersistedMachine<string, string>, async (tx) => {
+  const p = pm as unknown as PersistedMachine<string, string>;
+  return writing(db, p, async (tx) => {
     const moved: Record<string, any>[] = [];
-    const p = pm as unknown as PersistedMachine<string, string>;
     for (const from of pm.machine.sources(event)) {
       const to = pm.machine.next(from, event);
       const q = guarded(tx, p, from, to, opts);
       for (const row of (await asWriter(() => q.returningAll().execute())) as Record<string, any>[]) {
-        await record(tx, pm, keyColumns(p).map((c) => row[c]), from, event, to, now, opts.by);
+        await record(tx, p, keyColumns(p).map((c) => row[c]), from, event, to, now, opts.by);
         moved.push(row);
       }
     }

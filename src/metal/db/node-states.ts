@@ -5,7 +5,7 @@
  * these columns, so every provision and power move is checked against its
  * table, compare-and-set, and recorded in state_history.
  */
-import { moveState, persistState } from '../../core/index.js';
+import { moveState, persistState, whereEquals } from '../../core/index.js';
 import { nodePowerState, powerMachine, provisionMachine, reportEvent, type ProvisionEvent } from '../states/index.js';
 import type { PowerState } from '../drivers/types.js';
 import type { Db } from './table.js';
@@ -53,8 +53,8 @@ export async function writeNode(db: Db, node: Pick<NodeRecord, 'id' | 'provision
   const write = async (tx: Db) => {
     let row: Record<string, any> | undefined;
     if (w.provision) row = await moveState(tx, nodeProvision, node.id, node.provision_state, w.provision, { set, where, by: w.by });
-    else if (Object.keys(set).length) row = await guarded(tx.updateTable('metal_nodes').set(set).where('id', '=', node.id), where).returningAll().executeTakeFirst();
-    else row = await guarded(tx.selectFrom('metal_nodes').selectAll().where('id', '=', node.id), where).executeTakeFirst();
+    else if (Object.keys(set).length) row = await whereEquals(tx.updateTable('metal_nodes').set(set).where('id', '=', node.id), where).returningAll().executeTakeFirst();
+    else row = await whereEquals(tx.selectFrom('metal_nodes').selectAll().where('id', '=', node.id), where).executeTakeFirst();
     if (!row) return undefined;
     if ((row.power_state ?? null) !== w.power) {
       row = await moveState(tx, nodePower, node.id, nodePowerState(row.power_state), reportEvent(w.power ?? null), { by: w.by });
@@ -63,9 +63,4 @@ export async function writeNode(db: Db, node: Pick<NodeRecord, 'id' | 'provision
     return nodes.decode(row);
   };
   return db.isTransaction ? write(db) : db.transaction().execute(write);
-}
-
-function guarded<Q extends { where: (...a: any[]) => Q }>(q: Q, where: Record<string, unknown>): Q {
-  for (const [k, v] of Object.entries(where)) q = v === null ? q.where(k, 'is', null) : q.where(k, '=', v);
-  return q;
 }

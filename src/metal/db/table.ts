@@ -5,6 +5,7 @@
  */
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type Transaction, type SqlBool } from 'kysely';
 import { decode, encode, type Codec } from './codec.js';
+import { whereEquals } from '../../core/index.js';
 
 export type Db = Kysely<any> | Transaction<any>;
 
@@ -74,8 +75,7 @@ export class Table<R extends { id: number; uuid?: string }> {
    * when the guard failed (someone else moved first) or the row is gone.
    */
   async update(db: Db, id: number, changes: Partial<R>, guard: Partial<Record<keyof R & string, unknown>> = {}): Promise<R | undefined> {
-    let q = db.updateTable(this.name).set(this.encode(changes)).where('id', '=', id);
-    for (const [k, v] of Object.entries(this.encode(guard as Partial<R>))) q = v === null ? q.where(k, 'is', null) : q.where(k, '=', v);
+    const q = whereEquals(db.updateTable(this.name).set(this.encode(changes)).where('id', '=', id), this.encode(guard as Partial<R>));
     const row = await q.returningAll().executeTakeFirst();
     return row ? this.decode(row) : undefined;
   }
